@@ -1,0 +1,42 @@
+# Two commands: `make run` starts the dashboard, `make test` runs every test and the linter.
+# Both set up .venv themselves; a change to pyproject.toml reinstalls.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PORT   ?= 8501
+
+.PHONY: run test lint bench clean
+
+$(VENV)/.python-ok:
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+		|| { echo "borderstates needs Python 3.11 or newer (PYTHON=$(PYTHON))"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	@touch $@
+
+$(VENV)/.installed-run: pyproject.toml $(VENV)/.python-ok
+	$(BIN)/pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.python-ok
+	$(BIN)/pip install --quiet -e '.[test]'
+	@touch $@ $(VENV)/.installed-run
+
+run: $(VENV)/.installed-run
+	$(BIN)/streamlit run dashboard.py --server.port $(PORT)
+
+test: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+	@test -x /usr/bin/chromium || printf '\n%s\n%s\n\n' \
+		'*** /usr/bin/chromium is missing: the BROWSER TESTS WILL BE SKIPPED. ***' \
+		'*** Install it with: apt-get install -y chromium (CI does, and fails without it). ***'
+	$(BIN)/pytest
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+bench: $(VENV)/.installed-test
+	$(BIN)/python -m borderstates.bench
+
+clean:
+	rm -rf $(VENV) static .pytest_cache

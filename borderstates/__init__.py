@@ -1,0 +1,1 @@
+"""Borderstates: events on Russia's southern border states, on a map."""

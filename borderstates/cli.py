@@ -1,0 +1,174 @@
+"""The `borderstates` command line: validate, export and rebuild the geometry."""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from borderstates import schema
+from borderstates.export import FORMATS, export_events
+from borderstates.filters import Choices, EventFilter, filter_events, parse_date
+from borderstates.load import data_dir, load_files
+
+EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit code."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.run(args)
+    except KeyboardInterrupt:
+        return 130
+    except OSError as exc:  # a file the user named cannot be written or read
+        print(f"borderstates: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="borderstates",
+        description="Events on Russia's southern border states: check, filter and export them.",
+    )
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    validate = commands.add_parser("validate", help="check an events file and its articles")
+    validate.add_argument("events", nargs="?", type=Path, help="events CSV (default: the data directory's)")
+    validate.add_argument(
+        "--articles", type=Path, help="articles CSV (default: articles.csv beside the events)"
+    )
+    validate.set_defaults(run=_validate)
+
+    export = commands.add_parser("export", help="write the events that match a filter")
+    export.add_argument("--events", type=Path, help="events CSV (default: the data directory's)")
+    export.add_argument(
+        "--articles", type=Path, help="articles CSV (default: articles.csv beside the events)"
+    )
+    export.add_argument("--actor", action="append", default=[], help="actor on either side (repeatable)")
+    export.add_argument("--actor1", action="append", default=[], help="actor as actor1 only (repeatable)")
+    export.add_argument("--actor2", action="append", default=[], help="actor as actor2 only (repeatable)")
+    export.add_argument("--relation", action="append", default=[], choices=schema.RELATION_TYPES)
+    export.add_argument("--quad", action="append", default=[], choices=schema.QUAD_CLASSES)
+    export.add_argument("--status", action="append", default=[], choices=schema.STATUSES)
+    export.add_argument("--dataset", action="append", default=[], help="dataset, e.g. curated (repeatable)")
+    export.add_argument("--country", action="append", default=[], type=_country, metavar="ISO3")
+    export.add_argument("--involving", action="store_true", help="countries also match the actors' countries")
+    export.add_argument(
+        "--since", type=_date, metavar="YYYY-MM-DD", help="events whose span reaches this day"
+    )
+    export.add_argument(
+        "--until", type=_date, metavar="YYYY-MM-DD", help="events whose span starts by this day"
+    )
+    export.add_argument("--search", default="", metavar="TEXT", help="case-insensitive text search")
+    export.add_argument("--format", default="csv", choices=FORMATS, dest="export_format")
+    export.add_argument("-o", "--output", type=Path, required=True, help="file to write")
+    export.set_defaults(run=_export)
+
+    build_geo = commands.add_parser("build-geo", help="rebuild data/geo from Natural Earth")
+    build_geo.add_argument("--out", type=Path, help="folder to write (default: the data directory's geo/)")
+    build_geo.set_defaults(run=_build_geo)
+    return parser
+
+
+def _date(text: str) -> object:
+    try:
+        return parse_date(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date written YYYY-MM-DD") from None
+
+
+def _country(text: str) -> str:
+    code = text.strip().upper()
+    if code not in schema.ISO3_CODES:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not an ISO 3166-1 alpha-3 country code (such as UKR, GEO, ARM, AZE, RUS)"
+        )
+    return code
+
+
+def _paths(events: Path | None, articles: Path | None) -> tuple[Path, Path]:
+    events = events or data_dir() / "events.csv"
+    return events, articles or events.parent / "articles.csv"
+
+
+def _validate(args: argparse.Namespace) -> int:
+    events_path, articles_path = _paths(args.events, args.articles)
+    dataset = load_files(events_path, articles_path)
+    for problem in dataset.problems:
+        print(problem)
+    errors, warnings = len(dataset.errors), len(dataset.problems) - len(dataset.errors)
+    print(
+        f"{events_path}: {len(dataset.events)} valid events of {dataset.rows_in_file}, "
+        f"{len(dataset.articles)} articles; {errors} errors, {warnings} warnings",
+        file=sys.stderr,
+    )
+    return EXIT_INVALID if errors else EXIT_OK
+
+
+def _export(args: argparse.Namespace) -> int:
+    events_path, articles_path = _paths(args.events, args.articles)
+    dataset = load_files(events_path, articles_path, check_geography=False)
+    if dataset.errors:
+        print(
+            f"borderstates: {len(dataset.errors)} problems in the input; exporting the "
+            f"{len(dataset.events)} valid events (see: borderstates validate {events_path})",
+            file=sys.stderr,
+        )
+    sides = [(args.actor, "any"), (args.actor1, "actor1"), (args.actor2, "actor2")]
+    chosen = [(actors, side) for actors, side in sides if actors]
+    if len(chosen) > 1:
+        print("borderstates: use one of --actor, --actor1 and --actor2", file=sys.stderr)
+        return EXIT_USAGE
+    actors, side = chosen[0] if chosen else ([], "any")
+    choices = Choices.of(dataset.events)
+    unknown = [_unknown("actor", a, choices.actors) for a in actors if a not in choices.actors]
+    unknown += [_unknown("dataset", d, choices.datasets) for d in args.dataset if d not in choices.datasets]
+    if unknown:
+        print("\n".join(f"borderstates export: {message}" for message in unknown), file=sys.stderr)
+        return EXIT_USAGE
+    event_filter = EventFilter(
+        actors=tuple(actors),
+        side=side,
+        date_from=args.since,
+        date_to=args.until,
+        relations=tuple(args.relation),
+        quads=tuple(args.quad),
+        statuses=tuple(args.status),
+        datasets=tuple(args.dataset),
+        countries=tuple(args.country),
+        involving=args.involving,
+        text=args.search,
+    )
+    matched = filter_events(dataset.events, event_filter)
+    count = export_events(matched, dataset.articles, args.output, args.export_format)
+    print(f"{args.output}: {count} of {len(dataset.events)} events", file=sys.stderr)
+    return EXIT_OK
+
+
+def _unknown(kind: str, value: str, known: frozenset[str], listed: int = 30) -> str:
+    """Say that a value is not in the data, with the likeliest intended one or the full list."""
+    close = difflib.get_close_matches(value, known, n=1) or [
+        k for k in known if k.casefold() == value.casefold()
+    ]
+    if close:
+        return f"unknown {kind} {value!r}; did you mean {close[0]!r}?"
+    names = sorted(known)
+    shown = ", ".join(names[:listed]) + (f" … ({len(names)} in all)" if len(names) > listed else "")
+    return f"unknown {kind} {value!r}; {kind}s in the data: {shown}"
+
+
+def _build_geo(args: argparse.Namespace) -> int:
+    from borderstates.geobuild import build_geo
+
+    written = build_geo(args.out or data_dir() / "geo")
+    for key, value in written.items():
+        print(f"{key}: {value}")
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

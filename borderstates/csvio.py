@@ -1,0 +1,224 @@
+"""CSV in and out as the contract says: physical line numbers, RFC 4180, spreadsheet safety."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+import pandas as pd
+
+LINE = "_line"  # the physical line a row starts on, kept beside the data
+WHOLE_ROW = "-"  # the column named by a problem that is not about one column
+
+# Characters that make a spreadsheet read a cell as a formula (OWASP's CSV injection list,
+# with the full-width forms that some spreadsheets accept too).
+FORMULA_START = "=+-@\t\r＝＋－＠"
+_NEEDS_GUARD = re.compile(f"'*[{re.escape(FORMULA_START)}]")
+_GUARDED = re.compile(f"'(?='*[{re.escape(FORMULA_START)}])")
+_PLAIN_NUMBER = re.compile(r"[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an input file, where it is and what it is."""
+
+    file: str
+    line: int
+    column: str
+    message: str
+    severity: str = "error"  # or "warning": reported, but the row is kept
+
+    def __str__(self) -> str:
+        prefix = "warning: " if self.severity == "warning" else ""
+        return f"{self.file}:{self.line}: {self.column}: {prefix}{self.message}"
+
+
+@dataclass
+class RawTable:
+    """A CSV file as text cells ("" when empty), with the line each row starts on."""
+
+    frame: pd.DataFrame
+    problems: list[Problem]
+    delimiter: str = ","
+    rows_in_file: int = 0  # data rows the file holds, parsed or not
+
+
+def read_table(path: Path | str, expected: tuple[str, ...] = ()) -> RawTable:
+    """Read a CSV file into text cells without ever raising on its content.
+
+    Parameters
+    ----------
+    path
+        The file to read.
+    expected
+        Columns that must be in the header; each missing one is a problem and no rows load.
+
+    Returns
+    -------
+    RawTable
+        Every well-formed row, and one problem per row or file-level fault that was left out.
+
+    """
+    name = str(path)
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        return _unreadable(name, 1, f"cannot be read: {exc.strerror or exc}")
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        position = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        byte = data[exc.start : exc.start + 1].hex()
+        table = _unreadable(
+            name,
+            line,
+            f"the file is not UTF-8 text (byte 0x{byte} at byte {position} of the line); save it as UTF-8",
+        )
+        table.rows_in_file = _count_data_lines(data)
+        return table
+    if not text.strip():
+        return _unreadable(name, 1, "the file is empty")
+    return _parse(name, text, expected)
+
+
+def _count_data_lines(data: bytes) -> int:
+    """Estimate the data rows of a file that cannot be parsed: its non-blank lines but the header."""
+    return max(0, sum(1 for line in data.split(b"\n") if line.strip()) - 1)
+
+
+def _no_rows() -> pd.DataFrame:
+    return pd.DataFrame({LINE: pd.Series(dtype="int64")})
+
+
+def _unreadable(name: str, line: int, message: str) -> RawTable:
+    return RawTable(_no_rows(), [Problem(name, line, WHOLE_ROW, message)])
+
+
+def _parse(name: str, text: str, expected: tuple[str, ...]) -> RawTable:
+    first_line = text.split("\n", 1)[0]
+    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+    # newline="\n": only LF ends a physical line, so a bare CR inside a field keeps the count.
+    reader = csv.reader(io.StringIO(text, newline="\n"), delimiter=delimiter, strict=True)
+    problems: list[Problem] = []
+    header = _next_record(reader, name, problems)
+    if header is None:
+        return RawTable(_no_rows(), problems or [Problem(name, 1, WHOLE_ROW, "no header row")])
+    header = [h.strip() for h in header]
+    duplicates = sorted({h for h in header if header.count(h) > 1})
+    missing = [c for c in expected if c not in header]
+    if duplicates or missing:
+        problems += [Problem(name, 1, c, "the header names this column twice") for c in duplicates]
+        problems += [Problem(name, 1, c, "required column is missing from the header") for c in missing]
+        return RawTable(_no_rows(), problems, delimiter)
+
+    rows: list[list[str]] = []
+    lines: list[int] = []
+    while True:
+        start = reader.line_num + 1
+        record = _next_record(reader, name, problems, start)
+        if record is None:
+            break
+        if not record or record == [""]:
+            continue  # a blank line holds no data
+        if len(record) != len(header):
+            problems.append(
+                Problem(name, start, WHOLE_ROW, f"row has {len(record)} fields, the header has {len(header)}")
+            )
+            continue
+        rows.append(record)
+        lines.append(start)
+    columns = list(zip(*rows, strict=True)) if rows else [()] * len(header)
+    frame = pd.DataFrame({h: pd.Series(col, dtype="str") for h, col in zip(header, columns, strict=True)})
+    frame[LINE] = pd.Series(lines, dtype="int64")
+    left_out = sum(1 for p in problems if p.line > 1)
+    return RawTable(_restore_guarded(frame), problems, delimiter, len(rows) + left_out)
+
+
+def _next_record(
+    reader: Iterator[list[str]], name: str, problems: list[Problem], start: int = 1
+) -> list[str] | None:
+    """Return the next record, or None at the end; a malformed record becomes a problem."""
+    while True:
+        try:
+            return next(reader)
+        except StopIteration:
+            return None
+        except csv.Error as exc:
+            problems.append(Problem(name, start, WHOLE_ROW, f"malformed CSV: {exc}"))
+            start = reader.line_num + 1  # type: ignore[attr-defined]
+
+
+def _restore_guarded(frame: pd.DataFrame) -> pd.DataFrame:
+    """Remove the quote that an export put before a formula character, and only that one."""
+    for column in frame.columns.drop(LINE):
+        cells = frame[column]
+        if cells.str.startswith("'").any():
+            frame[column] = cells.str.replace(_GUARDED, "", n=1, regex=True)
+    return frame
+
+
+def guard_cell(value: str) -> str:
+    """Make one text cell safe to open in a spreadsheet; plain numbers stay numbers."""
+    if _NEEDS_GUARD.match(value) and not _PLAIN_NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
+
+def guard_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+    """Return a copy whose text cells cannot run as spreadsheet formulas."""
+    out = frame.copy()
+    for column in out.columns:
+        if pd.api.types.is_string_dtype(out[column]) or out[column].dtype == object:
+            cells = out[column].astype("str").where(out[column].notna(), "")
+            risky = cells.str.match(_NEEDS_GUARD) & ~cells.str.fullmatch(_PLAIN_NUMBER)
+            out[column] = cells.where(~risky, "'" + cells)
+    return out
+
+
+def write_csv(frame: pd.DataFrame, target: Path | str | IO[str], *, excel_nl: bool = False) -> None:
+    """Write a frame as spreadsheet-safe CSV: RFC 4180 with CRLF, or for Dutch-locale Excel.
+
+    The Dutch-Excel variant is UTF-8 with a byte-order mark, `;`-separated, with decimal
+    commas, so that Excel set to Dutch opens it with numbers as numbers.
+    """
+    safe = guard_formulas(frame)
+    options = {"index": False, "lineterminator": "\r\n", "quoting": csv.QUOTE_MINIMAL}
+    if excel_nl:
+        options |= {"sep": ";", "decimal": ","}
+    if isinstance(target, str | Path):
+        with atomic_write(target, encoding="utf-8-sig" if excel_nl else "utf-8") as handle:
+            safe.to_csv(handle, **options)
+    else:
+        if excel_nl:
+            target.write("\ufeff")
+        safe.to_csv(target, **options)
+
+
+@contextmanager
+def atomic_write(path: Path | str, *, encoding: str | None = "utf-8", binary: bool = False) -> Iterator[IO]:
+    """Write a file aside and rename it into place, so a reader never sees half of it."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        mode = "wb" if binary else "w"
+        kwargs = {} if binary else {"encoding": encoding, "newline": ""}
+        with os.fdopen(fd, mode, **kwargs) as handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

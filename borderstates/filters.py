@@ -1,0 +1,218 @@
+"""The one filter function, and the filter's form in URL parameters."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+import pandas as pd
+
+from borderstates import schema
+from borderstates.load import SPAN_END
+
+# Columns the free-text search looks in.
+SEARCHED_COLUMNS = ("summary", "excerpt", "excerpt_en", "location", "tags", "actor1", "actor2")
+MAX_SEARCH_LENGTH = 200  # characters of free text kept from a URL or a box
+
+
+@dataclass(frozen=True)
+class EventFilter:
+    """Which events to show; an empty field does not narrow anything."""
+
+    actors: tuple[str, ...] = ()
+    side: str = "any"  # any · actor1 · actor2: which side an actor must be on
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    relations: tuple[str, ...] = ()
+    quads: tuple[str, ...] = ()
+    statuses: tuple[str, ...] = ()
+    datasets: tuple[str, ...] = ()
+    countries: tuple[str, ...] = ()
+    involving: bool = False  # countries also match the actors' countries
+    text: str = ""
+    bounds: tuple[float, float, float, float] | None = None  # south, west, north, east
+
+    def is_empty(self) -> bool:
+        """Return True when the filter keeps every event."""
+        return self == EventFilter()
+
+
+def filter_events(events: pd.DataFrame, event_filter: EventFilter) -> pd.DataFrame:
+    """Return the events that match the filter: the single truth for "which events match".
+
+    An actor matches either side (or only the side `side` names); a date range keeps an event
+    whose span (`date` … `span_end`) overlaps it, ends included; countries match where the event
+    happened, and with `involving` also the countries of its actors; text matches
+    case-insensitively anywhere in the summary, excerpts, location, tags and actors.
+    """
+    return events[match_mask(events, event_filter)]
+
+
+def match_mask(events: pd.DataFrame, f: EventFilter) -> np.ndarray:
+    """Return a boolean array over `events`: True where the event matches `f`."""
+    keep = np.ones(len(events), dtype=bool)
+    if f.actors:
+        sides = {"any": ("actor1", "actor2"), "actor1": ("actor1",), "actor2": ("actor2",)}[f.side]
+        keep &= np.logical_or.reduce([events[s].isin(f.actors).to_numpy() for s in sides])
+    if f.date_from is not None:
+        keep &= (events[SPAN_END] >= pd.Timestamp(f.date_from)).to_numpy()
+    if f.date_to is not None:
+        keep &= (events["date"] <= pd.Timestamp(f.date_to)).to_numpy()
+    for column, wanted in (
+        ("relation_type", f.relations),
+        ("quad_class", f.quads),
+        ("status", f.statuses),
+        ("dataset", f.datasets),
+    ):
+        if wanted:
+            keep &= events[column].isin(wanted).to_numpy()
+    if f.countries:
+        where = ("country", "actor1_country", "actor2_country") if f.involving else ("country",)
+        keep &= np.logical_or.reduce([events[c].isin(f.countries).to_numpy() for c in where])
+    if f.bounds is not None:
+        south, west, north, east = f.bounds
+        keep &= (
+            events["latitude"].between(south, north) & events["longitude"].between(west, east)
+        ).to_numpy()
+    if f.text.strip():
+        needle = f.text.strip().casefold()
+        found = np.zeros(len(events), dtype=bool)
+        for column in SEARCHED_COLUMNS:
+            cells = events[column].astype("str").str.casefold()
+            found |= cells.str.contains(needle, regex=False).fillna(False).to_numpy(dtype=bool)
+        keep &= found
+    return keep
+
+
+# --- URL parameters (data contract: "URL parameters") -------------------------------------------
+
+# Filter field ← URL parameter, for the fields that hold several values.
+_LIST_PARAMS = {
+    "actors": "actor",
+    "relations": "relation",
+    "quads": "quad",
+    "statuses": "status",
+    "datasets": "dataset",
+    "countries": "country",
+}
+KNOWN_PARAMS = frozenset({*_LIST_PARAMS.values(), "side", "from", "to", "involving", "q", "event"})
+
+
+@dataclass(frozen=True)
+class Choices:
+    """The values a filter field may take for one dataset."""
+
+    actors: frozenset[str]
+    datasets: frozenset[str]
+    countries: frozenset[str] = schema.ISO3_CODES
+    relations: frozenset[str] = frozenset(schema.RELATION_TYPES)
+    quads: frozenset[str] = frozenset(schema.QUAD_CLASSES)
+    statuses: frozenset[str] = frozenset(schema.STATUSES)
+
+    @classmethod
+    def of(cls, events: pd.DataFrame) -> Choices:
+        """Return the choices that the events offer."""
+        actors = set(events["actor1"].astype("str")) | set(events["actor2"].astype("str"))
+        return cls(frozenset(actors - {""}), frozenset(events["dataset"].astype("str")))
+
+
+def filter_from_params(
+    params: Mapping[str, Sequence[str]], choices: Choices
+) -> tuple[EventFilter, list[str]]:
+    """Read a filter from URL parameters, dropping what is unknown or invalid.
+
+    Parameters
+    ----------
+    params
+        Each parameter name with all its values (a repeated key gives several).
+    choices
+        The values that exist in the data.
+
+    Returns
+    -------
+    filter, dropped
+        The filter made of the valid values, and one short notice per value that was dropped.
+
+    """
+    dropped: list[str] = []
+    values: dict[str, object] = {}
+    for name in sorted(set(params) - KNOWN_PARAMS):
+        dropped.append(f"unknown parameter {_short(name)}")
+    for field_name, param in _LIST_PARAMS.items():
+        allowed = getattr(choices, field_name)
+        kept = []
+        for value in params.get(param, ()):
+            if value not in allowed:
+                dropped.append(f"{param}={_short(value)} (not in the data)")
+            elif value not in kept:
+                kept.append(value)
+        values[field_name] = tuple(kept)
+    values["side"] = _one(params, "side", schema.SIDES, "any", dropped)
+    values["involving"] = _one(params, "involving", ("1", "0"), "0", dropped) == "1"
+    for field_name, param in (("date_from", "from"), ("date_to", "to")):
+        text = _last(params, param)
+        if text:
+            try:
+                values[field_name] = parse_date(text)
+            except ValueError:
+                dropped.append(f"{param}={_short(text)} (not a date YYYY-MM-DD)")
+    values["text"] = _last(params, "q")[:MAX_SEARCH_LENGTH]
+    return EventFilter(**values), dropped
+
+
+def params_from_filter(f: EventFilter) -> dict[str, list[str]]:
+    """Return the URL parameters that reproduce a filter (without the map-only `bounds`)."""
+    params: dict[str, list[str]] = {
+        param: list(getattr(f, field_name)) for field_name, param in _LIST_PARAMS.items()
+    }
+    params["side"] = [f.side] if f.side != "any" else []
+    params["from"] = [f.date_from.isoformat()] if f.date_from else []
+    params["to"] = [f.date_to.isoformat()] if f.date_to else []
+    params["involving"] = ["1"] if f.involving else []
+    params["q"] = [f.text] if f.text else []
+    return {k: v for k, v in params.items() if v}
+
+
+def describe_filter(f: EventFilter, limit: int = 40) -> str:
+    """Return a short, file-name-safe summary of a filter, such as `actor-Russian-police_2025`."""
+    parts = [*f.actors, *f.relations, *f.quads, *f.statuses, *f.datasets, *f.countries]
+    if f.date_from or f.date_to:
+        parts.append(f"{f.date_from or ''}--{f.date_to or ''}")
+    if f.text:
+        parts.append(f.text)
+    summary = "_".join(parts) or "all"
+    safe = "".join(c if c.isalnum() or c in "-_" else "-" for c in summary)
+    return safe[:limit].strip("-_") or "all"
+
+
+def without_bounds(f: EventFilter) -> EventFilter:
+    """Return the filter without its map-view bounds."""
+    return replace(f, bounds=None)
+
+
+def parse_date(text: str) -> dt.date:
+    """Parse a strict `YYYY-MM-DD` date; raise ValueError for anything else."""
+    if len(text) != 10:
+        raise ValueError(f"not a date YYYY-MM-DD: {text!r}")
+    return dt.date.fromisoformat(text)
+
+
+def _one(
+    params: Mapping[str, Sequence[str]], name: str, allowed: Sequence[str], default: str, dropped: list[str]
+) -> str:
+    value = _last(params, name)
+    if value and value not in allowed:
+        dropped.append(f"{name}={_short(value)} (allowed: {', '.join(allowed)})")
+        return default
+    return value or default
+
+
+def _last(params: Mapping[str, Sequence[str]], name: str) -> str:
+    values = params.get(name, ())
+    return values[-1] if values else ""
+
+
+def _short(value: str, limit: int = 40) -> str:
+    return value if len(value) <= limit else value[:limit] + "…"

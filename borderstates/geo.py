@@ -1,0 +1,109 @@
+"""Country geometry: loading it, joining events to it, and the geography check."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import Geod
+
+from borderstates.csvio import LINE, Problem
+from borderstates.load import LOCATED_IN
+
+CRS = "EPSG:4326"
+DRAWING_FILE = "countries.geojson"  # simplified focus and context states, for the map
+FULL_FILE = "countries_full.parquet"  # full-resolution admin-0 polygons of the world
+TOLERANCE_KM = 25.0  # coasts and borders: how far outside its country a point may lie
+_GEOD = Geod(ellps="WGS84")
+
+
+def load_countries(geo_dir: Path | str, *, full: bool = False) -> gpd.GeoDataFrame:
+    """Return country polygons (EPSG:4326) with `iso_a3`, `name_en`, `name_nl`.
+
+    Parameters
+    ----------
+    geo_dir
+        The `geo/` folder of a data directory.
+    full
+        The full-resolution world layer for checks, instead of the simplified drawing copy
+        (which also has `role`: `focus` or `context`).
+
+    """
+    path = Path(geo_dir) / (FULL_FILE if full else DRAWING_FILE)
+    return _read_countries(str(path), path.stat().st_mtime_ns).copy()
+
+
+@lru_cache(maxsize=4)
+def _read_countries(path: str, _mtime: int) -> gpd.GeoDataFrame:
+    frame = gpd.read_parquet(path) if path.endswith(".parquet") else gpd.read_file(path)
+    return frame.set_crs(CRS, allow_override=True) if frame.crs is None else frame.to_crs(CRS)
+
+
+def locate_events(events: pd.DataFrame, geo_dir: Path, source: str) -> tuple[pd.DataFrame, list[Problem]]:
+    """Join each event to the country polygon it falls in, and check it against its `country`.
+
+    Returns the events with `located_in` (ISO alpha-3, "" at sea) and one warning per point that
+    lies more than `TOLERANCE_KM` outside its declared country. Without geometry, one warning.
+    """
+    events = events.copy()
+    try:
+        world = load_countries(geo_dir, full=True)
+    except (OSError, ValueError) as exc:
+        events[LOCATED_IN] = ""
+        return events, [Problem(str(geo_dir / FULL_FILE), 1, "-", f"no geography check: {exc}", "warning")]
+    polygons = world.set_index("iso_a3").geometry
+    lon, lat = events["longitude"].to_numpy(), events["latitude"].to_numpy()
+    declared = events["country"].astype("str").to_numpy()
+    inside = np.zeros(len(events), dtype=bool)
+    # Most points lie in their declared country: test each country's points against its polygon
+    # alone, and search the whole world only for the rest.
+    for code in np.unique(declared):
+        if code in polygons.index:
+            rows = np.flatnonzero(declared == code)
+            inside[rows] = shapely.contains_xy(polygons[code], lon[rows], lat[rows])
+    located = np.where(inside, declared, "").astype(object)
+    strays = np.flatnonzero(~inside)
+    if len(strays):
+        points = gpd.GeoSeries(gpd.points_from_xy(lon[strays], lat[strays]), crs=CRS)
+        hits = world.sindex.query(points, predicate="within")
+        located[strays[hits[0]]] = world["iso_a3"].to_numpy()[hits[1]]
+    events[LOCATED_IN] = pd.Categorical(located)
+    return events, _outside_warnings(events.iloc[strays], polygons, source)
+
+
+def _outside_warnings(strays: pd.DataFrame, polygons: gpd.GeoSeries, source: str) -> list[Problem]:
+    warnings = []
+    columns = [LINE, "country", "latitude", "longitude", LOCATED_IN]
+    for line, code, lat, lon, located_in in strays[columns].itertuples(index=False, name=None):
+        code, point = str(code), shapely.Point(lon, lat)
+        if code not in polygons.index:
+            warnings.append(
+                Problem(source, line, "country", f"no polygon for {code}: cannot check the point", "warning")
+            )
+            continue
+        distance = distance_km(point, polygons[code])
+        if distance > TOLERANCE_KM:
+            where = f"it falls in {located_in}" if located_in else "it falls in no country"
+            warnings.append(
+                Problem(
+                    source,
+                    line,
+                    "latitude/longitude",
+                    f"point ({lat}, {lon}) lies {distance:.0f} km outside {code}; {where}",
+                    "warning",
+                )
+            )
+    return warnings
+
+
+def distance_km(point: shapely.Point, polygon: shapely.Geometry) -> float:
+    """Return the geodesic distance in km from a point to the nearest edge of a polygon."""
+    if polygon.contains(point):
+        return 0.0
+    nearest = shapely.shortest_line(point, polygon).coords[-1]
+    _, _, metres = _GEOD.inv(point.x, point.y, nearest[0], nearest[1])
+    return metres / 1000.0

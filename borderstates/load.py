@@ -1,0 +1,242 @@
+"""Loaders: CSV files in, typed frames and a list of problems out, never an exception for bad data."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import pandera.pandas as pa
+
+from borderstates import schema
+from borderstates.csvio import LINE, Problem, read_table
+
+DATA_DIR_VARIABLE = "BORDERSTATES_DATA_DIR"
+_SHIPPED_DATA = Path(__file__).resolve().parent.parent / "data"
+_MAX_SHOWN_VALUE = 60  # characters of a bad value quoted in a message
+
+# Derived columns the loader adds to every events frame (never written back to events.csv).
+SPAN_END = "span_end"  # the last day the event can have happened: date_end or the precision window
+LOCATED_IN = "located_in"  # the country whose polygon holds the point ("" at sea)
+
+_CATEGORIES = {
+    "date_precision": schema.DATE_PRECISIONS,
+    "relation_type": schema.RELATION_TYPES,
+    "quad_class": schema.QUAD_CLASSES,
+    "status": schema.STATUSES,
+    "geo_precision": schema.GEO_PRECISIONS,
+}
+_LENIENT_ARTICLE_COLUMNS = ("url", "published")
+_FREE_CATEGORIES = ("actor1", "actor2", "actor1_country", "actor2_country", "country", "dataset", "location")
+
+
+def data_dir() -> Path:
+    """Return the data directory: `BORDERSTATES_DATA_DIR`, or the shipped `data/`."""
+    configured = os.environ.get(DATA_DIR_VARIABLE, "").strip()
+    return Path(configured) if configured else _SHIPPED_DATA
+
+
+@dataclass
+class Dataset:
+    """The valid events and articles of a data directory, and everything wrong with it."""
+
+    events: pd.DataFrame
+    articles: pd.DataFrame
+    problems: list[Problem] = field(default_factory=list)
+    rows_in_file: int = 0  # event rows in events.csv, valid or not
+
+    @property
+    def errors(self) -> list[Problem]:
+        """Problems that kept a row or a file out."""
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def rows_left_out(self) -> int:
+        """Event rows in the file that are not in `events`."""
+        return self.rows_in_file - len(self.events)
+
+
+def load_dataset(directory: Path | str | None = None, *, check_geography: bool = True) -> Dataset:
+    """Load `events.csv` and `articles.csv` of a data directory, partially where rows are bad.
+
+    Parameters
+    ----------
+    directory
+        The data directory; by default `data_dir()`.
+    check_geography
+        Also locate every event in the country polygons of `geo/` and warn about points
+        outside their declared country.
+
+    """
+    directory = Path(directory) if directory is not None else data_dir()
+    return load_files(directory / "events.csv", directory / "articles.csv", check_geography=check_geography)
+
+
+def load_files(
+    events_path: Path | str, articles_path: Path | str, *, check_geography: bool = True
+) -> Dataset:
+    """Load an events file and the articles file it cites; see `load_dataset`."""
+    articles, article_problems = load_articles(articles_path)
+    # When no article could be read, that is the problem to report, not every event's reference.
+    readable = len(articles) > 0 or not article_problems
+    known_articles = set(articles["article_id"]) if readable else None
+    events, event_problems, rows = load_events(events_path, known_articles=known_articles)
+    problems = article_problems + event_problems
+    if check_geography:
+        from borderstates.geo import locate_events  # geometry is heavy: only when asked
+
+        beside = Path(events_path).parent / "geo"
+        geo_dir = beside if beside.is_dir() else data_dir() / "geo"  # a lone file: the shipped borders
+        events, geo_problems = locate_events(events, geo_dir, str(events_path))
+        problems += geo_problems
+    return Dataset(events, articles, problems, rows)
+
+
+def load_events(
+    path: Path | str, *, known_articles: set[str] | None = None
+) -> tuple[pd.DataFrame, list[Problem], int]:
+    """Read and validate an events file.
+
+    Parameters
+    ----------
+    path
+        The events CSV.
+    known_articles
+        Article ids that exist; every id in `article_id` must be one of them. None skips the check.
+
+    Returns
+    -------
+    events, problems, rows_in_file
+        The valid rows as a typed frame, the problems found, and how many data rows the file holds.
+
+    """
+    raw = read_table(path, schema.REQUIRED_EVENT_COLUMNS)
+    frame = _with_optional_columns(raw.frame, schema.EVENT_COLUMNS)
+    if raw.delimiter == ";":  # Dutch-locale Excel writes decimal commas
+        for column in ("latitude", "longitude"):
+            frame[column] = frame[column].str.replace(",", ".", n=1, regex=False)
+    problems = raw.problems + _schema_problems(str(path), frame, schema.EVENTS_SCHEMA)
+    problems += _event_rule_problems(str(path), frame, known_articles)
+    bad_lines = {p.line for p in problems if p.severity == "error"}
+    valid = frame[~frame[LINE].isin(bad_lines)]
+    return _typed_events(valid), sorted(problems, key=lambda p: p.line), raw.rows_in_file
+
+
+def load_articles(path: Path | str) -> tuple[pd.DataFrame, list[Problem]]:
+    """Read and validate an articles file; returns the valid rows and the problems found."""
+    raw = read_table(path, schema.REQUIRED_ARTICLE_COLUMNS)
+    frame = _with_optional_columns(raw.frame, schema.ARTICLE_COLUMNS)
+    problems = raw.problems + _schema_problems(str(path), frame, schema.ARTICLES_SCHEMA)
+    problems += _duplicate_problems(str(path), frame, "article_id")
+    # A bad optional cell (a `javascript:` link, a garbled date) is reported and blanked:
+    # the article and the events quoting it stay.
+    for column in _LENIENT_ARTICLE_COLUMNS:
+        bad = frame[LINE].isin({p.line for p in problems if p.column == column})
+        frame[column] = frame[column].where(~bad, "")
+    bad_lines = {p.line for p in problems if p.column not in _LENIENT_ARTICLE_COLUMNS}
+    valid = frame[~frame[LINE].isin(bad_lines)].reset_index(drop=True)
+    return valid, sorted(problems, key=lambda p: p.line)
+
+
+def _with_optional_columns(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
+    missing = {c: pd.Series("", index=frame.index, dtype="str") for c in columns if c not in frame}
+    return frame.assign(**missing) if missing else frame
+
+
+def _schema_problems(name: str, frame: pd.DataFrame, table_schema: pa.DataFrameSchema) -> list[Problem]:
+    if frame.empty:
+        return []
+    try:
+        table_schema.validate(frame, lazy=True)
+    except pa.errors.SchemaErrors as exc:
+        cases = exc.failure_cases
+        cases = cases[cases["index"].notna()]
+        lines = frame[LINE].to_numpy()
+        return [
+            Problem(
+                name,
+                int(lines[int(case.index)]),
+                case.column,
+                _describe(frame.at[int(case.index), case.column], case.check),
+            )
+            for case in cases.itertuples()
+        ]
+    return []
+
+
+def _describe(value: str, message: str) -> str:
+    if message.startswith("is required"):
+        return message
+    shown = value if len(value) <= _MAX_SHOWN_VALUE else value[:_MAX_SHOWN_VALUE] + "…"
+    return f"{shown!r} {message}"
+
+
+def _event_rule_problems(name: str, frame: pd.DataFrame, known_articles: set[str] | None) -> list[Problem]:
+    """Rules that span columns or rows, which a per-column schema cannot state."""
+    problems = _duplicate_problems(name, frame, "event_id")
+    date = pd.to_datetime(frame["date"], format="%Y-%m-%d", errors="coerce")
+    end = pd.to_datetime(frame["date_end"], format="%Y-%m-%d", errors="coerce")
+    backwards = frame.loc[end < date, [LINE, "date", "date_end"]].to_numpy()
+    problems += [
+        Problem(name, int(line), "date_end", f"{stop} is before date {start}")
+        for line, start, stop in backwards
+    ]
+    curated = frame["dataset"].isin(("", schema.DEFAULT_DATASET))
+    for line in frame.loc[curated & (frame["excerpt"].str.strip() == ""), LINE]:
+        problems.append(Problem(name, int(line), "excerpt", "is required for curated events but empty"))
+    if known_articles is not None:
+        ids = frame["article_id"]
+        suspect = ~ids.isin(known_articles) & (ids != "")  # single known ids need no split
+        for line, cited in zip(
+            frame.loc[suspect, LINE], ids[suspect].str.split(schema.ARTICLE_ID_SEPARATOR), strict=True
+        ):
+            unknown = [a.strip() for a in cited if a.strip() and a.strip() not in known_articles]
+            if unknown:
+                problems.append(
+                    Problem(
+                        name,
+                        int(line),
+                        "article_id",
+                        f"{', '.join(unknown)} is not a valid article of the articles file",
+                    )
+                )
+    return problems
+
+
+def _duplicate_problems(name: str, frame: pd.DataFrame, column: str) -> list[Problem]:
+    ids = frame[column]
+    repeated = ids.duplicated(keep="first") & (ids != "")
+    first_line = frame.drop_duplicates(column).set_index(column)[LINE]
+    return [
+        Problem(name, int(line), column, f"duplicate id {value!r} (first on line {first_line[value]})")
+        for value, line in zip(ids[repeated], frame.loc[repeated, LINE], strict=True)
+    ]
+
+
+def _typed_events(frame: pd.DataFrame) -> pd.DataFrame:
+    """Turn validated text cells into the declared dtypes and add the derived columns."""
+    out = frame.reset_index(drop=True).copy()
+    out["date"] = pd.to_datetime(out["date"], format="%Y-%m-%d")
+    out["date_end"] = pd.to_datetime(out["date_end"], format="%Y-%m-%d", errors="coerce")
+    out["status"] = out["status"].where(out["status"] != "", schema.DEFAULT_STATUS)
+    out["dataset"] = out["dataset"].where(out["dataset"] != "", schema.DEFAULT_DATASET)
+    for column in ("latitude", "longitude"):
+        out[column] = pd.to_numeric(out[column]).astype("float64")
+    out["fatalities"] = pd.to_numeric(out["fatalities"].replace("", None)).astype("Int64")
+    for column, values in _CATEGORIES.items():
+        out[column] = pd.Categorical(out[column], categories=values)
+    for column in _FREE_CATEGORIES:
+        out[column] = out[column].astype("category")
+    out[SPAN_END] = span_end(out)
+    return out
+
+
+def span_end(events: pd.DataFrame) -> pd.Series:
+    """Return the last day each event can have happened (contract: "Dates are intervals")."""
+    date = events["date"]
+    precision = events["date_precision"].astype("str")
+    window_end = date.where(precision != "week", date + pd.Timedelta(days=6))
+    window_end = window_end.where(precision != "month", date + pd.offsets.MonthEnd(0))
+    window_end = window_end.where(precision != "year", date + pd.offsets.YearEnd(0))
+    return events["date_end"].fillna(window_end)

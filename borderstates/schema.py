@@ -1,0 +1,140 @@
+"""The data contract, declared once: columns, vocabularies and the pandera schemas."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+import pandas as pd
+import pandera.pandas as pa
+import pycountry
+
+EVENT_COLUMNS = (
+    "event_id", "date", "date_end", "date_precision",
+    "actor1", "actor1_country", "actor2", "actor2_country",
+    "relation_type", "quad_class", "status",
+    "country", "location", "latitude", "longitude", "geo_precision",
+    "summary", "article_id", "excerpt", "excerpt_en",
+    "fatalities", "dataset", "source_code", "tags", "notes",
+)  # fmt: skip
+ARTICLE_COLUMNS = (
+    "article_id", "title", "outlet", "published", "language", "url", "cited_sources",
+)  # fmt: skip
+
+RELATION_TYPES = (
+    "military", "security", "sanctions", "diplomatic", "energy",
+    "economic", "cultural", "media", "political",
+)  # fmt: skip
+QUAD_CLASSES = (
+    "verbal_cooperation", "material_cooperation", "verbal_conflict", "material_conflict", "neutral",
+)  # fmt: skip
+STATUSES = ("reported", "alleged", "planned", "assessment")
+DATE_PRECISIONS = ("day", "week", "month", "year")
+GEO_PRECISIONS = ("exact", "city", "region", "country")
+SIDES = ("any", "actor1", "actor2")
+
+DEFAULT_STATUS = "reported"
+DEFAULT_DATASET = "curated"
+
+ISO3_CODES = frozenset(c.alpha_3 for c in pycountry.countries) | {"XKX"}  # XKX: Kosovo
+LANGUAGE_CODES = frozenset(lang.alpha_2 for lang in pycountry.languages if hasattr(lang, "alpha_2"))
+
+# Fields that hold several values.
+ARTICLE_ID_SEPARATOR = ";"
+LIST_SEPARATOR = ";"
+
+
+Rule = tuple[Callable[[pd.Series], pd.Series], str]  # a vectorised test and its message
+
+
+def _one_of(values: Iterable[str], message: str | None = None) -> Rule:
+    values = tuple(values)
+    return (lambda s: s.isin(values), message or "must be one of: " + ", ".join(values))
+
+
+def _iso_date() -> Rule:
+    def is_date(s: pd.Series) -> pd.Series:
+        return pd.to_datetime(s, format="%Y-%m-%d", errors="coerce").notna()
+
+    return (is_date, "must be a real date written YYYY-MM-DD")
+
+
+def _published() -> Rule:
+    def is_published(s: pd.Series) -> pd.Series:
+        day = pd.to_datetime(s, format="%Y-%m-%d", errors="coerce")
+        month = pd.to_datetime(s, format="%Y-%m", errors="coerce")
+        return day.notna() | month.notna()
+
+    return (is_published, "must be a date written YYYY-MM-DD or YYYY-MM")
+
+
+def _number_between(low: float, high: float) -> Rule:
+    def in_range(s: pd.Series) -> pd.Series:
+        return pd.to_numeric(s, errors="coerce").between(low, high)
+
+    return (in_range, f"must be a number from {low:g} to {high:g}")
+
+
+_WHOLE_NUMBER: Rule = (lambda s: s.str.fullmatch(r"\d{1,9}"), "must be a whole number ≥ 0")
+_HTTP_URL: Rule = (
+    lambda s: s.str.match(r"(?i)https?://[^\s/]+"),
+    "must be an http:// or https:// URL",
+)
+_COUNTRY = _one_of(sorted(ISO3_CODES), "must be an ISO 3166-1 alpha-3 country code (RUS, UKR, AZE…)")
+_LANGUAGE = _one_of(sorted(LANGUAGE_CODES), "must be an ISO 639-1 language code (nl, en…)")
+
+
+def _text(*rules: Rule, required: bool = False) -> pa.Column:
+    """Declare a column of raw text cells.
+
+    Every rule skips empty cells, so an empty required cell is reported once, as empty.
+    """
+    checks = [pa.Check(lambda s: s.str.strip() != "", error="is required but empty")] if required else []
+    checks += [pa.Check(lambda s, f=test: (s == "") | f(s), error=msg) for test, msg in rules]
+    return pa.Column(str, checks, required=required)
+
+
+# Schemas over the raw text of each file: every cell is a string, an empty cell is "".
+# Checks are vectorised, so a million rows validate in seconds, and their error strings
+# are the messages users read.
+EVENTS_SCHEMA = pa.DataFrameSchema(
+    {
+        "event_id": _text(required=True),
+        "date": _text(_iso_date(), required=True),
+        "date_end": _text(_iso_date()),
+        "date_precision": _text(_one_of(DATE_PRECISIONS), required=True),
+        "actor1": _text(required=True),
+        "actor1_country": _text(_COUNTRY),
+        "actor2": _text(),
+        "actor2_country": _text(_COUNTRY),
+        "relation_type": _text(_one_of(RELATION_TYPES), required=True),
+        "quad_class": _text(_one_of(QUAD_CLASSES), required=True),
+        "status": _text(_one_of(STATUSES)),
+        "country": _text(_COUNTRY, required=True),
+        "location": _text(required=True),
+        "latitude": _text(_number_between(-90, 90), required=True),
+        "longitude": _text(_number_between(-180, 180), required=True),
+        "geo_precision": _text(_one_of(GEO_PRECISIONS), required=True),
+        "summary": _text(required=True),
+        "article_id": _text(required=True),
+        # The column must exist; its cells are required for curated rows only (load.py).
+        "excerpt": pa.Column(str, required=True),
+        "fatalities": _text(_WHOLE_NUMBER),
+    },
+    strict=False,
+    name="events",
+)
+
+ARTICLES_SCHEMA = pa.DataFrameSchema(
+    {
+        "article_id": _text(required=True),
+        "title": _text(required=True),
+        "published": _text(_published()),
+        "language": _text(_LANGUAGE, required=True),
+        "url": _text(_HTTP_URL),
+    },
+    strict=False,
+    name="articles",
+)
+
+REQUIRED_EVENT_COLUMNS = tuple(n for n, c in EVENTS_SCHEMA.columns.items() if c.required)
+REQUIRED_ARTICLE_COLUMNS = tuple(n for n, c in ARTICLES_SCHEMA.columns.items() if c.required)

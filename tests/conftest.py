@@ -1,0 +1,53 @@
+"""Shared fixtures: small data directories written the way users write them."""
+
+from __future__ import annotations
+
+import csv
+import shutil
+from pathlib import Path
+
+import pytest
+
+from borderstates import schema
+
+TESTS = Path(__file__).parent
+FIXTURES = TESTS / "data"
+BROKEN = FIXTURES / "broken"
+ROOT = TESTS.parent
+
+
+def write_csv_rows(path: Path, columns, rows) -> Path:
+    """Write rows as RFC 4180 CSV with CRLF, as the project does."""
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, list(columns), lineterminator="\r\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+def read_rows(path: Path) -> list[dict[str, str]]:
+    with path.open(newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+@pytest.fixture
+def fixture_rows() -> list[dict[str, str]]:
+    """The three valid events of tests/data/events.csv as dicts, to change in a test."""
+    return read_rows(FIXTURES / "events.csv")
+
+
+@pytest.fixture
+def make_data_dir(tmp_path):
+    """Return a function that writes events (and the fixture articles) into a fresh data dir."""
+
+    def make(rows, articles=None, name="data") -> Path:
+        directory = tmp_path / name
+        directory.mkdir()
+        write_csv_rows(directory / "events.csv", schema.EVENT_COLUMNS, rows)
+        if articles is None:
+            shutil.copy(FIXTURES / "articles.csv", directory / "articles.csv")
+        else:
+            write_csv_rows(directory / "articles.csv", schema.ARTICLE_COLUMNS, articles)
+        return directory
+
+    return make

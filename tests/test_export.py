@@ -1,0 +1,58 @@
+import json
+
+import pandas as pd
+
+from borderstates.export import export_events, flatten, to_csv_bytes
+from borderstates.load import load_dataset, load_events
+
+HOSTILE = ["=cmd|' /C calc'!A0", "+1+1", "-2+3", "@SUM(1)", "\t=1", "\r=1", "'=1"]
+
+
+def test_flatten_adds_the_first_articles_fields(fixture_rows, make_data_dir):
+    data = load_dataset(make_data_dir(fixture_rows))
+    flat = flatten(data.events, data.articles).set_index("event_id")
+    assert flat.loc["T-2", "article_title"] == "[Test article one]"  # A-1;A-2: the first one
+    assert flat.loc["T-3", "article_url"] == "https://example.org/two"
+    assert flat.loc["T-1", "date"] == "2024-02-01" and flat.loc["T-1", "date_end"] == ""
+    assert "_line" not in flat.columns and "span_end" not in flat.columns
+
+
+def test_csv_export_neutralises_formulas_and_round_trips(fixture_rows, make_data_dir, tmp_path):
+    rows = [
+        dict(fixture_rows[i % 3], event_id=f"H-{i}", summary=text, actor2=text, notes=text)
+        for i, text in enumerate(HOSTILE)
+    ]
+    data = load_dataset(make_data_dir(rows))
+    assert len(data.events) == len(HOSTILE)
+    out = tmp_path / "export.csv"
+    export_events(data.events, data.articles, out)
+    raw = pd.read_csv(out, dtype=str, keep_default_na=False)
+    for column in ("summary", "actor2", "notes"):
+        assert all(cell.startswith("'") for cell in raw[column]), column
+    assert raw["longitude"].str.startswith("'").sum() == 0  # numbers stay numbers
+    again, problems, _ = load_events(out)
+    assert problems == []
+    for column in ("summary", "actor2", "notes", "excerpt", "tags"):
+        assert again[column].astype(str).tolist() == data.events[column].astype(str).tolist()
+    assert again["fatalities"].tolist() == data.events["fatalities"].tolist()
+
+
+def test_non_ascii_survives_csv_bytes(fixture_rows, make_data_dir):
+    data = load_dataset(make_data_dir(fixture_rows))
+    text = to_csv_bytes(data.events, data.articles).decode("utf-8")
+    assert "Oekraïne" in text and "'s-Hertogenbosch" in text
+    assert "''s-Hertogenbosch" not in text
+
+
+def test_geojson_has_a_point_per_event(fixture_rows, make_data_dir, tmp_path):
+    data = load_dataset(make_data_dir(fixture_rows))
+    out = tmp_path / "events.geojson"
+    assert export_events(data.events, data.articles, out, "geojson") == 3
+    collection = json.loads(out.read_text(encoding="utf-8"))
+    first = collection["features"][0]
+    assert first["geometry"] == {"type": "Point", "coordinates": [44.5126, 40.1776]}
+    assert first["properties"]["excerpt"].startswith("Jeravan")
+    assert first["properties"]["fatalities"] is None
+    assert collection["features"][2]["properties"]["excerpt"].endswith(
+        "Oekraïne steun toe tegen de Russische inval."
+    )

