@@ -12,11 +12,10 @@ import shapely
 from pyproj import Geod
 
 from borderstates.csvio import LINE, Problem
+from borderstates.geobuild import DRAWING_FILE, FULL_FILE
 from borderstates.load import LOCATED_IN
 
 CRS = "EPSG:4326"
-DRAWING_FILE = "countries.geojson"  # simplified focus and context states, for the map
-FULL_FILE = "countries_full.parquet"  # full-resolution admin-0 polygons of the world
 TOLERANCE_KM = 25.0  # coasts and borders: how far outside its country a point may lie
 _GEOD = Geod(ellps="WGS84")
 
