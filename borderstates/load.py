@@ -13,12 +13,15 @@ from borderstates import schema
 from borderstates.csvio import LINE, Problem, read_table
 
 DATA_DIR_VARIABLE = "BORDERSTATES_DATA_DIR"
-_SHIPPED_DATA = Path(__file__).resolve().parent.parent / "data"
+SHIPPED_DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 _MAX_SHOWN_VALUE = 60  # characters of a bad value quoted in a message
 
 # Derived columns the loader adds to every events frame (never written back to events.csv).
 SPAN_END = "span_end"  # the last day the event can have happened: date_end or the precision window
 LOCATED_IN = "located_in"  # the country whose polygon holds the point ("" at sea)
+# The data directory's geometry (geo/), as borderstates.geobuild writes it.
+DRAWING_FILE = "countries.geojson"  # simplified focus and context states, for the map
+FULL_FILE = "countries_full.parquet"  # full-resolution admin-0 polygons of the world, for checks
 
 _CATEGORIES = {
     "date_precision": schema.DATE_PRECISIONS,
@@ -34,7 +37,7 @@ _FREE_CATEGORIES = ("actor1", "actor2", "actor1_country", "actor2_country", "cou
 def data_dir() -> Path:
     """Return the data directory: `BORDERSTATES_DATA_DIR`, or the shipped `data/`."""
     configured = os.environ.get(DATA_DIR_VARIABLE, "").strip()
-    return Path(configured) if configured else _SHIPPED_DATA
+    return Path(configured) if configured else SHIPPED_DATA_DIR
 
 
 @dataclass
@@ -57,7 +60,9 @@ class Dataset:
         return self.rows_in_file - len(self.events)
 
 
-def load_dataset(directory: Path | str | None = None, *, check_geography: bool = True) -> Dataset:
+def load_dataset(
+    directory: Path | str | None = None, *, check_geography: bool = True, cache: bool = False
+) -> Dataset:
     """Load `events.csv` and `articles.csv` of a data directory, partially where rows are bad.
 
     Parameters
@@ -67,16 +72,31 @@ def load_dataset(directory: Path | str | None = None, *, check_geography: bool =
     check_geography
         Also locate every event in the country polygons of `geo/` and warn about points
         outside their declared country.
+    cache
+        Keep the loaded frames in the Parquet cache (`borderstates.cache`) and reuse them
+        while the files' content is unchanged.
 
     """
     directory = Path(directory) if directory is not None else data_dir()
-    return load_files(directory / "events.csv", directory / "articles.csv", check_geography=check_geography)
+    return load_files(
+        directory / "events.csv", directory / "articles.csv", check_geography=check_geography, cache=cache
+    )
 
 
 def load_files(
-    events_path: Path | str, articles_path: Path | str, *, check_geography: bool = True
+    events_path: Path | str, articles_path: Path | str, *, check_geography: bool = True, cache: bool = False
 ) -> Dataset:
     """Load an events file and the articles file it cites; see `load_dataset`."""
+    beside = Path(events_path).parent / "geo"
+    geo_dir = beside if beside.is_dir() else data_dir() / "geo"  # a lone file: the shipped borders
+    if cache:
+        from borderstates import cache as columnar
+
+        inputs = [Path(events_path), Path(articles_path)] + ([geo_dir / FULL_FILE] if check_geography else [])
+        key = columnar.content_key(*inputs, options=f"geography={check_geography}")
+        cached = columnar.read_cached(key)
+        if cached is not None:
+            return Dataset(*cached)
     articles, article_problems = load_articles(articles_path)
     # When no article could be read, that is the problem to report, not every event's reference.
     readable = len(articles) > 0 or not article_problems
@@ -86,10 +106,10 @@ def load_files(
     if check_geography:
         from borderstates.geo import locate_events  # geometry is heavy: only when asked
 
-        beside = Path(events_path).parent / "geo"
-        geo_dir = beside if beside.is_dir() else data_dir() / "geo"  # a lone file: the shipped borders
         events, geo_problems = locate_events(events, geo_dir, str(events_path))
         problems += geo_problems
+    if cache:
+        columnar.write_cached(key, events, articles, problems, rows)
     return Dataset(events, articles, problems, rows)
 
 
@@ -217,8 +237,8 @@ def _duplicate_problems(name: str, frame: pd.DataFrame, column: str) -> list[Pro
 def _typed_events(frame: pd.DataFrame) -> pd.DataFrame:
     """Turn validated text cells into the declared dtypes and add the derived columns."""
     out = frame.reset_index(drop=True).copy()
-    out["date"] = pd.to_datetime(out["date"], format="%Y-%m-%d")
-    out["date_end"] = pd.to_datetime(out["date_end"], format="%Y-%m-%d", errors="coerce")
+    for column in ("date", "date_end"):  # one unit everywhere: frames concatenate and compare cleanly
+        out[column] = pd.to_datetime(out[column], format="%Y-%m-%d", errors="coerce").astype("datetime64[ms]")
     out["status"] = out["status"].where(out["status"] != "", schema.DEFAULT_STATUS)
     out["dataset"] = out["dataset"].where(out["dataset"] != "", schema.DEFAULT_DATASET)
     for column in ("latitude", "longitude"):
@@ -239,4 +259,4 @@ def span_end(events: pd.DataFrame) -> pd.Series:
     window_end = date.where(precision != "week", date + pd.Timedelta(days=6))
     window_end = window_end.where(precision != "month", date + pd.offsets.MonthEnd(0))
     window_end = window_end.where(precision != "year", date + pd.offsets.YearEnd(0))
-    return events["date_end"].fillna(window_end)
+    return events["date_end"].fillna(window_end).astype("datetime64[ms]")

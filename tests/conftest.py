@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import csv
+import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -14,6 +16,9 @@ TESTS = Path(__file__).parent
 FIXTURES = TESTS / "data"
 BROKEN = FIXTURES / "broken"
 ROOT = TESTS.parent
+
+# Tests (and the servers they start) never write into the user's cache.
+os.environ["BORDERSTATES_CACHE_DIR"] = tempfile.mkdtemp(prefix="borderstates-test-cache-")
 
 
 def write_csv_rows(path: Path, columns, rows) -> Path:

@@ -1,0 +1,45 @@
+"""The Parquet cache gives back exactly what a cold load gives, and notices every change."""
+
+import pandas as pd
+
+from borderstates.cache import read_cached
+from borderstates.csvio import read_table
+from borderstates.load import load_dataset
+
+from .conftest import FIXTURES
+
+
+def test_warm_load_equals_cold_load(fixture_rows, make_data_dir):
+    directory = make_data_dir([*fixture_rows, dict(fixture_rows[0], event_id="BAD", date="2025-02-30")])
+    cold = load_dataset(directory)
+    first = load_dataset(directory, cache=True)
+    warm = load_dataset(directory, cache=True)
+    for loaded in (first, warm):
+        pd.testing.assert_frame_equal(loaded.events, cold.events)
+        pd.testing.assert_frame_equal(loaded.articles, cold.articles)
+        assert loaded.problems == cold.problems and loaded.rows_in_file == cold.rows_in_file == 4
+
+
+def test_a_changed_file_is_loaded_again(fixture_rows, make_data_dir):
+    directory = make_data_dir(fixture_rows)
+    assert len(load_dataset(directory, cache=True).events) == 3
+    events = directory / "events.csv"
+    events.write_bytes(events.read_bytes().replace(b"T-3,", b"T-3b,"))
+    assert load_dataset(directory, cache=True).events["event_id"].tolist() == ["T-1", "T-2", "T-3b"]
+
+
+def test_an_unwritable_cache_is_no_cache(fixture_rows, make_data_dir, monkeypatch, tmp_path):
+    blocker = tmp_path / "file-not-dir"
+    blocker.write_text("x")
+    monkeypatch.setenv("BORDERSTATES_CACHE_DIR", str(blocker / "cache"))
+    assert len(load_dataset(make_data_dir(fixture_rows), cache=True).events) == 3
+    assert read_cached("anything") is None
+
+
+def test_fast_and_careful_parsers_agree(tmp_path):
+    clean = read_table(FIXTURES / "events.csv")  # one record per line: the fast path
+    multi = tmp_path / "events.csv"  # the same file plus a blank line at the end: the careful path
+    multi.write_bytes((FIXTURES / "events.csv").read_bytes() + b"\r\n\r\n")
+    careful = read_table(multi)
+    assert clean.problems == careful.problems == []
+    pd.testing.assert_frame_equal(clean.frame, careful.frame)
