@@ -55,7 +55,7 @@ def match_mask(events: pd.DataFrame, f: EventFilter) -> np.ndarray:
     keep = np.ones(len(events), dtype=bool)
     if f.actors:
         sides = {"any": ("actor1", "actor2"), "actor1": ("actor1",), "actor2": ("actor2",)}[f.side]
-        keep &= np.logical_or.reduce([events[s].isin(f.actors).to_numpy() for s in sides])
+        keep &= np.logical_or.reduce([_isin(events[s], f.actors) for s in sides])
     if f.date_from is not None:
         keep &= (events[SPAN_END] >= pd.Timestamp(f.date_from)).to_numpy()
     if f.date_to is not None:
@@ -67,23 +67,33 @@ def match_mask(events: pd.DataFrame, f: EventFilter) -> np.ndarray:
         ("dataset", f.datasets),
     ):
         if wanted:
-            keep &= events[column].isin(wanted).to_numpy()
+            keep &= _isin(events[column], wanted)
     if f.countries:
         where = ("country", "actor1_country", "actor2_country") if f.involving else ("country",)
-        keep &= np.logical_or.reduce([events[c].isin(f.countries).to_numpy() for c in where])
+        keep &= np.logical_or.reduce([_isin(events[c], f.countries) for c in where])
     if f.bounds is not None:
         south, west, north, east = f.bounds
         keep &= (
             events["latitude"].between(south, north) & events["longitude"].between(west, east)
         ).to_numpy()
     if f.text.strip():
-        needle = f.text.strip().casefold()
-        found = np.zeros(len(events), dtype=bool)
-        for column in SEARCHED_COLUMNS:
-            cells = events[column].astype("str").str.casefold()
-            found |= cells.str.contains(needle, regex=False).fillna(False).to_numpy(dtype=bool)
-        keep &= found
+        keep &= np.logical_or.reduce([_contains(events[c], f.text.strip()) for c in SEARCHED_COLUMNS])
     return keep
+
+
+def _isin(cells: pd.Series, wanted: tuple[str, ...]) -> np.ndarray:
+    """Membership test; on a categorical column it compares small integer codes, not strings."""
+    if isinstance(cells.dtype, pd.CategoricalDtype):
+        return np.isin(cells.cat.codes.to_numpy(), np.flatnonzero(cells.cat.categories.isin(wanted)))
+    return cells.isin(wanted).to_numpy()
+
+
+def _contains(cells: pd.Series, needle: str) -> np.ndarray:
+    """Case-insensitive substring test; a categorical column is searched in its categories only."""
+    if isinstance(cells.dtype, pd.CategoricalDtype):
+        hits = cells.cat.categories.astype("str").str.contains(needle, case=False, regex=False)
+        return np.isin(cells.cat.codes.to_numpy(), np.flatnonzero(hits))
+    return cells.str.contains(needle, case=False, regex=False).fillna(False).to_numpy(dtype=bool)
 
 
 # --- URL parameters (data contract: "URL parameters") -------------------------------------------
