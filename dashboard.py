@@ -1,10 +1,55 @@
-"""The map page (placeholder until the map lands): the data's state at a glance."""
+"""The map page: narrow the events down, read the passages behind them, take the filtered set away."""
+
+from dataclasses import replace
+from pathlib import Path
 
 import streamlit as st
 
-from borderstates.load import load_dataset
+from borderstates import mapview, ui
+from borderstates.assets import ensure_static
+from borderstates.filters import filter_events
 
-st.set_page_config(page_title="borderstates", layout="wide")
-st.title("borderstates")
-data = load_dataset()
-st.write(f"{len(data.events)} events, {len(data.articles)} articles, {len(data.problems)} problems.")
+st.set_page_config(page_title="Borderstates", page_icon="🗺️", layout="wide")
+ensure_static(Path(__file__).parent / "static")
+
+data = ui.load_data()
+countries = ui.load_drawing()
+selection = ui.sidebar_filter(data.events)
+events = filter_events(data.events, selection.event_filter)
+
+st.title("Events in Russia's southern border states")
+ui.show_problems(data)
+ui.show_notices(selection)
+options, downloads = st.columns([3, 2])
+in_view = options.toggle("Only events in the current view", key=ui.IN_VIEW)
+outside_line = options.empty()
+
+map_column, panel = st.columns([2, 1], gap="medium")
+with map_column:
+    classes = mapview.fill_classes(data.events, countries)
+    bounds = ui.show_map(
+        mapview.build_base_map(countries, classes),
+        mapview.build_layers(countries, events, data.articles, classes, selection.event_filter.countries),
+        event_ids=set(data.events["event_id"]),
+        codes=mapview.focus_codes(countries),
+        in_view=in_view,
+        centre=ui.map_centre(data.events, selection.event_id),
+    )
+    st.caption("Borders: Natural Earth 1:10m, German point of view (Crimea in Ukraine, Abkhazia in Georgia).")
+
+shown_filter = replace(selection.event_filter, bounds=bounds)
+events = filter_events(data.events, shown_filter)
+ui.show_count(selection, len(events), len(data.events))
+outside_line.caption(
+    f"{mapview.outside_focus(events, countries)} of the {len(events)} filtered events "
+    "lie outside the four focus states."
+)
+with downloads:
+    ui.download_buttons(events, data.articles, shown_filter)
+
+with panel:
+    if selection.event_id is not None:
+        st.button("← All filtered excerpts", key="back", on_click=ui.clear_event)
+        ui.show_passage(data.events, data.articles, selection.event_id)
+    else:
+        ui.show_excerpts(events)

@@ -1,0 +1,133 @@
+"""Leaflet, its marker-cluster plugin and jQuery, served by the app itself so the map works offline."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import folium
+import xstatic.pkg.jquery
+import xstatic.pkg.leaflet
+import xstatic.pkg.leaflet_markercluster
+
+# Streamlit serves ./static beside the entry script at this path (server.enableStaticServing).
+# Links must be absolute: the map lives in a component frame under /component/…, where a
+# relative link would resolve to the wrong place.
+STATIC_URL = "/app/static"
+STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+_COMPLETE = ".complete"  # written last into a copied folder: its presence means the copy is whole
+
+
+@dataclass(frozen=True)
+class _Package:
+    name: str
+    version: str
+    source: Path
+
+    @property
+    def folder(self) -> str:
+        # The version is in the folder name, so an upgraded package never mixes with an old copy.
+        return f"{self.name}-{self.version}"
+
+    def url(self, file_name: str) -> str:
+        return f"{STATIC_URL}/{self.folder}/{file_name}"
+
+
+_LEAFLET = _Package("leaflet", xstatic.pkg.leaflet.VERSION, Path(xstatic.pkg.leaflet.BASE_DIR))
+_CLUSTER = _Package(
+    "leaflet.markercluster",
+    xstatic.pkg.leaflet_markercluster.VERSION,
+    Path(xstatic.pkg.leaflet_markercluster.BASE_DIR),
+)
+_JQUERY = _Package("jquery", xstatic.pkg.jquery.VERSION, Path(xstatic.pkg.jquery.BASE_DIR))
+PACKAGES = (_LEAFLET, _CLUSTER, _JQUERY)
+
+# What a folium.Map needs: Leaflet, and jQuery for folium's popups (`$(…)`); without jQuery the
+# map script stops and streamlit-folium never gives its frame a height. Folium's other defaults
+# (Bootstrap, Font Awesome, awesome-markers, glyphicons) serve only `folium.Icon` markers,
+# which the map does not use, so they are left out rather than served.
+MAP_JS = [("leaflet", _LEAFLET.url("leaflet.js")), ("jquery", _JQUERY.url("jquery.min.js"))]
+MAP_CSS = [("leaflet_css", _LEAFLET.url("leaflet.css"))]
+CLUSTER_JS = [("markerclusterjs", _CLUSTER.url("leaflet.markercluster.js"))]
+CLUSTER_CSS = [
+    ("markerclustercss", _CLUSTER.url("MarkerCluster.css")),
+    ("markerclusterdefaultcss", _CLUSTER.url("MarkerCluster.Default.css")),
+]
+
+
+def ensure_static(static_dir: Path | str = STATIC_DIR) -> Path:
+    """Copy the bundled scripts and stylesheets into `static_dir`, unless they are there already.
+
+    Each package's `data/` folder is copied whole, as Leaflet finds its images by relative path.
+    Safe to call on every script run and from several processes at once: a package is copied
+    into a temporary folder and renamed into place.
+
+    Parameters
+    ----------
+    static_dir
+        The folder Streamlit serves at `/app/static` (`static/` beside the entry script).
+
+    Returns
+    -------
+    Path
+        `static_dir`.
+
+    """
+    static_dir = Path(static_dir)
+    for package in PACKAGES:
+        target = static_dir / package.folder
+        if (target / _COMPLETE).exists():
+            continue
+        static_dir.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{package.folder}-", dir=static_dir))
+        try:
+            shutil.copytree(package.source, staging, dirs_exist_ok=True)
+            (staging / _COMPLETE).touch()
+            if target.exists():  # an incomplete copy from an interrupted run
+                shutil.rmtree(target, ignore_errors=True)
+            try:
+                os.replace(staging, target)
+            except OSError:  # another process renamed its complete copy into place first
+                if not (target / _COMPLETE).exists():
+                    raise
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+    return static_dir
+
+
+def use_local_map_assets(m: folium.Map) -> folium.Map:
+    """Point a map's scripts and stylesheets at the local copies, on this instance only.
+
+    `folium.Map.add_js_link` would change a class-wide list, for every map in the process.
+    """
+    m.default_js = list(MAP_JS)
+    m.default_css = list(MAP_CSS)
+    return m
+
+
+def use_local_cluster_assets(cluster: folium.plugins.MarkerCluster) -> folium.plugins.MarkerCluster:
+    """Point a marker cluster's script and stylesheets at the local copies, on this instance only."""
+    cluster.default_js = list(CLUSTER_JS)
+    cluster.default_css = list(CLUSTER_CSS)
+    return cluster
+
+
+def asset_links(root: folium.Element) -> Iterator[str]:
+    """Yield every script and stylesheet link that an element and its children ask the page to load.
+
+    This is what streamlit-folium hands the browser (it walks the same tree), so a test can
+    assert that each link is local.
+    """
+    for _, url in [*getattr(root, "default_js", []), *getattr(root, "default_css", [])]:
+        yield url
+    for child in getattr(root, "_children", {}).values():
+        yield from asset_links(child)
+
+
+def is_local(url: str) -> bool:
+    """Return True for a link that the app serves itself."""
+    return url.startswith(STATIC_URL + "/")

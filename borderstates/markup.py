@@ -1,0 +1,179 @@
+"""HTML for tooltips, popups and the passage panel: every value from a data file is escaped."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+import pandas as pd
+from markupsafe import Markup, escape
+
+from borderstates import schema
+
+SEPARATOR = " · "  # between the id and the rest of a tooltip: clicks are mapped back by it
+_HTTP_URL = re.compile(r"(?i)https?://[^\s/]+\S*")
+_NO_EXCERPT = "(no excerpt: the source has no text)"
+
+# The panel's record table: (label, column), in the contract's order.
+RECORD_FIELDS = (
+    ("Event", "event_id"), ("Dates", "date"), ("Precision", "date_precision"),
+    ("Actor 1", "actor1"), ("Actor 1 country", "actor1_country"),
+    ("Actor 2", "actor2"), ("Actor 2 country", "actor2_country"),
+    ("Relation", "relation_type"), ("Quad class", "quad_class"), ("Status", "status"),
+    ("Country", "country"), ("Location", "location"), ("Latitude", "latitude"),
+    ("Longitude", "longitude"), ("Geo precision", "geo_precision"), ("Fatalities", "fatalities"),
+    ("Dataset", "dataset"), ("Source code", "source_code"), ("Tags", "tags"),
+    ("Articles", "article_id"), ("Notes", "notes"),
+)  # fmt: skip
+
+
+def plain(value: object) -> str:
+    """Return a cell as text: dates as `YYYY-MM-DD`, "" for a missing value (None, NaN, NA)."""
+    if isinstance(value, pd.Timestamp):
+        return value.strftime("%Y-%m-%d")
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    return str(value)
+
+
+def text(value: object) -> Markup:
+    """Return a cell as escaped HTML text; empty for a missing value."""
+    return escape(plain(value))
+
+
+def is_http_url(url: object) -> bool:
+    """Return True for an `http://` or `https://` URL: the only links ever rendered."""
+    return isinstance(url, str) and _HTTP_URL.fullmatch(url.strip()) is not None
+
+
+def link(url: object, label: object) -> Markup:
+    """Return a link to `url` labelled `label`, or the bare label when the URL is not http(s)."""
+    if not is_http_url(url):
+        return text(label)
+    return Markup('<a href="{}" target="_blank" rel="noopener noreferrer">{}</a>').format(
+        str(url).strip(), label
+    )
+
+
+def date_label(event: Mapping) -> str:
+    """Return an event's dates as a reader sees them: one day, or the span and its precision."""
+    start, end = event["date"], event.get("span_end", event["date"])
+    first = start.strftime("%Y-%m-%d")
+    if pd.isna(end) or end == start:
+        return first
+    return f"{first} – {end.strftime('%Y-%m-%d')} ({event['date_precision']})"
+
+
+def actors_label(event: Mapping) -> str:
+    """Return `actor1 → actor2`, or actor1 alone."""
+    actor2 = plain(event.get("actor2")).strip()
+    return f"{event['actor1']} → {actor2}" if actor2 else plain(event["actor1"])
+
+
+def articles_of(event: Mapping, articles: pd.DataFrame) -> list[dict[str, str]]:
+    """Return the articles an event cites, in the order of its `article_id` (the first is quoted)."""
+    ids = [a.strip() for a in str(event["article_id"]).split(schema.ARTICLE_ID_SEPARATOR) if a.strip()]
+    by_id = articles.set_index("article_id")
+    return [{"article_id": a, **by_id.loc[a].to_dict()} for a in ids if a in by_id.index]
+
+
+def event_tooltip(event: Mapping) -> Markup:
+    """Return a marker's tooltip: its id, then date, actors and relation type."""
+    return Markup("<b>{}</b>{}{}<br>{}<br><i>{}</i>").format(
+        event["event_id"], SEPARATOR, date_label(event), actors_label(event), event["relation_type"]
+    )
+
+
+def state_tooltip(code: str, name_en: str, name_nl: str, count: int) -> Markup:
+    """Return a focus state's tooltip: its code, English and Dutch names, and the count."""
+    noun = "event" if count == 1 else "events"
+    return Markup("<b>{}</b>{}{} · <i>{}</i><br>{} filtered {} · click to filter").format(
+        code, SEPARATOR, name_en, name_nl, count, noun
+    )
+
+
+def tooltip_head(tooltip: object) -> str:
+    """Return what comes before the first separator of a tooltip's text: the id it was made for."""
+    return str(tooltip or "").strip().split(SEPARATOR, 1)[0]
+
+
+def event_popup(event: Mapping) -> Markup:
+    """Return a marker's popup: summary, excerpt, the article's title and outlet, and its link.
+
+    `event` carries its first article's fields as `export.flatten` names them (`article_title`…).
+    """
+    article = {name: event.get(f"article_{name}", "") for name in ("title", "outlet", "url")}
+    return Markup(
+        '<div class="bs-popup"><p><b>{}</b></p><blockquote>{}</blockquote>{}<p>{}</p></div>'
+    ).format(event["summary"], _excerpt(event), _english(event), _source_line(article))
+
+
+def passage_html(event: Mapping, articles: pd.DataFrame) -> Markup:
+    """Return the panel for one event: its passage, every article it cites and its full record."""
+    cited = articles_of(event, articles)
+    sources = Markup("").join(Markup("<li>{}</li>").format(_source_line(a, full=True)) for a in cited)
+    rows = Markup("").join(
+        Markup("<tr><th>{}</th><td>{}</td></tr>").format(
+            label, date_label(event) if column == "date" else text(event.get(column))
+        )
+        for label, column in RECORD_FIELDS
+    )
+    return Markup(
+        '<article class="bs-passage"><h4>{}</h4><p class="bs-meta">{} · {}, {}</p>'
+        '<blockquote lang="{}">{}</blockquote>{}<p class="bs-meta">Reported in:</p><ul>{}</ul>'
+        '<table class="bs-record">{}</table></article>'
+    ).format(
+        event["summary"],
+        date_label(event),
+        event["location"],
+        event["country"],
+        cited[0].get("language", "") if cited else "",
+        _excerpt(event),
+        _english(event),
+        sources,
+        rows,
+    )
+
+
+def excerpt_list_html(events: pd.DataFrame, limit: int) -> Markup:
+    """Return the excerpts of up to `limit` events, newest first, each under its date and place."""
+    newest = events.sort_values(["date", "event_id"], ascending=[False, True]).head(limit)
+    items = Markup("").join(
+        Markup(
+            '<li><p class="bs-meta"><b>{}</b> · {} · {}, {}</p><p>{}</p><blockquote>{}</blockquote></li>'
+        ).format(
+            event["event_id"],
+            date_label(event),
+            event["location"],
+            event["country"],
+            event["summary"],
+            _excerpt(event),
+        )
+        for event in newest.to_dict("records")
+    )
+    return Markup('<ol class="bs-excerpts">{}</ol>').format(items)
+
+
+def _excerpt(event: Mapping) -> Markup:
+    excerpt = plain(event.get("excerpt")).strip()
+    return text(excerpt) if excerpt else Markup("<i>{}</i>").format(_NO_EXCERPT)
+
+
+def _english(event: Mapping) -> Markup:
+    english = plain(event.get("excerpt_en")).strip()
+    if not english:
+        return Markup("")
+    return Markup('<p class="bs-en"><i>English:</i> {}</p>').format(english)
+
+
+def _source_line(article: Mapping, *, full: bool = False) -> Markup:
+    if not article.get("title"):
+        return Markup("")
+    parts = [link(article.get("url"), article.get("title", ""))]
+    parts += [text(article[k]) for k in ("outlet", "published") if full and article.get(k)]
+    if not full and article.get("outlet"):
+        parts.append(text(article["outlet"]))
+    line = Markup(", ").join(parts)
+    if full and article.get("cited_sources"):
+        line += Markup(". Cites: {}").format(article["cited_sources"])
+    return line

@@ -1,0 +1,174 @@
+"""The dashboard in headless Chromium against a real `streamlit run`, with the internet blocked."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+
+import pytest
+from playwright.sync_api import expect
+
+from borderstates.filters import EventFilter, filter_events
+from borderstates.load import load_dataset
+from borderstates.ui import MAP_HEIGHT
+from tests.browser.conftest import MAP_FRAME, streamlit_server
+from tests.browser.driver import (
+    BOUNDS_JS,
+    COUNT_RUNS_JS,
+    FOCUS_JS,
+    MARKER_SHOWN_JS,
+    MARKERS_JS,
+    VIEW_JS,
+    WAIT,
+    after_rerun,
+    choose,
+    click_map,
+    count_line,
+    map_frame,
+    settle,
+)
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.browser
+
+SCREENSHOT = ROOT / "docs" / "screenshot.png"
+
+
+@pytest.fixture(scope="module")
+def server():
+    with streamlit_server() as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def events():
+    return load_dataset(ROOT / "data").events
+
+
+def test_the_map_draws_offline(server, new_page, outside, events):
+    page = new_page(server)
+    frame = map_frame(page)
+    assert page.locator(MAP_FRAME).bounding_box()["height"] == pytest.approx(MAP_HEIGHT, abs=2)
+    frame.wait_for_function(f"() => ({MARKERS_JS})() === {len(events)}")
+    assert frame.evaluate(FOCUS_JS) == ["ARM", "AZE", "GEO", "UKR"]
+    assert frame.locator("path").count() > 50  # focus and neighbouring states
+    assert frame.locator(".marker-cluster").count() + frame.locator("path.leaflet-interactive").count() > 4
+    expect(frame.locator(".bs-legend")).to_contain_text("Events by relation type")
+    expect(count_line(page)).to_have_text(f"{len(events)} of {len(events)} events")
+    settle(page)
+    SCREENSHOT.parent.mkdir(exist_ok=True)
+    page.screenshot(path=SCREENSHOT)
+    assert outside == []
+
+
+def test_online_tiles_load_only_when_chosen(server, new_page, outside):
+    page = new_page(server)
+    frame = map_frame(page)
+    settle(page)
+    assert outside == []
+    frame.locator(".leaflet-control-layers").hover()
+    frame.get_by_text("OpenStreetMap tiles (online)").click()
+    frame.wait_for_timeout(1000)
+    assert outside and all("tile.openstreetmap.org" in url for url in outside), outside
+
+
+def test_a_filter_keeps_the_view_and_an_actor_changes_the_markers(server, new_page, outside, events):
+    page = new_page(server)
+    frame = map_frame(page)
+    frame.locator(".leaflet-control-zoom-in").click()
+    frame.wait_for_timeout(800)
+    view = frame.evaluate(VIEW_JS)
+    choose(page, "Actor", "Russian police")
+    expected = len(filter_events(events, EventFilter(actors=("Russian police",))))
+    expect(count_line(page)).to_have_text(f"{expected} of {len(events)} events", timeout=WAIT)
+    frame.wait_for_function(f"() => ({MARKERS_JS})() === {expected}", timeout=WAIT)
+    assert frame.evaluate(VIEW_JS) == pytest.approx(view)
+    assert "actor=Russian+police" in page.url
+    assert outside == []
+
+
+def test_clicking_a_marker_shows_its_excerpt_beside_the_map(server, new_page, outside, events):
+    page = new_page(server)
+    frame = map_frame(page)
+    kyiv = events.set_index("event_id").loc["BS-0008"]
+    frame.evaluate(f"() => window.map.setView([{kyiv.latitude}, {kyiv.longitude}], 9, {{animate: false}})")
+    frame.wait_for_function(MARKER_SHOWN_JS, arg="BS-0008")
+    click_map(page, frame, kyiv.latitude, kyiv.longitude)
+    passage = page.locator(".bs-passage")
+    expect(passage).to_contain_text(kyiv.excerpt[:60], timeout=WAIT)
+    expect(passage).to_contain_text(kyiv.excerpt_en[:60])
+    assert "event=BS-0008" in page.url
+    assert passage.bounding_box()["x"] > page.locator(MAP_FRAME).bounding_box()["x"] + 300  # beside it
+    assert outside == []
+
+
+def test_clicking_a_state_toggles_the_country_filter(server, new_page, outside, events):
+    page = new_page(server)
+    frame = map_frame(page)
+    frame.evaluate("() => window.map.setView([42.0, 43.6], 7, {animate: false})")
+    settle(page)
+    click_map(page, frame, 42.3, 42.4)  # western Georgia, away from any marker
+    in_georgia = len(filter_events(events, EventFilter(countries=("GEO",))))
+    expect(count_line(page)).to_have_text(f"{in_georgia} of {len(events)} events", timeout=WAIT)
+    assert "country=GEO" in page.url
+    expect(page.get_by_test_id("stMultiSelect").filter(has_text="Country")).to_contain_text("GEO")
+    settle(page)
+    # A cluster has no tooltip of its own: clicking it must not repeat the state's click.
+    tbilisi = events.set_index("event_id").loc["BS-0019"]
+    click_map(page, frame, tbilisi.latitude, tbilisi.longitude)
+    settle(page)
+    page.wait_for_timeout(800)
+    assert "country=GEO" in page.url
+    frame.evaluate("() => window.map.setView([42.0, 43.6], 7, {animate: false})")
+    settle(page)
+    click_map(page, frame, 42.3, 42.4)
+    expect(count_line(page)).to_have_text(f"{len(events)} of {len(events)} events", timeout=WAIT)
+    assert "country=" not in page.url
+    assert outside == []
+
+
+def test_the_csv_download_holds_exactly_the_filtered_rows(server, new_page, outside, events):
+    page = new_page(f"{server}/?relation=military")
+    military = filter_events(events, EventFilter(relations=("military",)))
+    expect(count_line(page)).to_have_text(f"{len(military)} of {len(events)} events")
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download CSV").click()
+    assert download.value.suggested_filename == f"borderstates_{dt.date.today().isoformat()}_military.csv"
+    rows = list(csv.DictReader(io.StringIO(download.value.path().read_text(encoding="utf-8"))))
+    assert sorted(r["event_id"] for r in rows) == sorted(military["event_id"])
+    assert {r["relation_type"] for r in rows} == {"military"}
+    assert outside == []
+
+
+def test_an_event_link_opens_the_map_on_that_event(server, new_page, outside, events):
+    page = new_page(f"{server}/?event=BS-0018")
+    washington = events.set_index("event_id").loc["BS-0018"]
+    expect(page.locator(".bs-passage")).to_contain_text(washington.excerpt[:60])
+    frame = map_frame(page)
+    frame.wait_for_function("() => window.map.getZoom() === 7", timeout=WAIT)
+    lat, lng, _ = frame.evaluate(VIEW_JS)
+    assert (lat, lng) == pytest.approx((washington.latitude, washington.longitude), abs=0.01)
+    assert outside == []
+
+
+def test_panning_reruns_the_page_only_with_the_view_switch_on(server, new_page, outside, events):
+    page = new_page(server)
+    frame = map_frame(page)
+    settle(page)
+    page.evaluate(COUNT_RUNS_JS)
+    frame.evaluate("() => window.map.panBy([150, 80], {animate: false})")
+    page.wait_for_timeout(1500)  # streamlit-folium reports after 250 ms
+    assert page.evaluate("() => window.__runs") == 0
+
+    after_rerun(page, page.get_by_text("Only events in the current view").click)
+    frame = map_frame(page)
+    after_rerun(page, lambda: frame.evaluate("() => window.map.setView([48.5, 31.0], 6, {animate: false})"))
+    south, west, north, east = frame.evaluate(BOUNDS_JS)
+    in_view = len(filter_events(events, EventFilter(bounds=(south, west, north, east))))
+    assert 0 < in_view < len(events)
+    expect(count_line(page)).to_have_text(f"{in_view} of {len(events)} events", timeout=WAIT)
+    page.evaluate(COUNT_RUNS_JS)
+    frame.evaluate("() => window.map.panBy([100, 0], {animate: false})")
+    page.wait_for_function("() => window.__runs > 0", timeout=WAIT)
+    assert outside == []

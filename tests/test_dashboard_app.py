@@ -1,0 +1,280 @@
+"""The dashboard page under streamlit.testing: filters, URL state, notices, the passage, the map's links."""
+
+import datetime as dt
+import json
+import os
+import re
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from borderstates import assets, schema
+from borderstates.cache import CACHE_DIR_VARIABLE
+from borderstates.filters import Choices, EventFilter, filter_events, filter_from_params
+from borderstates.load import DATA_DIR_VARIABLE, load_dataset
+from tests.conftest import ROOT, write_csv_rows
+
+DASHBOARD = str(ROOT / "dashboard.py")
+TIMEOUT = 60  # s: the first run imports geopandas and folium
+
+
+@pytest.fixture(autouse=True)
+def own_cache(monkeypatch, tmp_path):
+    """Keep the page's Parquet cache out of the user's cache folder."""
+    monkeypatch.setenv(CACHE_DIR_VARIABLE, str(tmp_path / "cache"))
+
+
+@pytest.fixture
+def varied_dir(fixture_rows, make_data_dir):
+    """Five events that differ in every filtered field, two datasets, and the shipped geometry."""
+    t1, t2, t3 = fixture_rows
+    rows = [
+        t1,
+        t2,
+        t3,
+        dict(
+            t2,
+            event_id="V-1",
+            date="2023-05-05",
+            date_precision="day",
+            actor1="Georgian Dream",
+            actor1_country="GEO",
+            actor2="",
+            actor2_country="",
+            relation_type="political",
+            quad_class="neutral",
+            status="alleged",
+            country="GEO",
+            location="Tbilisi",
+            latitude="41.6914",
+            longitude="44.8341",
+            summary="Rally of the ruling party in Tbilisi.",
+            excerpt="",
+            dataset="ACLED",
+        ),
+        dict(
+            t3,
+            event_id="V-2",
+            date="2024-12-27",
+            date_end="",
+            date_precision="day",
+            actor1="Government of the United States",
+            actor1_country="USA",
+            actor2="Government of Georgia",
+            actor2_country="GEO",
+            relation_type="sanctions",
+            quad_class="material_conflict",
+            country="USA",
+            location="Washington",
+            latitude="38.8951",
+            longitude="-77.0364",
+            summary="The United States sanctions Georgian officials.",
+            excerpt="Washington legt sancties op.",
+        ),
+    ]
+    directory = make_data_dir(rows)
+    (directory / "geo").symlink_to(ROOT / "data" / "geo")
+    return directory
+
+
+def run_app(monkeypatch, directory=None, params=None) -> AppTest:
+    if directory is None:
+        monkeypatch.delenv(DATA_DIR_VARIABLE, raising=False)
+    else:
+        monkeypatch.setenv(DATA_DIR_VARIABLE, str(directory))
+    app = AppTest.from_file(DASHBOARD, default_timeout=TIMEOUT)
+    app.query_params = dict(params or {})
+    app.run()
+    assert not app.exception, [e.value for e in app.exception]
+    return app
+
+
+def shown_count(app: AppTest) -> tuple[int, int]:
+    shown, total = re.fullmatch(r"\*\*(\d+) of (\d+) events\*\*", app.sidebar.markdown[0].value).groups()
+    return int(shown), int(total)
+
+
+def map_args(app: AppTest) -> dict:
+    (component,) = app.get("component_instance")
+    return json.loads(component.proto.json_args)
+
+
+def html_bodies(app: AppTest) -> str:
+    return "\n".join(element.proto.body for element in app.get("html"))
+
+
+def warnings(app: AppTest) -> str:
+    return "\n".join(w.value for w in app.warning)
+
+
+def test_runs_on_the_shipped_data(monkeypatch):
+    app = run_app(monkeypatch)
+    events = load_dataset(ROOT / "data").events
+    assert shown_count(app) == (len(events), len(events))
+    assert not app.warning
+    assert any("lie outside the four focus states" in c.value for c in app.caption)
+    newest = events.sort_values("date").iloc[-1]
+    assert newest["excerpt"] in html_bodies(app)  # the excerpt list, newest first
+
+
+def test_the_map_gets_only_local_links_and_reruns_only_on_clicks(monkeypatch):
+    args = map_args(run_app(monkeypatch))
+    links = args["js_links"] + args["css_links"]
+    assert len(links) == 6 and all(assets.is_local(link) for link in links), links
+    assert "<link" not in args["header"] and "<script src" not in args["header"]
+    assert args["returned_objects"] == ["last_object_clicked_tooltip", "last_object_clicked_count"]
+    assert args["height"] == 620
+
+
+def test_a_filter_change_sends_new_layers_but_the_same_map(monkeypatch, varied_dir):
+    app = run_app(monkeypatch, varied_dir)
+    before = map_args(app)
+    assert "Washington legt sancties op." in before["feature_group"]
+    assert "Washington legt sancties op." not in before["script"]  # events are layers, not the map
+    app.multiselect(key="relation").select("military").run()
+    after = map_args(app)
+    assert after["script"] == before["script"]  # same map: the frontend keeps the view
+    assert after["feature_group"] != before["feature_group"]
+    assert "Washington legt sancties op." not in after["feature_group"]
+
+
+GEORGIA_GOV = "Government of Georgia"
+# name: (widget actions as (widget, key, method, value), the EventFilter they should amount to)
+FILTER_CASES = {
+    "actor": ([("multiselect", "actor", "select", GEORGIA_GOV)], {"actors": (GEORGIA_GOV,)}),
+    "actor as actor1 only": (
+        [("multiselect", "actor", "select", GEORGIA_GOV), ("radio", "side", "set_value", "actor1")],
+        {"actors": (GEORGIA_GOV,), "side": "actor1"},
+    ),
+    "from": ([("date_input", "from", "set_value", dt.date(2024, 6, 1))], {"date_from": dt.date(2024, 6, 1)}),
+    "to": ([("date_input", "to", "set_value", dt.date(2022, 12, 1))], {"date_to": dt.date(2022, 12, 1)}),
+    "relation": ([("multiselect", "relation", "select", "security")], {"relations": ("security",)}),
+    "quad": ([("multiselect", "quad", "select", "neutral")], {"quads": ("neutral",)}),
+    "status": ([("multiselect", "status", "select", "alleged")], {"statuses": ("alleged",)}),
+    "country": ([("multiselect", "country", "select", "GEO")], {"countries": ("GEO",)}),
+    "country involving": (
+        [("multiselect", "country", "select", "GEO"), ("toggle", "involving", "set_value", True)],
+        {"countries": ("GEO",), "involving": True},
+    ),
+    "dataset": ([("multiselect", "dataset", "select", "ACLED")], {"datasets": ("ACLED",)}),
+    "text": ([("text_input", "q", "input", "tbilisi")], {"text": "tbilisi"}),
+}
+
+
+@pytest.mark.parametrize("name", FILTER_CASES)
+def test_each_filter_changes_the_count_as_the_filter_function_says(monkeypatch, varied_dir, name):
+    actions, fields = FILTER_CASES[name]
+    app = run_app(monkeypatch, varied_dir)
+    events = load_dataset(varied_dir).events
+    assert shown_count(app) == (5, 5)
+    for widget, key, method, value in actions:
+        getattr(getattr(app, widget)(key=key), method)(value)
+    app.run()
+    expected = len(filter_events(events, EventFilter(**fields)))
+    assert shown_count(app) == (expected, 5)
+    if name == "actor as actor1 only":
+        assert expected == 0  # the Georgian government is only ever acted upon
+        assert any("No event matches the filter." in i.value for i in app.info)
+    else:
+        assert 0 < expected < 5  # the filter narrows, but not to nothing
+        assert f"All {expected} events, newest first" in " ".join(c.value for c in app.caption)
+
+
+def test_url_parameters_restore_a_view(monkeypatch, varied_dir):
+    params = {
+        "country": ["GEO"],
+        "involving": "1",
+        "from": "2023-01-01",
+        "relation": ["political", "sanctions"],
+    }
+    app = run_app(monkeypatch, varied_dir, params)
+    assert app.multiselect(key="country").value == ["GEO"]
+    assert app.toggle(key="involving").value is True
+    assert app.date_input(key="from").value == dt.date(2023, 1, 1)
+    assert app.multiselect(key="relation").value == ["political", "sanctions"]
+    events = load_dataset(varied_dir).events
+    expected, _ = filter_from_params(
+        {k: v if isinstance(v, list) else [v] for k, v in params.items()}, Choices.of(events)
+    )
+    assert shown_count(app) == (len(filter_events(events, expected)), 5) == (2, 5)
+    assert not app.warning
+    assert app.query_params["involving"] == "1"
+
+
+def test_bad_url_values_are_dropped_with_a_notice(monkeypatch, varied_dir):
+    params = {
+        "actor": ["Nobody", "Georgian Dream"],
+        "from": "2024-02-30",
+        "side": "sideways",
+        "quad": ["warm"],
+        "country": ["FRA"],
+        "colour": "red",
+        "event": "NO-SUCH-EVENT",
+    }
+    app = run_app(monkeypatch, varied_dir, params)
+    notice = warnings(app)
+    for dropped in (
+        "actor=Nobody",
+        "from=2024-02-30",
+        "side=sideways",
+        "quad=warm",
+        "country=FRA",
+        "colour",
+        "event=NO-SUCH-EVENT",
+    ):
+        assert dropped in notice
+    assert "Georgian Dream" not in notice
+    assert app.multiselect(key="actor").value == ["Georgian Dream"]
+    assert shown_count(app) == (1, 5)
+    assert set(app.query_params) == {"actor"}  # the link left in the address bar is clean
+    app.multiselect(key="actor").unselect("Georgian Dream").run()
+    assert not app.warning  # the notice goes once the reader changes the filter
+
+
+def test_event_link_opens_its_passage_on_the_map(monkeypatch, varied_dir):
+    app = run_app(monkeypatch, varied_dir, {"event": "T-2"})
+    passage = html_bodies(app)
+    assert "Twee werknemers werden gearresteerd." in passage and "Two employees were arrested." in passage
+    assert "[Test article one]" in passage and 'href="https://example.org/two"' in passage
+    args = map_args(app)
+    assert args["center"] == [40.3777, 49.892] and args["zoom"] == 7
+    app.button(key="back").click().run()
+    assert "event" not in app.query_params
+    assert "Two employees were arrested." not in html_bodies(app)
+
+
+def test_reset_clears_every_filter(monkeypatch, varied_dir):
+    app = run_app(
+        monkeypatch,
+        varied_dir,
+        {"actor": ["Georgian Dream"], "q": "rally", "involving": "1", "country": ["GEO"]},
+    )
+    assert shown_count(app) == (1, 5)
+    app.button(key="reset").click().run()
+    assert shown_count(app) == (5, 5)
+    assert app.multiselect(key="actor").value == [] and app.text_input(key="q").value == ""
+    assert app.toggle(key="involving").value is False
+
+
+def test_invalid_rows_are_left_out_and_counted(monkeypatch, fixture_rows, make_data_dir):
+    rows = [*fixture_rows, dict(fixture_rows[0], event_id="BAD-1", date="2024-02-31")]
+    app = run_app(monkeypatch, make_data_dir(rows))
+    assert shown_count(app) == (3, 3)
+    assert "1 of 4 event rows were left out" in warnings(app)
+
+
+def test_hostile_text_reaches_the_panel_escaped(monkeypatch, fixture_rows, make_data_dir):
+    rows = [dict(row, summary="<script>alert(1)</script>", location="<b>Baku</b>") for row in fixture_rows]
+    app = run_app(monkeypatch, make_data_dir(rows), {"event": "T-1"})
+    passage = html_bodies(app)
+    assert "<script>alert" not in passage and "<b>Baku</b>" not in passage
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in passage
+
+
+def test_an_edited_events_file_is_read_again(monkeypatch, fixture_rows, make_data_dir):
+    directory = make_data_dir(fixture_rows)
+    assert shown_count(run_app(monkeypatch, directory)) == (3, 3)
+    write_csv_rows(directory / "events.csv", schema.EVENT_COLUMNS, fixture_rows[:2])
+    later = (directory / "events.csv").stat().st_mtime + 10
+    os.utime(directory / "events.csv", (later, later))  # a new mtime even on coarse clocks
+    assert shown_count(run_app(monkeypatch, directory)) == (2, 2)

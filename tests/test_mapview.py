@@ -1,0 +1,212 @@
+"""The map builders, asserted on the HTML they render (as geopandas' test_explore does)."""
+
+import html
+import json
+import re
+
+import folium
+import folium.plugins
+import pytest
+
+from borderstates import assets, mapview
+from borderstates.geo import load_countries
+from borderstates.load import load_dataset
+from tests.conftest import ROOT
+
+HOSTILE = "<script>alert(1)</script> <img src=x onerror=alert(2)> ${alert(3)} `tick` \\ '\" </div>"
+FOCUS = ("UKR", "GEO", "ARM", "AZE")
+
+
+@pytest.fixture(scope="module")
+def countries():
+    return load_countries(ROOT / "data" / "geo")
+
+
+@pytest.fixture
+def hostile_data(fixture_rows, make_data_dir):
+    """The fixture events with hostile text in every free-text field, and a javascript: URL."""
+    rows = [
+        dict(row, summary=HOSTILE, actor1=HOSTILE, actor2=HOSTILE, excerpt=HOSTILE, excerpt_en=HOSTILE)
+        for row in fixture_rows
+    ]
+    articles = [
+        {"article_id": "A-1", "title": HOSTILE, "outlet": HOSTILE, "language": "nl", "url": ""},
+        {"article_id": "A-2", "title": "Two", "language": "en", "url": "https://example.org/two"},
+    ]
+    return load_dataset(make_data_dir(rows, articles), check_geography=False)
+
+
+def full_map(countries, events, articles, selected=()):
+    classes = mapview.count_classes(5)
+    m = mapview.build_base_map(countries, classes)
+    counts = mapview.state_counts(events.assign(located_in=events["country"]), FOCUS)
+    mapview.build_country_layer(countries, counts, classes, selected).add_to(m)
+    mapview.build_event_layer(events, articles).add_to(m)
+    return m, m.get_root().render()
+
+
+def geojson_features(layer):
+    """The features of the GeoJson inside a layer (and inside its cluster)."""
+    found = []
+    for child in layer._children.values():
+        if isinstance(child, folium.GeoJson):
+            found += child.data["features"]
+        found += geojson_features(child)
+    return found
+
+
+def text_content(markup_text):
+    """What a browser's textContent gives for an HTML string."""
+    return html.unescape(re.sub(r"<[^>]+>", "", markup_text))
+
+
+def test_the_page_loads_only_local_scripts_and_stylesheets(countries, hostile_data):
+    m, page = full_map(countries, hostile_data.events, hostile_data.articles)
+    links = re.findall(r'<(?:script|link)\b[^>]*\b(?:src|href)="([^"]*)"', page)
+    assert links and all(assets.is_local(link) for link in links), links
+    walked = list(assets.asset_links(m))
+    assert len(walked) == 6 and all(assets.is_local(link) for link in walked), walked
+    for gone in ("bootstrap", "fontawesome", "awesome-markers", "glyphicons", "cdn.", "jsdelivr"):
+        assert gone not in page
+    # The only other URLs are the optional tile layer's, which Leaflet fetches only when chosen,
+    # and the article link that the data holds.
+    others = set(re.findall(r"https?://[^\s\"'\\)]+", page))
+    assert others <= {
+        "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+        "https://www.openstreetmap.org/copyright",
+        "https://example.org/two",
+    }, others
+
+
+def test_optional_tiles_are_offered_but_not_added(countries):
+    m = mapview.build_base_map(countries, mapview.count_classes(3))
+    page = m.get_root().render()
+    tiles = next(c for c in m._children.values() if isinstance(c, folium.TileLayer))
+    assert tiles.show is False and tiles.overlay is True
+    assert f"{tiles.get_name()}.addTo(" not in page
+    assert "L.control.layers" in page
+
+
+def test_class_wide_asset_lists_are_left_alone(countries, hostile_data):
+    before = (list(folium.Map.default_js), list(folium.plugins.MarkerCluster.default_js))
+    full_map(countries, hostile_data.events, hostile_data.articles)
+    assert (folium.Map.default_js, folium.plugins.MarkerCluster.default_js) == before
+    assert any("cdn" in url for _, url in folium.Map.default_js)
+
+
+def test_max_zoom_is_on_the_map_itself(countries):
+    m = mapview.build_base_map(countries, mapview.count_classes(3))
+    assert m.options["maxZoom"] == mapview.MAX_ZOOM
+    assert f'"maxZoom": {mapview.MAX_ZOOM}' in m.get_root().render()
+
+
+def test_hostile_text_is_escaped_everywhere(countries, hostile_data):
+    _, page = full_map(countries, hostile_data.events, hostile_data.articles)
+    assert "alert(1)</script>" not in page and "<img src=x" not in page
+    assert page.count("</script>") == len(re.findall(r"<script\b", page))
+    # Data reaches the script only as JSON strings, never inside a JS template literal
+    # (folium's Tooltip and Popup put text in backticks, where `${…}` would run).
+    assert "bindTooltip(`" not in page and "$(`" not in page
+    layer = mapview.build_event_layer(hostile_data.events, hostile_data.articles)
+    for feature in geojson_features(layer):
+        for key in ("tooltip", "popup"):
+            shown = feature["properties"][key]
+            assert "<script>" not in shown and "<img" not in shown
+            assert "&lt;script&gt;alert(1)&lt;/script&gt;" in shown
+            assert HOSTILE in text_content(shown)  # the reader still sees the text itself
+
+
+def test_only_http_links_are_rendered(countries, hostile_data):
+    hostile_data.articles.loc[hostile_data.articles["article_id"] == "A-1", "url"] = "javascript:alert(1)"
+    layer = mapview.build_event_layer(hostile_data.events, hostile_data.articles)
+    popups = {f["id"]: f["properties"]["popup"] for f in geojson_features(layer)}
+    assert "href" not in popups["T-1"] and "javascript" not in popups["T-1"]  # A-1 first
+    assert 'href="https://example.org/two"' in popups["T-3"]
+
+
+def test_markers_are_coloured_by_relation_and_carry_their_id(hostile_data):
+    layer = mapview.build_event_layer(hostile_data.events, hostile_data.articles)
+    features = geojson_features(layer)
+    relation = hostile_data.events.set_index("event_id")["relation_type"]
+    assert {f["id"] for f in features} == set(relation.index)
+    for feature in features:
+        assert feature["properties"]["colour"] == mapview.RELATION_COLOURS[relation[feature["id"]]]
+        tooltip = text_content(feature["properties"]["tooltip"])
+        assert mapview.clicked_event(tooltip, set(relation.index)) == feature["id"]
+    assert any(isinstance(c, folium.plugins.MarkerCluster) for c in layer._children.values())
+
+
+def test_states_are_filled_by_count_and_named_in_two_languages(countries):
+    classes = mapview.count_classes(30)
+    layer = mapview.build_country_layer(countries, {"UKR": 25, "GEO": 3}, classes, selected={"GEO"})
+    features = {f["id"]: f["properties"] for f in geojson_features(layer)}
+    assert set(features) == set(FOCUS)  # context states are in the base map, not clickable
+    assert features["UKR"]["fill"] == mapview.COUNT_COLOURS[-1]
+    assert features["ARM"]["fill"] == mapview.COUNT_COLOURS[0]
+    assert features["GEO"]["fill"] not in (mapview.COUNT_COLOURS[0], mapview.COUNT_COLOURS[-1])
+    assert features["GEO"]["line"] == mapview.SELECTED_LINE and features["UKR"]["line"] == mapview.FOCUS_LINE
+    tooltip = text_content(features["UKR"]["tooltip"])
+    assert "Ukraine" in tooltip and "Oekraïne" in tooltip and "25 filtered events" in tooltip
+    assert mapview.clicked_state(tooltip, FOCUS) == "UKR"
+    assert mapview.clicked_event(tooltip, {"T-1"}) is None
+
+
+def test_legend_names_relations_and_count_classes(countries):
+    classes = mapview.count_classes(30)
+    legend = mapview.legend_html(classes, ["military", "diplomatic"])
+    assert "military" in legend and mapview.RELATION_COLOURS["military"] in legend
+    assert "diplomatic" in legend and "sanctions" not in legend
+    for label in ("0", "1", "2–4", "5–9", "10–19", "20 or more"):
+        assert f"</span>{label}</div>" in legend
+    page = mapview.build_base_map(countries, classes).get_root().render()
+    assert "Events by relation type" in page and "Filtered events per state" in page
+
+
+@pytest.mark.parametrize(
+    ("max_count", "expected"),
+    [
+        (0, [(1, None)]),
+        (1, [(1, None)]),
+        (9, [(1, 1), (2, 4), (5, None)]),
+        (30, [(1, 1), (2, 4), (5, 9), (10, 19), (20, None)]),
+    ],
+)
+def test_count_classes_follow_a_1_2_5_ladder(max_count, expected):
+    assert mapview.count_classes(max_count) == expected
+
+
+def test_count_classes_stay_five_for_big_counts():
+    classes = mapview.count_classes(5000)
+    assert len(classes) == 5 and classes[0][0] == 1 and classes[-1] == (5000, None)
+    colours = [mapview.count_colour(low, classes) for low, _ in classes]
+    assert len(set(colours)) == 5 and colours[-1] == mapview.COUNT_COLOURS[-1]
+
+
+def test_focus_bounds_and_counts(countries, hostile_data):
+    south, west, north, east = mapview.focus_bounds(countries)
+    assert 38 < south < 39 and 22 < west < 23 and 52 < north < 53 and 50 < east < 51
+    events = hostile_data.events.assign(located_in=["ARM", "AZE", ""])
+    assert mapview.state_counts(events, FOCUS) == {"UKR": 0, "GEO": 0, "ARM": 1, "AZE": 1}
+
+
+def test_view_bounds_reads_leaflet_bounds():
+    reported = {"_southWest": {"lat": 40, "lng": 30.5}, "_northEast": {"lat": 50, "lng": 45}}
+    assert mapview.view_bounds(reported) == (40.0, 30.5, 50.0, 45.0)
+    assert mapview.view_bounds(None) is None and mapview.view_bounds({"_southWest": {}}) is None
+
+
+def test_ensure_static_copies_once(tmp_path):
+    static = assets.ensure_static(tmp_path / "static")
+    for url in [u for _, u in assets.MAP_JS + assets.MAP_CSS + assets.CLUSTER_JS + assets.CLUSTER_CSS]:
+        assert (static / url.removeprefix(assets.STATIC_URL + "/")).is_file(), url
+    leaflet = next(static.glob("leaflet-*/leaflet.js"))
+    assert (leaflet.parent / "images" / "layers.png").is_file()  # Leaflet's images, by relative path
+    stamp = leaflet.stat().st_mtime_ns
+    assets.ensure_static(static)
+    assert leaflet.stat().st_mtime_ns == stamp
+    assert not [p for p in static.iterdir() if p.name.startswith(".")]  # no staging left behind
+
+
+def test_geojson_of_the_page_is_valid_json(countries, hostile_data):
+    layer = mapview.build_event_layer(hostile_data.events, hostile_data.articles)
+    json.dumps(geojson_features(layer))  # plain types only: folium embeds it with tojson
