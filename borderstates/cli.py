@@ -1,4 +1,4 @@
-"""The `borderstates` command line: validate, export and rebuild the geometry."""
+"""The `borderstates` command line: validate, export, import and rebuild the geometry."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from pathlib import Path
 from borderstates import schema
 from borderstates.export import FORMATS, export_events
 from borderstates.filters import Choices, EventFilter, filter_events, parse_date
+from borderstates.importers import FOCUS_COUNTRIES, FORMAT_NAMES, ImportFailure, ImportOptions, import_file
 from borderstates.load import data_dir, load_files
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
@@ -67,6 +68,37 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--format", default="csv", choices=FORMATS, dest="export_format")
     export.add_argument("-o", "--output", type=Path, required=True, help="file to write")
     export.set_defaults(run=_export)
+
+    importer = commands.add_parser("import", help="import an ACLED, UCDP GED or GDELT 2.0 events file")
+    importer.add_argument(
+        "input", type=Path, help="the file as downloaded: CSV or tab-separated, plain, .zip or .gz"
+    )
+    importer.add_argument(
+        "--format", default="auto", choices=(*FORMAT_NAMES, "auto"), dest="source_format",
+        help="the file's format (default: auto, recognised from the content)",
+    )  # fmt: skip
+    target = importer.add_mutually_exclusive_group(required=True)
+    target.add_argument("-o", "--output", type=Path, help="write a new events file (its articles beside it)")
+    target.add_argument("--into", type=Path, metavar="DATA_DIR", help="merge into a data directory")
+    importer.add_argument(
+        "--articles", type=Path, help="with -o: the articles file (default: articles.csv beside the events)"
+    )
+    importer.add_argument(
+        "--actors",
+        type=Path,
+        help="alias table (default: the data directory's actors.csv, else the shipped one)",
+    )
+    importer.add_argument(
+        "--all-countries", action="store_true",
+        help=f"keep events everywhere, not only those in {', '.join(FOCUS_COUNTRIES)}",
+    )  # fmt: skip
+    importer.add_argument(
+        "--since", type=_date, metavar="YYYY-MM-DD", help="events whose span reaches this day"
+    )
+    importer.add_argument(
+        "--until", type=_date, metavar="YYYY-MM-DD", help="events whose span starts by this day"
+    )
+    importer.set_defaults(run=_import)
 
     build_geo = commands.add_parser("build-geo", help="rebuild data/geo from Natural Earth")
     build_geo.add_argument("--out", type=Path, help="folder to write (default: the data directory's geo/)")
@@ -159,6 +191,30 @@ def _unknown(kind: str, value: str, known: frozenset[str], listed: int = 30) -> 
     names = sorted(known)
     shown = ", ".join(names[:listed]) + (f" … ({len(names)} in all)" if len(names) > listed else "")
     return f"unknown {kind} {value!r}; {kind}s in the data: {shown}"
+
+
+def _import(args: argparse.Namespace) -> int:
+    if args.articles and args.into:
+        print("borderstates import: --articles goes with -o; --into uses the directory's articles.csv",
+              file=sys.stderr)  # fmt: skip
+        return EXIT_USAGE
+
+    def progress(read: int, imported: int) -> None:
+        print(f"{args.input}: {read:,} rows read, {imported:,} imported so far", file=sys.stderr, flush=True)
+
+    options = ImportOptions(all_countries=args.all_countries, since=args.since, until=args.until)
+    try:
+        report = import_file(
+            args.input, args.source_format, output=args.output, articles=args.articles, into=args.into,
+            actors=args.actors, options=options, progress=progress,
+        )  # fmt: skip
+    except ImportFailure as exc:
+        print(f"borderstates import: {exc}; nothing was written", file=sys.stderr)
+        return EXIT_USAGE
+    for problem in report.log.problems:
+        print(problem)
+    print("\n".join(report.summary()), file=sys.stderr)
+    return EXIT_INVALID if report.log.errors else EXIT_OK
 
 
 def _build_geo(args: argparse.Namespace) -> int:
