@@ -14,7 +14,7 @@ ensure_static(Path(__file__).parent / "static")
 
 data = ui.load_data()
 countries = ui.load_drawing()
-selection = ui.sidebar_filter(data.events)
+selection = ui.sidebar_filter(data)
 events = filter_events(data.events, selection.event_filter)
 
 st.title("Events in Russia's southern border states")
@@ -27,10 +27,13 @@ outside_line = options.empty()
 map_column, panel = st.columns([2, 1], gap="medium")
 with map_column:
     classes = mapview.fill_classes(data.events, countries)
+    grid = ui.load_grid()
     bounds = ui.show_map(
-        mapview.build_base_map(countries, classes),
-        mapview.build_layers(countries, events, data.articles, classes, selection.event_filter.countries),
-        event_ids=set(data.events["event_id"]),
+        mapview.build_base_map(countries, classes, grid=grid, context_url=ui.context_url()),
+        mapview.build_layers(
+            countries, events, data.articles, classes, selection.event_filter.countries, grid
+        ),
+        event_ids=data.event_ids,
         codes=mapview.focus_codes(countries),
         in_view=in_view,
         centre=ui.map_centre(data.events, selection.event_id),
@@ -38,7 +41,8 @@ with map_column:
     st.caption("Borders: Natural Earth 1:10m, German point of view (Crimea in Ukraine, Abkhazia in Georgia).")
 
 shown_filter = replace(selection.event_filter, bounds=bounds)
-events = filter_events(data.events, shown_filter)
+if bounds is not None:
+    events = filter_events(data.events, shown_filter)
 ui.show_count(selection, len(events), len(data.events))
 outside_line.caption(
     f"{mapview.outside_focus(events, countries)} of the {len(events)} filtered events "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import tempfile
@@ -13,6 +14,8 @@ import folium
 import xstatic.pkg.jquery
 import xstatic.pkg.leaflet
 import xstatic.pkg.leaflet_markercluster
+
+from borderstates.csvio import atomic_write
 
 # Streamlit serves ./static beside the entry script at this path (server.enableStaticServing).
 # Links must be absolute: the map lives in a component frame under /component/…, where a
@@ -97,6 +100,20 @@ def ensure_static(static_dir: Path | str = STATIC_DIR) -> Path:
         finally:
             shutil.rmtree(staging, ignore_errors=True)
     return static_dir
+
+
+def publish(text: str, name: str, static_dir: Path | str = STATIC_DIR) -> str:
+    """Serve a text file from `static_dir` under a name that changes with its content; return its URL.
+
+    The browser fetches it once and keeps it, instead of receiving it with every rerun.
+    """
+    stem, suffix = name.rsplit(".", 1)
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+    path = Path(static_dir) / "published" / f"{stem}-{digest}.{suffix}"
+    if not path.exists():
+        with atomic_write(path) as handle:
+            handle.write(text)
+    return f"{STATIC_URL}/published/{path.name}"
 
 
 def use_local_map_assets(m: folium.Map) -> folium.Map:

@@ -13,6 +13,7 @@ from borderstates.export import FORMATS, export_events
 from borderstates.filters import Choices, EventFilter, filter_events, parse_date
 from borderstates.importers import FOCUS_COUNTRIES, FORMAT_NAMES, ImportFailure, ImportOptions, import_file
 from borderstates.load import data_dir, load_files
+from borderstates.quality import validation_lines, validation_summary
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 
@@ -130,15 +131,10 @@ def _paths(events: Path | None, articles: Path | None) -> tuple[Path, Path]:
 def _validate(args: argparse.Namespace) -> int:
     events_path, articles_path = _paths(args.events, args.articles)
     dataset = load_files(events_path, articles_path)
-    for problem in dataset.problems:
-        print(problem)
-    errors, warnings = len(dataset.errors), len(dataset.problems) - len(dataset.errors)
-    print(
-        f"{events_path}: {len(dataset.events)} valid events of {dataset.rows_in_file}, "
-        f"{len(dataset.articles)} articles; {errors} errors, {warnings} warnings",
-        file=sys.stderr,
-    )
-    return EXIT_INVALID if errors else EXIT_OK
+    for line in validation_lines(dataset):  # the data-quality page shows the same lines
+        print(line)
+    print(validation_summary(dataset, events_path), file=sys.stderr)
+    return EXIT_INVALID if dataset.errors else EXIT_OK
 
 
 def _export(args: argparse.Namespace) -> int:

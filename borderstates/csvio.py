@@ -20,13 +20,32 @@ from pyarrow import csv as pa_csv
 LINE = "_line"  # the physical line a row starts on, kept beside the data
 WHOLE_ROW = "-"  # the column named by a problem that is not about one column
 
-# Characters that make a spreadsheet read a cell as a formula (OWASP's CSV injection list,
-# with the full-width forms that some spreadsheets accept too).
-FORMULA_START = "=+-@\t\r＝＋－＠"
+# Characters that make a spreadsheet read a cell as a formula (OWASP's CSV injection list:
+# = + - @ tab, carriage return, line feed; with the full-width forms some spreadsheets accept too).
+FORMULA_START = "=+-@\t\r\n＝＋－＠"
 _NEEDS_GUARD = re.compile(f"'*[{re.escape(FORMULA_START)}]")
-_GUARDED = re.compile(f"'(?='*[{re.escape(FORMULA_START)}])")
+_GUARDED = re.compile(f"^'(?='*[{re.escape(FORMULA_START)}])")  # at the start only: `d'=x` stays
 _HAS_CONTENT = re.compile(rb"\S")  # found at the first non-blank byte, without copying the file
 _PLAIN_NUMBER = re.compile(r"[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?")
+# Largest data file the loader reads, in bytes: loading takes about six times as much memory.
+MAX_FILE_BYTES = 1024**3
+
+
+def _loose_quotes(delimiter: str) -> re.Pattern[bytes]:
+    """Match quoting that breaks RFC 4180 within a line: text after a closing quote.
+
+    An odd run of quotes inside a field closes it (`"ab"c`); an even run at a field's start
+    opens and closes it (`""ab`). Arrow reads both leniently, Python's strict csv rejects them.
+    The pattern starts with the quote itself, so that a search skips ahead to the next one.
+    """
+    sep = re.escape(delimiter).encode()
+    text = b"[^" + sep + b'"\r\n]'
+    odd_run_inside = b"(?<=" + text + b'")(?:"")*(?=' + text + b")"
+    even_run_at_start = b"(?<![^" + sep + b'\n]")"(?:"")*(?=' + text + b")"
+    return re.compile(b'"(?:' + odd_run_inside + b"|" + even_run_at_start + b")")
+
+
+_LOOSE_QUOTES = {delimiter: _loose_quotes(delimiter) for delimiter in ",;"}
 
 
 @dataclass(frozen=True)
@@ -72,6 +91,14 @@ def read_table(path: Path | str, expected: tuple[str, ...] = ()) -> RawTable:
     """
     name = str(path)
     try:
+        size = Path(path).stat().st_size
+        if size > MAX_FILE_BYTES:
+            return _unreadable(
+                name,
+                1,
+                f"the file has {size / 2**20:,.0f} MB; the loader reads files of up to "
+                f"{MAX_FILE_BYTES / 2**20:,.0f} MB (import a narrower range of dates or countries)",
+            )
         data = Path(path).read_bytes()
     except OSError as exc:
         return _unreadable(name, 1, f"cannot be read: {exc.strerror or exc}")
@@ -112,7 +139,7 @@ def _parse(name: str, data: bytes, text: str, expected: tuple[str, ...]) -> RawT
     first_line = text[: text.find("\n") + 1 or None]
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
     problems: list[Problem] = []
-    header = _next_record(csv.reader([first_line], delimiter=delimiter, strict=True), name, problems)
+    header = _read_header(first_line, name, delimiter, problems)
     if header is None:
         return RawTable(_no_rows(), problems or [Problem(name, 1, WHOLE_ROW, "no header row")])
     header = [h.strip() for h in header]
@@ -126,30 +153,66 @@ def _parse(name: str, data: bytes, text: str, expected: tuple[str, ...]) -> RawT
     if fast is not None:
         return RawTable(_restore_guarded(fast), problems, delimiter, len(fast))
 
-    # newline="\n": only LF ends a physical line, so a bare CR inside a field keeps the count.
-    reader = csv.reader(io.StringIO(text, newline="\n"), delimiter=delimiter, strict=True)
-    next(reader, None)  # the header, read above
-    rows: list[list[str]] = []
-    lines: list[int] = []
-    while True:
-        start = reader.line_num + 1
-        record = _next_record(reader, name, problems, start)
-        if record is None:
-            break
-        if not record or record == [""]:
-            continue  # a blank line holds no data
-        if len(record) != len(header):
-            problems.append(
-                Problem(name, start, WHOLE_ROW, f"row has {len(record)} fields, the header has {len(header)}")
-            )
-            continue
-        rows.append(record)
-        lines.append(start)
+    rows, lines = _read_records(name, text, delimiter, len(header), problems)
     columns = list(zip(*rows, strict=True)) if rows else [()] * len(header)
     frame = pd.DataFrame({h: pd.Series(col, dtype="str") for h, col in zip(header, columns, strict=True)})
     frame[LINE] = pd.Series(lines, dtype="int64")
     left_out = sum(1 for p in problems if p.line > 1)
     return RawTable(_restore_guarded(frame), problems, delimiter, len(rows) + left_out)
+
+
+class _PhysicalLines:
+    """The lines of a text, each ended by LF only, for a csv reader that may restart at any line."""
+
+    def __init__(self, text: str) -> None:
+        # newline="\n": only LF ends a physical line, so a bare CR inside a field keeps the count.
+        self.lines = io.StringIO(text, newline="\n").readlines()
+        self.next = 1  # index of the next line to hand out, which is physical line `next + 1`
+
+    def __iter__(self) -> _PhysicalLines:
+        return self
+
+    def __next__(self) -> str:
+        if self.next >= len(self.lines):
+            raise StopIteration
+        self.next += 1
+        return self.lines[self.next - 1]
+
+
+def _read_records(
+    name: str, text: str, delimiter: str, width: int, problems: list[Problem]
+) -> tuple[list[list[str]], list[int]]:
+    """Read the data rows after the header strictly, each with the physical line it starts on.
+
+    A malformed record is reported on its first line, and reading resumes on the line after
+    that one: an unclosed quote costs its own row, not every row up to the next quote.
+    """
+    csv.field_size_limit(max(csv.field_size_limit(), MAX_FILE_BYTES))  # as Arrow: no limit but the file's
+    source = _PhysicalLines(text)
+    reader = csv.reader(source, delimiter=delimiter, strict=True)
+    rows: list[list[str]] = []
+    lines: list[int] = []
+    while True:
+        start = source.next + 1
+        try:
+            record = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            problems.append(Problem(name, start, WHOLE_ROW, f"malformed CSV: {exc}"))
+        else:
+            if not record or record == [""]:
+                continue  # a blank line holds no data
+            if len(record) == width:
+                rows.append(record)
+                lines.append(start)
+                continue
+            message = f"row has {len(record)} fields, the header has {width}"
+            problems.append(Problem(name, start, WHOLE_ROW, message))
+        if source.next > start:  # the broken record ran over further lines: read them again as rows
+            source.next = start
+            reader = csv.reader(source, delimiter=delimiter, strict=True)
+    return rows, lines
 
 
 def _read_one_record_per_line(data: bytes, header: list[str], delimiter: str) -> pd.DataFrame | None:
@@ -159,6 +222,8 @@ def _read_one_record_per_line(data: bytes, header: list[str], delimiter: str) ->
     (row i is on line i + 2); any other file returns None and takes the careful path,
     which reports blank lines, short or long rows and multi-line fields line by line.
     """
+    if _LOOSE_QUOTES[delimiter].search(data):
+        return None  # Arrow would read `"ab"c` as `abc`; the careful path reports it
     lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
     try:
         table = pa_csv.read_csv(
@@ -180,18 +245,13 @@ def _read_one_record_per_line(data: bytes, header: list[str], delimiter: str) ->
     return frame
 
 
-def _next_record(
-    reader: Iterator[list[str]], name: str, problems: list[Problem], start: int = 1
-) -> list[str] | None:
-    """Return the next record, or None at the end; a malformed record becomes a problem."""
-    while True:
-        try:
-            return next(reader)
-        except StopIteration:
-            return None
-        except csv.Error as exc:
-            problems.append(Problem(name, start, WHOLE_ROW, f"malformed CSV: {exc}"))
-            start = reader.line_num + 1  # type: ignore[attr-defined]
+def _read_header(line: str, name: str, delimiter: str, problems: list[Problem]) -> list[str] | None:
+    """Return the header's names, or None when the first line is not a CSV record."""
+    try:
+        return next(csv.reader([line], delimiter=delimiter, strict=True), None)
+    except csv.Error as exc:
+        problems.append(Problem(name, 1, WHOLE_ROW, f"malformed CSV: {exc}"))
+        return None
 
 
 def _restore_guarded(frame: pd.DataFrame) -> pd.DataFrame:

@@ -13,13 +13,14 @@ from collections.abc import Mapping, Sequence
 import pandas as pd
 import pycountry
 
-from borderstates.filters import Choices, EventFilter, filter_from_params, params_from_filter
+from borderstates.filters import Choices, EventFilter, filter_from_params, params_from_filter, present_values
 from borderstates.geobuild import FOCUS as FOCUS_STATES
 
 # Widget keys, which are the URL parameter names.
 COUNTRY = "country"
 LIST_KEYS = ("actor", "relation", "quad", "status", COUNTRY, "dataset")
 SIDE, DATE_FROM, DATE_TO, INVOLVING, TEXT, EVENT = "side", "from", "to", "involving", "q", "event"
+WIDGET_KEYS = (*LIST_KEYS, SIDE, DATE_FROM, DATE_TO, INVOLVING, TEXT)
 
 Params = Mapping[str, Sequence[str]]
 
@@ -27,7 +28,7 @@ Params = Mapping[str, Sequence[str]]
 def country_options(events: pd.DataFrame) -> list[str]:
     """Return the country codes to offer: the focus states, then every other code in the data."""
     columns = ("country", "actor1_country", "actor2_country")
-    found = set().union(*(set(events[c].dropna().astype("str")) for c in columns)) - {""}
+    found = set().union(*(present_values(events[c]) for c in columns))
     return [*FOCUS_STATES, *sorted(found - set(FOCUS_STATES))]
 
 
@@ -53,6 +54,37 @@ def widget_params(values: Mapping[str, object]) -> dict[str, list[str]]:
     text = str(values.get(TEXT) or "")
     params[TEXT] = [text] if text.strip() else []
     return {k: v for k, v in params.items() if v}
+
+
+def widget_values(
+    f: EventFilter, countries: Sequence[str], days: tuple[dt.date, dt.date]
+) -> dict[str, object]:
+    """Return the widget values that show a filter: the inverse of `widget_params`.
+
+    Parameters
+    ----------
+    f
+        The filter, read from a URL by `read_filter` (so every value exists in the data).
+    countries
+        The country codes the form offers; others are left out, as the form cannot show them.
+    days
+        The first and last day the date fields accept; a date outside them is left out.
+
+    """
+    low, high = days
+    return {
+        "actor": list(f.actors),
+        SIDE: f.side,
+        DATE_FROM: f.date_from if f.date_from and low <= f.date_from <= high else None,
+        DATE_TO: f.date_to if f.date_to and low <= f.date_to <= high else None,
+        "relation": list(f.relations),
+        "quad": list(f.quads),
+        "status": list(f.statuses),
+        COUNTRY: [c for c in f.countries if c in countries],
+        INVOLVING: f.involving,
+        "dataset": list(f.datasets),
+        TEXT: f.text,
+    }
 
 
 def read_filter(params: Params, choices: Choices) -> EventFilter:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
@@ -15,6 +16,7 @@ from borderstates.load import SPAN_END
 # Columns the free-text search looks in.
 SEARCHED_COLUMNS = ("summary", "excerpt", "excerpt_en", "location", "tags", "actor1", "actor2")
 MAX_SEARCH_LENGTH = 200  # characters of free text kept from a URL or a box
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 
 
 @dataclass(frozen=True)
@@ -124,8 +126,18 @@ class Choices:
     @classmethod
     def of(cls, events: pd.DataFrame) -> Choices:
         """Return the choices that the events offer."""
-        actors = set(events["actor1"].astype("str")) | set(events["actor2"].astype("str"))
-        return cls(frozenset(actors - {""}), frozenset(events["dataset"].astype("str")))
+        actors = present_values(events["actor1"]) | present_values(events["actor2"])
+        return cls(frozenset(actors), frozenset(present_values(events["dataset"])))
+
+
+def present_values(cells: pd.Series) -> set[str]:
+    """Return a column's distinct non-empty values; on a categorical, without touching each row's text."""
+    if isinstance(cells.dtype, pd.CategoricalDtype):
+        used = np.unique(cells.cat.codes.to_numpy())
+        values = cells.cat.categories[used[used >= 0]]
+    else:
+        values = cells.dropna().unique()
+    return {str(v) for v in values} - {""}
 
 
 def filter_from_params(
@@ -204,7 +216,8 @@ def without_bounds(f: EventFilter) -> EventFilter:
 
 def parse_date(text: str) -> dt.date:
     """Parse a strict `YYYY-MM-DD` date; raise ValueError for anything else."""
-    if len(text) != 10:
+    # fromisoformat alone also takes `20240101  ` and week dates (`2024-W01-1`).
+    if not _ISO_DAY.fullmatch(text):
         raise ValueError(f"not a date YYYY-MM-DD: {text!r}")
     return dt.date.fromisoformat(text)
 

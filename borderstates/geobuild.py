@@ -18,6 +18,7 @@ from shapely.geometry import MultiPolygon, Point, Polygon, box, mapping
 from shapely.geometry.base import BaseGeometry
 from shapely.geometry.polygon import orient
 
+from borderstates.csvio import atomic_write
 from borderstates.load import DRAWING_FILE, FULL_FILE
 
 # --- the countries -----------------------------------------------------------------------
@@ -401,7 +402,8 @@ def build_geo(out_dir: Path, source: Path | None = None) -> dict[str, Any]:
 
     countries = read_countries(source)
     full_path = out_dir / FULL_FILE
-    countries.to_parquet(full_path, index=False, compression="zstd", compression_level=19)
+    with atomic_write(full_path, binary=True) as handle:  # a killed build leaves the old layer
+        countries.to_parquet(handle, index=False, compression="zstd", compression_level=19)
 
     wanted = list(FOCUS) + list(CONTEXT)
     missing = sorted(set(wanted) - set(countries["iso_a3"]))
@@ -413,9 +415,8 @@ def build_geo(out_dir: Path, source: Path | None = None) -> dict[str, Any]:
     features = [_feature(row, "focus" if row.iso_a3 in FOCUS else "context") for row in drawing.itertuples()]
     collection = {"type": "FeatureCollection", "features": features}
     drawing_path = out_dir / DRAWING_FILE
-    drawing_path.write_text(
-        json.dumps(collection, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8"
-    )
+    with atomic_write(drawing_path) as handle:
+        handle.write(json.dumps(collection, ensure_ascii=False, separators=(",", ":")) + "\n")
 
     return {
         "source": str(source),

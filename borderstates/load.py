@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import pandas as pd
@@ -48,6 +49,11 @@ class Dataset:
     articles: pd.DataFrame
     problems: list[Problem] = field(default_factory=list)
     rows_in_file: int = 0  # event rows in events.csv, valid or not
+
+    @cached_property
+    def event_ids(self) -> frozenset[str]:
+        """Every valid event's id, built once per loaded dataset (the app shares one)."""
+        return frozenset(self.events["event_id"])
 
     @property
     def errors(self) -> list[Problem]:

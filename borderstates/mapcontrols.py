@@ -68,7 +68,8 @@ class FitButtons(MacroElement):
                 button("Fit events", "Fit the map to all filtered events", function () {
                     var bounds = L.latLngBounds([]);
                     map.eachLayer(function (layer) {
-                        if (L.MarkerClusterGroup && layer instanceof L.MarkerClusterGroup) {
+                        var clustered = L.MarkerClusterGroup && layer instanceof L.MarkerClusterGroup;
+                        if (clustered || (layer.options && layer.options.bsFit)) {
                             bounds.extend(layer.getBounds());
                         }
                     });
@@ -93,6 +94,71 @@ class FitButtons(MacroElement):
         self._name = "FitButtons"
         self.focus = focus  # [[south, west], [north, east]]
         self.max_zoom = max_zoom
+
+
+class DensityCells(MacroElement):
+    """Grid cells of event counts, drawn on one canvas from compact arrays.
+
+    Thousands of cells travel as a few tens of kB of numbers instead of one GeoJSON feature
+    each. The tooltips hold only numbers and the relation vocabulary, never text from data.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function () {
+            var group = {{ this._parent.get_name() }};
+            var renderer = L.canvas({padding: 0.5, pane: {{ this.pane|tojson }}});
+            var colours = {{ this.colours|tojson }}, relations = {{ this.relations|tojson }};
+            {{ this.cells|tojson }}.forEach(function (c) {
+                L.rectangle([[c[0], c[1]], [c[2], c[3]]], {
+                    renderer: renderer, weight: 0.5, color: "#ffffff", opacity: 0.6,
+                    fillColor: colours[c[5]], fillOpacity: 0.75, bsFit: true
+                }).bindTooltip(c[4].toLocaleString("en") + (c[4] === 1 ? " event" : " events")
+                    + ", mostly " + relations[c[6]]).addTo(group);
+            });
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, cells: list[list[float | int]], colours: list[str], relations: list[str], pane: str):
+        super().__init__()
+        self._name = "DensityCells"
+        self.pane = pane  # above the states' fill (a pane of the base map), below markers and tooltips
+        self.cells = cells  # [south, west, north, east, count, colour index, relation index]
+        self.colours = colours
+        self.relations = relations
+
+
+class LinkedGeoJson(MacroElement):
+    """Shapes the browser fetches from the app's own server, drawn below everything else.
+
+    The neighbouring states are most of the map's bytes and never change: sent as a link, they
+    travel once instead of with every rerun, and the map script stays small to build and send.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function () {
+            var map = {{ this._parent.get_name() }};
+            fetch({{ this.url|tojson }}).then(function (response) { return response.json(); })
+                .then(function (shapes) {
+                    var layer = L.geoJSON(shapes, {style: {{ this.style|tojson }}, interactive: false});
+                    layer.addTo(map);
+                    layer.bringToBack();
+                });
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, url: str, style: dict[str, object]):
+        super().__init__()
+        self._name = "LinkedGeoJson"
+        self.url = url  # one of the app's own /app/static links (assets.publish)
+        self.style = style
 
 
 class ClickReset(MacroElement):

@@ -12,25 +12,29 @@ from collections.abc import Collection, Iterable, Mapping
 import folium
 import folium.plugins
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 from folium.utilities import JsCode
 from markupsafe import Markup
 
-from borderstates import markup, schema
+from borderstates import density, markup, schema
 from borderstates.assets import use_local_cluster_assets, use_local_map_assets
 from borderstates.export import flatten
-from borderstates.filters import EventFilter, filter_events
+from borderstates.filters import EventFilter, match_mask
 from borderstates.load import LOCATED_IN
-from borderstates.mapcontrols import ClickReset, FitButtons, Legend, page_style
+from borderstates.mapcontrols import ClickReset, DensityCells, FitButtons, Legend, LinkedGeoJson, page_style
 
 MIN_ZOOM = 2
 MAX_ZOOM = 10  # our simplified borders are not drawn for closer views
 FIT_MAX_ZOOM = 7  # "Fit events" never zooms closer than this, even to a single event
 SEA = "#c6dced"
+DENSITY_PANE = "bs-density"
 CONTEXT_FILL, CONTEXT_LINE = "#ebe8e1", "#b9b4a9"
 FOCUS_LINE, SELECTED_LINE = "#2b2d42", "#e07a00"
 # Fill of a focus state by its number of filtered events: no events, then up to five classes.
 COUNT_COLOURS = ("#f6f4fa", "#dcd5ec", "#bcb0da", "#9a88c5", "#7a61ae", "#593b94")
+# Grid cells by their count of events, light to dark (when too many events for markers).
+DENSITY_COLOURS = ("#fee8a8", "#fdc46d", "#fb9a4b", "#f0603a", "#c92d2f")
 RELATION_COLOURS = {
     "military": "#d62728",
     "security": "#8c564b",
@@ -75,13 +79,13 @@ def focus_bounds(countries: gpd.GeoDataFrame) -> tuple[float, float, float, floa
 
 def state_counts(events: pd.DataFrame, codes: Iterable[str]) -> dict[str, int]:
     """Return the number of events inside each state's polygon (the loader's `located_in` join)."""
-    counts = events[LOCATED_IN].astype("str").value_counts()
+    counts = events[LOCATED_IN].value_counts()  # per category: no per-row text
     return {code: int(counts.get(code, 0)) for code in codes}
 
 
 def outside_focus(events: pd.DataFrame, countries: gpd.GeoDataFrame) -> int:
     """Return how many events lie outside the focus states' bounding box."""
-    return len(events) - len(filter_events(events, EventFilter(bounds=focus_bounds(countries))))
+    return len(events) - int(match_mask(events, EventFilter(bounds=focus_bounds(countries))).sum())
 
 
 def fill_classes(events: pd.DataFrame, countries: gpd.GeoDataFrame) -> list[tuple[int, int | None]]:
@@ -127,6 +131,8 @@ def build_base_map(
     countries: gpd.GeoDataFrame,
     classes: list[tuple[int, int | None]],
     relations: Iterable[str] = schema.RELATION_TYPES,
+    grid: density.Grid | None = None,
+    context_url: str | None = None,
 ) -> folium.Map:
     """Return the map without its filtered layers: sea, muted neighbours, legend and controls.
 
@@ -138,6 +144,12 @@ def build_base_map(
         The fill classes of the focus states (`count_classes`), for the legend.
     relations
         The relation types to list in the legend.
+    grid
+        The dataset's density grid (`density.fit_grid`), when it is large enough to be drawn
+        as cells: the legend then explains their colours.
+    context_url
+        Where the browser can fetch the neighbouring states (`context_geojson` published by
+        `assets.publish`); without it they are embedded in the map.
 
     Returns
     -------
@@ -164,19 +176,18 @@ def build_base_map(
     folium.TileLayer(
         "OpenStreetMap", name="OpenStreetMap tiles (online)", overlay=True, show=False, max_zoom=MAX_ZOOM
     ).add_to(m)
-    context = countries.loc[countries["role"] != "focus", ["geometry"]]
-    folium.GeoJson(
-        context.__geo_interface__,
-        name="Neighbouring states",
-        style_function=lambda _: {
-            "color": CONTEXT_LINE,
-            "weight": 0.8,
-            "fillColor": CONTEXT_FILL,
-            "fillOpacity": 0.85,
-        },
-        interactive=False,  # clicks fall through to the map: only focus states filter
-    ).add_to(m)
+    # Not interactive: clicks fall through to the map, and only focus states filter.
+    context_style = {"color": CONTEXT_LINE, "weight": 0.8, "fillColor": CONTEXT_FILL, "fillOpacity": 0.85}
+    if context_url is not None:
+        LinkedGeoJson(context_url, context_style).add_to(m)
+    else:
+        folium.GeoJson(
+            context_geojson(countries), name="Neighbouring states", style_function=lambda _: context_style,
+            interactive=False,
+        ).add_to(m)  # fmt: skip
     folium.LayerControl(position="topright", collapsed=True).add_to(m)
+    # Density cells are drawn in a pane of their own, above the states' fill (overlay pane, 400).
+    folium.map.CustomPane(DENSITY_PANE, z_index=450).add_to(m)
     first_view = folium.FitBounds([[south, west], [north, east]])
     # Not animated: while Leaflet animates a zoom it ignores setView, and the page's first
     # setView (a link to one event) would be lost.
@@ -184,12 +195,19 @@ def build_base_map(
     first_view.add_to(m)
     FitButtons([[south, west], [north, east]], FIT_MAX_ZOOM).add_to(m)
     ClickReset().add_to(m)
-    Legend(legend_html(classes, relations), position="bottomleft").add_to(m)
+    Legend(legend_html(classes, relations, grid), position="bottomleft").add_to(m)
     return m
 
 
-def legend_html(classes: list[tuple[int, int | None]], relations: Iterable[str]) -> Markup:
-    """Return the legend: marker colours by relation type, and the fill classes of the states."""
+def context_geojson(countries: gpd.GeoDataFrame) -> str:
+    """Return the neighbouring (non-focus) states as GeoJSON text, geometry only."""
+    return countries.loc[countries["role"] != "focus", ["geometry"]].to_json(drop_id=True)
+
+
+def legend_html(
+    classes: list[tuple[int, int | None]], relations: Iterable[str], grid: density.Grid | None = None
+) -> Markup:
+    """Return the legend: marker colours by relation type, the states' fill classes, grid cells."""
     keys = Markup("").join(
         Markup('<div class="bs-key"><span class="bs-dot" style="background:{}"></span>{}</div>').format(
             RELATION_COLOURS.get(r, "#777777"), r
@@ -203,10 +221,24 @@ def legend_html(classes: list[tuple[int, int | None]], relations: Iterable[str])
         )
         for low, high in ranges
     )
-    return Markup(
+    legend = Markup(
         '<h4>Events by relation type</h4><div class="bs-keys">{}</div>'
         '<h4>Filtered events per state</h4><div class="bs-classes">{}</div>'
     ).format(keys, boxes)
+    if grid is None:
+        return legend
+    cell_classes = count_classes(grid.densest)
+    cells = Markup("").join(
+        Markup(
+            '<div class="bs-key"><span class="bs-box" style="background:{};border:0"></span>{}</div>'
+        ).format(DENSITY_COLOURS[step], _range_label(low, high))
+        for step, (low, high) in zip(
+            _spread(len(cell_classes), len(DENSITY_COLOURS)), cell_classes, strict=True
+        )
+    )
+    return legend + Markup(
+        '<h4>Events per {}° cell (over {} filtered events)</h4><div class="bs-classes">{}</div>'
+    ).format(f"{grid.size:g}", f"{density.MARKER_LIMIT:,}", cells)
 
 
 def _range_label(low: int, high: int | None) -> str:
@@ -221,10 +253,18 @@ def build_layers(
     articles: pd.DataFrame,
     classes: list[tuple[int, int | None]],
     selected: Collection[str] = (),
+    grid: density.Grid | None = None,
 ) -> list[folium.FeatureGroup]:
-    """Return the layers that change with the filter: the focus states, then the events on top."""
+    """Return the layers that change with the filter: the focus states, then the events on top.
+
+    The events are markers while `density.draws_markers` allows, and otherwise cells of `grid`.
+    """
     counts = state_counts(events, focus_codes(countries))
-    return [build_country_layer(countries, counts, classes, selected), build_event_layer(events, articles)]
+    if grid is not None and not density.draws_markers(len(events)):
+        event_layer = build_density_layer(events, grid)
+    else:
+        event_layer = build_event_layer(events, articles)
+    return [build_country_layer(countries, counts, classes, selected), event_layer]
 
 
 def build_country_layer(
@@ -344,6 +384,44 @@ def build_event_layer(events: pd.DataFrame, articles: pd.DataFrame) -> folium.Fe
         ),
         control=False,
     ).add_to(cluster)
+    return layer
+
+
+def build_density_layer(events: pd.DataFrame, grid: density.Grid) -> folium.FeatureGroup:
+    """Return the events as grid cells coloured by count, for more events than markers can show.
+
+    Parameters
+    ----------
+    events
+        The filtered events.
+    grid
+        The dataset's grid (`density.fit_grid`): the same cells and colours for every filter.
+
+    Returns
+    -------
+    folium.FeatureGroup
+        One rectangle per occupied cell, drawn on a canvas, with its count and commonest relation
+        type as tooltip; the counts add up to the number of events.
+
+    """
+    cells = density.grid_cells(events, grid)
+    classes = count_classes(grid.densest)
+    steps = _spread(len(classes), len(DENSITY_COLOURS)) if classes else []
+    lows = np.array([low for low, _ in classes]) if classes else np.array([1])
+    colour_index = np.asarray(steps)[np.searchsorted(lows, cells["count"].to_numpy(), side="right") - 1]
+    relation_index = pd.Categorical(cells["top_relation"], categories=schema.RELATION_TYPES).codes
+    rows = zip(
+        *(cells[c].round(4).tolist() for c in ("south", "west", "north", "east")),
+        cells["count"].tolist(),
+        colour_index.tolist(),
+        relation_index.tolist(),
+        strict=True,
+    )
+    layer = folium.FeatureGroup(name="Event density", control=False)
+    cells_element = DensityCells(
+        [list(row) for row in rows], list(DENSITY_COLOURS), list(schema.RELATION_TYPES), DENSITY_PANE
+    )
+    cells_element.add_to(layer)
     return layer
 
 

@@ -1,15 +1,21 @@
-"""HTML for tooltips, popups and the passage panel: every value from a data file is escaped."""
+"""HTML for tooltips, popups, the passage panel and the pages' lists: every data value is escaped."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
+from urllib.parse import quote, urlencode
 
 import pandas as pd
 from markupsafe import Markup, escape
 
 from borderstates import schema
 
+if TYPE_CHECKING:
+    from borderstates.passages import ArticlePassages
+
+Params = Mapping[str, Sequence[str]]  # URL parameters, each with its values
 SEPARATOR = " · "  # between the id and the rest of a tooltip: clicks are mapped back by it
 _HTTP_URL = re.compile(r"(?i)https?://[^\s/]+\S*")
 _NO_EXCERPT = "(no excerpt: the source has no text)"
@@ -25,6 +31,11 @@ RECORD_FIELDS = (
     ("Dataset", "dataset"), ("Source code", "source_code"), ("Tags", "tags"),
     ("Articles", "article_id"), ("Notes", "notes"),
 )  # fmt: skip
+
+
+def counted(count: int, noun: str, plural: str | None = None) -> str:
+    """Return `1 event`, `2 events`: a count with its noun in the right number."""
+    return f"{count:,} {noun if count == 1 else plural or noun + 's'}"
 
 
 def plain(value: object) -> str:
@@ -135,23 +146,108 @@ def passage_html(event: Mapping, articles: pd.DataFrame) -> Markup:
     )
 
 
-def excerpt_list_html(events: pd.DataFrame, limit: int) -> Markup:
-    """Return the excerpts of up to `limit` events, newest first, each under its date and place."""
-    newest = events.sort_values(["date", "event_id"], ascending=[False, True]).head(limit)
-    items = Markup("").join(
-        Markup(
-            '<li><p class="bs-meta"><b>{}</b> · {} · {}, {}</p><p>{}</p><blockquote>{}</blockquote></li>'
-        ).format(
-            event["event_id"],
-            date_label(event),
-            event["location"],
-            event["country"],
-            event["summary"],
-            _excerpt(event),
-        )
-        for event in newest.to_dict("records")
-    )
+def excerpt_list_html(events: pd.DataFrame, limit: int, params: Params | None = None) -> Markup:
+    """Return the excerpts of up to `limit` events, newest first, each under its date and place.
+
+    With `params` (the filter's URL parameters), each id links to the map on its event.
+    """
+    # Sort only the rows that can make the list: a million rows sort slowly, fifty do not.
+    cutoff = events["date"].nlargest(limit).min() if len(events) > limit else None
+    candidates = events if cutoff is None else events[events["date"] >= cutoff]
+    newest = candidates.sort_values(["date", "event_id"], ascending=[False, True]).head(limit)
+    items = Markup("").join(_event_item(event, params) for event in newest.to_dict("records"))
     return Markup('<ol class="bs-excerpts">{}</ol>').format(items)
+
+
+def chronicle_html(events: pd.DataFrame, params: Params) -> Markup:
+    """Return the events in the order given, each with its id linked to the map, excerpt and English."""
+    items = Markup("").join(
+        _event_item(event, params, english=True) for event in events.to_dict("records")
+    )
+    return Markup('<ol class="bs-excerpts bs-chronicle">{}</ol>').format(items)
+
+
+def _event_item(event: Mapping, params: Params | None, *, english: bool = False) -> Markup:
+    event_id = event_link(event["event_id"], params) if params is not None else Markup("{}").format(
+        event["event_id"]
+    )
+    return Markup(
+        '<li><p class="bs-meta"><b>{}</b> · {} · {}, {}</p><p>{}</p><blockquote>{}</blockquote>{}</li>'
+    ).format(
+        event_id,
+        date_label(event),
+        event["location"],
+        event["country"],
+        event["summary"],
+        _excerpt(event),
+        _english(event) if english else "",
+    )
+
+
+def map_href(event_id: object, params: Params) -> str:
+    """Return the app-relative link that opens the map on an event, keeping the filter `params`.
+
+    Relative (`./?…`), so that it works from every page and under any base path; the event id
+    and every value are URL-encoded, so a link is never more than a query string.
+    """
+    query = [("event", plain(event_id))] + [(k, v) for k, values in params.items() for v in values]
+    return "./?" + urlencode(query, quote_via=quote, safe=":")
+
+
+def event_link(event_id: object, params: Params) -> Markup:
+    """Return an event id as a link to the map focused on it (same tab: the map is the app)."""
+    return Markup('<a class="bs-event" href="{}" target="_self">{}</a>').format(
+        map_href(event_id, params), plain(event_id)
+    )
+
+
+def article_html(item: ArticlePassages, params: Params) -> Markup:
+    """Return an article's metadata and every passage quoted from it, each with the events it reports."""
+    article = item.article
+    meta = [text(article.get(k)) for k in ("outlet", "published") if plain(article.get(k))]
+    meta.append(Markup("language {} · id {}").format(article.get("language", ""), article["article_id"]))
+    url = plain(article.get("url")).strip()
+    source = link(url, url) if is_http_url(url) else Markup("<i>no URL</i>")
+    if plain(article.get("cited_sources")):
+        source += Markup(" · cites: {}").format(article["cited_sources"])
+    passages = Markup("").join(
+        Markup('<li><blockquote lang="{}">{}</blockquote>{}<ul class="bs-reports">{}</ul></li>').format(
+            article.get("language", ""),
+            passage.excerpt or Markup("<i>{}</i>").format(_NO_EXCERPT),
+            _english({"excerpt_en": passage.excerpt_en}),
+            Markup("").join(_report_item(event, params) for event in passage.events.to_dict("records"))
+            + _more(passage.count - len(passage.events), "event"),
+        )
+        for passage in item.passages
+    )
+    notes = Markup("")
+    if item.passage_count > len(item.passages):
+        notes += Markup('<p class="bs-meta">{} not shown.</p>').format(
+            counted(item.passage_count - len(item.passages), "more passage")
+        )
+    if item.cited_without_quote:
+        also = Markup(", ").join(event_link(e, params) for e in item.cited_without_quote)
+        notes += Markup('<p class="bs-meta">Also cited, not quoted, by {}.</p>').format(also)
+    if item.quoted_elsewhere:
+        notes += Markup('<p class="bs-meta">{} more events quoting it are outside the filter.</p>').format(
+            item.quoted_elsewhere
+        )
+    return Markup(
+        '<section class="bs-article"><h3>{}</h3><p class="bs-meta">{}</p><p class="bs-meta">{}</p>'
+        '<ol class="bs-passages">{}</ol>{}</section>'
+    ).format(article["title"], Markup(" · ").join(meta), source, passages, notes)
+
+
+def _more(count: int, noun: str) -> Markup:
+    if count <= 0:
+        return Markup("")
+    return Markup("<li>… and {:,} more {}</li>").format(count, noun if count == 1 else noun + "s")
+
+
+def _report_item(event: Mapping, params: Params) -> Markup:
+    return Markup("<li>{} · {} · {}</li>").format(
+        event_link(event["event_id"], params), date_label(event), event["summary"]
+    )
 
 
 def _excerpt(event: Mapping) -> Markup:

@@ -52,17 +52,20 @@ def _one_of(values: Iterable[str], message: str | None = None) -> Rule:
 
 
 def _iso_date() -> Rule:
+    # The pattern first: pandas' format also takes `2024-1-1` and full-width digits.
     def is_date(s: pd.Series) -> pd.Series:
-        return pd.to_datetime(s, format="%Y-%m-%d", errors="coerce").notna()
+        written = s.str.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+        return written & pd.to_datetime(s.where(written), format="%Y-%m-%d", errors="coerce").notna()
 
     return (is_date, "must be a real date written YYYY-MM-DD")
 
 
 def _published() -> Rule:
     def is_published(s: pd.Series) -> pd.Series:
-        day = pd.to_datetime(s, format="%Y-%m-%d", errors="coerce")
-        month = pd.to_datetime(s, format="%Y-%m", errors="coerce")
-        return day.notna() | month.notna()
+        written = s.str.fullmatch(r"[0-9]{4}-[0-9]{2}(-[0-9]{2})?")
+        day = pd.to_datetime(s.where(written), format="%Y-%m-%d", errors="coerce")
+        month = pd.to_datetime(s.where(written), format="%Y-%m", errors="coerce")
+        return written & (day.notna() | month.notna())
 
     return (is_published, "must be a date written YYYY-MM-DD or YYYY-MM")
 
@@ -74,7 +77,8 @@ def _number_between(low: float, high: float) -> Rule:
     return (in_range, f"must be a number from {low:g} to {high:g}")
 
 
-_WHOLE_NUMBER: Rule = (lambda s: s.str.fullmatch(r"\d{1,9}"), "must be a whole number ≥ 0")
+# [0-9], not \d: \d also matches other scripts' digits (١٢), which pandas cannot turn into numbers.
+_WHOLE_NUMBER: Rule = (lambda s: s.str.fullmatch(r"[0-9]{1,9}"), "must be a whole number ≥ 0")
 _HTTP_URL: Rule = (
     lambda s: s.str.match(r"(?i)https?://[^\s/]+"),
     "must be an http:// or https:// URL",

@@ -1,7 +1,7 @@
 """Streamlit glue shared by every page: cached loaders, the filter sidebar, the map, the passage.
 
-The only module of the package that imports Streamlit. Pages stay thin: they call these
-functions and the package's plain ones.
+With `navigation` and `pageui`, the only modules of the package that import Streamlit. Pages
+stay thin: they call these functions and the package's plain ones.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 from streamlit_folium import st_folium
 
-from borderstates import filterform, mapview, markup, schema
+from borderstates import assets, density, filterform, mapview, markup, navigation, schema
 from borderstates.export import to_csv_bytes, to_geojson
 from borderstates.filters import KNOWN_PARAMS, MAX_SEARCH_LENGTH, Choices, EventFilter, describe_filter
 from borderstates.geo import load_countries
@@ -56,18 +56,47 @@ def _mtimes(*paths: Path) -> tuple[int, ...]:
     return tuple(p.stat().st_mtime_ns if p.exists() else 0 for p in paths)
 
 
-@st.cache_data(show_spinner="Loading the events…")
+# A resource, not data: st.cache_data would hand every rerun of every session its own unpickled
+# copy (a second per rerun and a copy per session at a million events). The frames are never
+# changed in place: every filter returns new ones.
+@st.cache_resource(show_spinner="Loading the events…", max_entries=2)
 def _load_dataset(directory: str, mtimes: tuple[int, ...]) -> Dataset:
     # `mtimes` is only part of the cache key (a leading underscore would leave it out of the key).
     # The Parquet cache spares a new server process the parsing of big imported files.
     return load_dataset(directory, cache=True)
 
 
-def load_data() -> Dataset:
-    """Return the data directory's events and articles (cached until a file changes)."""
+@st.cache_resource(show_spinner=False, max_entries=2)
+def _fit_grid(directory: str, mtimes: tuple[int, ...]) -> density.Grid | None:
+    events = _load_dataset(directory, mtimes).events
+    return None if density.draws_markers(len(events)) else density.fit_grid(events)
+
+
+def _data_files() -> tuple[str, tuple[int, ...]]:
     directory = data_dir()
     files = [directory / "events.csv", directory / "articles.csv", *sorted((directory / "geo").glob("*"))]
-    return _load_dataset(str(directory), _mtimes(*files))
+    return str(directory), _mtimes(*files)
+
+
+def load_data() -> Dataset:
+    """Return the data directory's events and articles (cached until a file changes)."""
+    return _load_dataset(*_data_files())
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _publish_context(geo_dir: str, mtime: int) -> str:
+    return assets.publish(mapview.context_geojson(load_countries(geo_dir)), "neighbours.geojson")
+
+
+def context_url() -> str:
+    """Return the link from which the browser fetches the neighbouring states (published once)."""
+    geo_dir = _drawing_dir()
+    return _publish_context(str(geo_dir), (geo_dir / DRAWING_FILE).stat().st_mtime_ns)
+
+
+def load_grid() -> density.Grid | None:
+    """Return the density grid of the data directory's events, or None when markers can show them all."""
+    return _fit_grid(*_data_files())
 
 
 def load_drawing() -> gpd.GeoDataFrame:
@@ -75,8 +104,12 @@ def load_drawing() -> gpd.GeoDataFrame:
 
     `geo.load_countries` keeps its own cache, keyed by the file's modification time.
     """
+    return load_countries(_drawing_dir())
+
+
+def _drawing_dir() -> Path:
     geo_dir = data_dir() / "geo"
-    return load_countries(geo_dir if (geo_dir / DRAWING_FILE).exists() else SHIPPED_DATA_DIR / "geo")
+    return geo_dir if (geo_dir / DRAWING_FILE).exists() else SHIPPED_DATA_DIR / "geo"
 
 
 # --- the filter sidebar ------------------------------------------------------------------------
@@ -90,30 +123,34 @@ class Selection:
     notices: list[str] = field(default_factory=list)
     event_id: str | None = None
     count_slot: DeltaGenerator | None = None  # where `show_count` writes "N of M events"
+    params: dict[str, list[str]] = field(default_factory=dict)  # the filter as URL parameters
 
 
-def sidebar_filter(events: pd.DataFrame) -> Selection:
-    """Draw the filter widgets in the sidebar, bound to the URL, and return the selection.
+def sidebar_filter(data: Dataset) -> Selection:
+    """Draw the page links and the filter widgets in the sidebar, kept in the URL; return the selection.
 
     On a session's first run, the URL's parameters are compared with what the widgets kept;
-    every dropped value becomes a notice, and unknown parameters leave the URL.
+    every dropped value becomes a notice, and unknown parameters leave the URL. The URL and
+    the page links follow the widgets (`navigation`), so every page opens on the same filter.
     """
+    events = data.events
     choices = Choices.of(events)
+    countries = filterform.country_options(events)
     first_run = _URL_CHECKED not in st.session_state
     raw = {k: st.query_params.get_all(k) for k in st.query_params}
-    if first_run:  # the one unbound switch: seed it from the URL like the bound widgets
-        st.session_state[filterform.INVOLVING] = filterform.read_filter(raw, choices).involving
+    navigation.restore_widgets(raw, choices, countries, (_EARLIEST, _LATEST))
+    page_links = st.sidebar.container()
     st.sidebar.header("Filters")
     count_slot = st.sidebar.empty()
-    values = _filter_widgets(st.sidebar, events, choices)
+    values = _filter_widgets(st.sidebar, choices, countries)
     if len(choices.datasets) <= 1:  # no dataset widget: the URL's values pass through
         values["dataset"] = st.query_params.get_all("dataset")
     params = filterform.widget_params(values)
     event_filter = filterform.read_filter(params, choices)
-    _sync_involving(event_filter.involving)
+    navigation.write_url(params)
     st.sidebar.button("Reset all filters", key="reset", on_click=reset_filters, width="stretch")
     asked = st.query_params.get(filterform.EVENT)
-    event_id = asked if asked in set(events["event_id"]) else None
+    event_id = asked if asked in data.event_ids else None
     if first_run:
         notices = filterform.url_notices(raw, params, choices)
         if asked is not None and event_id is None:
@@ -123,23 +160,20 @@ def sidebar_filter(events: pd.DataFrame) -> Selection:
     # Notices stay until the reader changes the filter that the link set up.
     unchanged = st.session_state.get(_FILTER_AT_LOAD) == event_filter
     notices = list(st.session_state.get(_NOTICES, [])) if unchanged else []
-    return Selection(event_filter, notices, event_id, count_slot)
+    navigation.page_links(page_links, {**params, **({filterform.EVENT: [event_id]} if event_id else {})})
+    return Selection(event_filter, notices, event_id, count_slot, params)
 
 
-def _filter_widgets(sidebar: DeltaGenerator, events: pd.DataFrame, choices: Choices) -> dict[str, object]:
-    bind = {"bind": "query-params"}
-    # Options are the contract's own values: a bound widget writes its option labels into the
-    # URL, so a format_func would put labels there instead of the parameter values.
-    countries = filterform.country_options(events)
+def _filter_widgets(sidebar: DeltaGenerator, choices: Choices, countries: list[str]) -> dict[str, object]:
+    # Not bound to the URL with `bind="query-params"`: `navigation` keeps widgets and URL in step.
     return {
-        "actor": sidebar.multiselect("Actor", sorted(choices.actors), key="actor", **bind),
+        "actor": sidebar.multiselect("Actor", sorted(choices.actors), key="actor"),
         filterform.SIDE: sidebar.radio(
             "Actor on side",
             schema.SIDES,
             key=filterform.SIDE,
             horizontal=True,
             help="any: either side · actor1: the one who acts · actor2: the other side",
-            **bind,
         ),
         filterform.DATE_FROM: sidebar.date_input(
             "From",
@@ -148,47 +182,36 @@ def _filter_widgets(sidebar: DeltaGenerator, events: pd.DataFrame, choices: Choi
             max_value=_LATEST,
             key="from",
             format="YYYY-MM-DD",
-            **bind,
         ),
         filterform.DATE_TO: sidebar.date_input(
-            "To", value=None, min_value=_EARLIEST, max_value=_LATEST, key="to", format="YYYY-MM-DD", **bind
+            "To", value=None, min_value=_EARLIEST, max_value=_LATEST, key="to", format="YYYY-MM-DD"
         ),
-        "relation": sidebar.multiselect("Relation type", schema.RELATION_TYPES, key="relation", **bind),
+        "relation": sidebar.multiselect("Relation type", schema.RELATION_TYPES, key="relation"),
         "quad": sidebar.multiselect(
             "Quad class",
             schema.QUAD_CLASSES,
             key="quad",
             help="Cooperation or conflict, verbal or material (GDELT's QuadClass), or neutral",
-            **bind,
         ),
-        "status": sidebar.multiselect("Status", schema.STATUSES, key="status", **bind),
+        "status": sidebar.multiselect("Status", schema.STATUSES, key="status"),
         filterform.COUNTRY: sidebar.multiselect(
             "Country where it happened",
             countries,
             key=filterform.COUNTRY,
             help=" · ".join(f"{c}: {filterform.country_name(c)}" for c in countries),
-            **bind,
         ),
-        # Not bound: the contract writes this switch as `involving=1`, a bound toggle as `true`.
         filterform.INVOLVING: sidebar.toggle(
             "…or involving actors of that country", key=filterform.INVOLVING
         ),
         "dataset": (
-            sidebar.multiselect("Dataset", sorted(choices.datasets), key="dataset", **bind)
+            sidebar.multiselect("Dataset", sorted(choices.datasets), key="dataset")
             if len(choices.datasets) > 1
             else []
         ),
         filterform.TEXT: sidebar.text_input(
-            "Search text", key=filterform.TEXT, max_chars=MAX_SEARCH_LENGTH, **bind
+            "Search text", key=filterform.TEXT, max_chars=MAX_SEARCH_LENGTH
         ),
     }
-
-
-def _sync_involving(involving: bool) -> None:
-    if involving and st.query_params.get(filterform.INVOLVING) != "1":
-        st.query_params[filterform.INVOLVING] = "1"
-    elif not involving and filterform.INVOLVING in st.query_params:
-        del st.query_params[filterform.INVOLVING]
 
 
 def _drop_unused_params(*, keep_event: bool) -> None:
@@ -217,18 +240,27 @@ def show_notices(selection: Selection) -> None:
         st.warning("Not applied from the link: " + "; ".join(selection.notices), icon="⚠️")
 
 
-def show_problems(dataset: Dataset) -> None:
-    """Warn briefly when rows were left out of the data, with the problems in an expander."""
-    if not dataset.errors:
+def show_problems(dataset: Dataset, *, link: bool = True) -> None:
+    """Warn briefly when the data has problems, linking to the data-quality page that lists them."""
+    if not dataset.problems:
         return
-    st.warning(
-        f"{dataset.rows_left_out} of {dataset.rows_in_file} event rows were left out: the data files "
-        f"break the data contract in {len(dataset.errors)} places. The page shows the "
-        f"{len(dataset.events)} valid events; `borderstates validate` lists the problems.",
-        icon="⚠️",
-    )
-    with st.expander(f"{len(dataset.errors)} problems"):
-        st.dataframe(pd.DataFrame([vars(p) for p in dataset.errors]), hide_index=True)
+    warnings = markup.counted(len(dataset.problems) - len(dataset.errors), "warning")
+    if dataset.errors:
+        st.warning(
+            f"{dataset.rows_left_out} of {dataset.rows_in_file} event rows were left out: the data files "
+            f"break the data contract in {markup.counted(len(dataset.errors), 'place')} (and have "
+            f"{warnings}). The page shows the {markup.counted(len(dataset.events), 'valid event')}.",
+            icon="⚠️",
+        )
+    else:
+        st.warning(f"The data has {warnings}, such as points outside their country.", icon="⚠️")
+    if link:
+        st.page_link(
+            navigation.QUALITY_PAGE,
+            label="Every problem, by file, line and column, on the data-quality page",
+            icon=":material/fact_check:",
+            query_params=navigation.current_params(),
+        )
 
 
 # --- the map -----------------------------------------------------------------------------------
@@ -333,7 +365,7 @@ def show_excerpts(events: pd.DataFrame) -> None:
     which = f"The {shown} newest of {len(events)} events" if shown < len(events) else f"All {shown} events"
     st.caption(f"{which}, newest first. Click a marker for its full record.")
     st.html(_PANEL_CSS)  # style-only HTML: Streamlit applies it without taking up room
-    st.html(markup.excerpt_list_html(events, EXCERPTS_SHOWN))
+    st.html(markup.excerpt_list_html(events, EXCERPTS_SHOWN, navigation.current_params()))
 
 
 def download_buttons(events: pd.DataFrame, articles: pd.DataFrame, event_filter: EventFilter) -> None:
@@ -341,9 +373,10 @@ def download_buttons(events: pd.DataFrame, articles: pd.DataFrame, event_filter:
     stem = f"borderstates_{dt.date.today().isoformat()}_{describe_filter(event_filter)}"
     stem += "_in-view" if event_filter.bounds else ""
     left, right = st.columns(2)
+    # The files are made only when a button is pressed (a callable): a million rows take seconds.
     left.download_button(
         "Download CSV",
-        to_csv_bytes(events, articles),
+        partial(to_csv_bytes, events, articles),
         file_name=f"{stem}.csv",
         mime="text/csv",
         key="download_csv",
@@ -352,7 +385,7 @@ def download_buttons(events: pd.DataFrame, articles: pd.DataFrame, event_filter:
     )
     right.download_button(
         "Download GeoJSON",
-        to_geojson(events, articles).encode("utf-8"),
+        lambda: to_geojson(events, articles).encode("utf-8"),
         file_name=f"{stem}.geojson",
         mime="application/geo+json",
         key="download_geojson",

@@ -77,13 +77,15 @@ def varied_dir(fixture_rows, make_data_dir):
     return directory
 
 
-def run_app(monkeypatch, directory=None, params=None) -> AppTest:
+def run_app(monkeypatch, directory=None, params=None, page=None) -> AppTest:
     if directory is None:
         monkeypatch.delenv(DATA_DIR_VARIABLE, raising=False)
     else:
         monkeypatch.setenv(DATA_DIR_VARIABLE, str(directory))
     app = AppTest.from_file(DASHBOARD, default_timeout=TIMEOUT)
     app.query_params = dict(params or {})
+    if page is not None:  # another page of the app (pages/…), opened on the same URL parameters
+        app.switch_page(page)
     app.run()
     assert not app.exception, [e.value for e in app.exception]
     return app

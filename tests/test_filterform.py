@@ -48,3 +48,23 @@ def test_country_options_put_the_focus_states_first(fixture_rows, make_data_dir)
     assert options[:4] == list(filterform.FOCUS_STATES)
     assert "RUS" in options and len(options) == len(set(options))
     assert filterform.country_name("GEO") == "Georgia" and filterform.country_name("XXX") == "XXX"
+
+
+def test_widget_values_show_a_filter_and_read_back_the_same(fixture_rows, make_data_dir):
+    data = load_dataset(make_data_dir(fixture_rows), check_geography=False)
+    choices = Choices.of(data.events)
+    days = (dt.date(1900, 1, 1), dt.date(2100, 12, 31))
+    params = {
+        "actor": ["CSTO"],
+        "side": ["actor2"],
+        "from": ["2024-01-02"],
+        "country": ["ARM"],
+        "involving": ["1"],
+    }
+    shown = filterform.widget_values(filterform.read_filter(params, choices), ["ARM", "AZE"], days)
+    assert shown["actor"] == ["CSTO"] and shown["side"] == "actor2" and shown["involving"] is True
+    assert filterform.widget_params(shown) == params
+    far = filterform.read_filter({"from": ["1066-10-14"], "country": ["RUS"]}, choices)
+    kept = filterform.widget_values(far, ["ARM"], days)
+    assert kept["from"] is None and kept["country"] == []  # what the widgets cannot show is left out
+    assert set(kept) == set(filterform.WIDGET_KEYS)

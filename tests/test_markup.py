@@ -56,3 +56,41 @@ def test_date_label_shows_spans_with_their_precision(fixture_rows, make_data_dir
     labels = {e["event_id"]: markup.date_label(e) for e in data.events.to_dict("records")}
     assert labels["T-1"] == "2024-02-01 – 2024-02-29 (month)"
     assert labels["T-2"] == "2025-06-30"
+
+
+def test_event_links_open_the_map_with_the_filter_and_escape_everything():
+    params = {"actor": ["Russian police", "A&B"], "q": ['"><script>']}
+    assert markup.map_href("ACLED:UKR1", params) == (
+        "./?event=ACLED:UKR1&actor=Russian%20police&actor=A%26B&q=%22%3E%3Cscript%3E"
+    )
+    link = markup.event_link("<b>X</b>", {})
+    assert (
+        link
+        == '<a class="bs-event" href="./?event=%3Cb%3EX%3C%2Fb%3E" target="_self">&lt;b&gt;X&lt;/b&gt;</a>'
+    )
+    assert markup.counted(1, "event") == "1 event" and markup.counted(1200, "event") == "1,200 events"
+
+
+def test_an_article_shows_its_passages_with_links_to_their_events(fixture_rows, make_data_dir):
+    from borderstates.passages import article_passages
+
+    rows = [dict(row, excerpt="<i>quoted</i>") if row["event_id"] == "T-1" else row for row in fixture_rows]
+    data = load_dataset(make_data_dir(rows), check_geography=False)
+    (first, second), total = article_passages(data.events, data.events, data.articles, limit=5)
+    page = markup.article_html(first, {"q": ["x"]})
+    assert total == 2 and "&lt;i&gt;quoted&lt;/i&gt;" in page and "<i>quoted</i>" not in page
+    assert 'href="./?event=T-1&amp;q=x"' in page and "<i>no URL</i>" in page
+    also = markup.article_html(second, {})
+    assert (
+        'href="https://example.org/two"' in also
+        and "Also cited, not quoted, by" in also
+        and ">T-2</a>" in also
+    )
+
+
+def test_the_excerpt_list_links_ids_only_when_given_the_filter(fixture_rows, make_data_dir):
+    events = load_dataset(make_data_dir(fixture_rows), check_geography=False).events
+    assert "bs-event" not in markup.excerpt_list_html(events, 5)
+    assert markup.excerpt_list_html(events, 5, {}).count('class="bs-event"') == 3
+    chronicle = markup.chronicle_html(events, {})
+    assert chronicle.count('class="bs-event"') == 3 and "Two employees were arrested." in chronicle

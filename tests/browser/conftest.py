@@ -16,7 +16,7 @@ from urllib.parse import urlparse
 import pytest
 
 from borderstates.cache import CACHE_DIR_VARIABLE
-from borderstates.load import DATA_DIR_VARIABLE
+from borderstates.load import DATA_DIR_VARIABLE, load_dataset
 from tests.conftest import ROOT
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -98,6 +98,19 @@ def _wait_until_healthy(url: str, server: subprocess.Popen, log) -> None:
 
 
 @pytest.fixture(scope="session")
+def server():
+    """One server on the shipped data for every module that only reads it (a module may override)."""
+    with streamlit_server() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def events():
+    """The shipped events, to compare what the browser shows with."""
+    return load_dataset(ROOT / "data").events
+
+
+@pytest.fixture(scope="session")
 def browser(chromium_present):
     from playwright.sync_api import sync_playwright
 
@@ -128,14 +141,15 @@ def new_page(browser, outside):
     """Return a function that opens a URL in a fresh page whose outside requests are blocked."""
     contexts = []
 
-    def open_page(url: str):
+    def open_page(url: str, *, with_map: bool = True):
         context = browser.new_context(viewport={"width": 1500, "height": 1100}, accept_downloads=True)
         contexts.append(context)
         context.route("**/*", outside.route)
         page = context.new_page()
         page.goto(url)
         page.wait_for_selector(APP_READY, timeout=30_000)
-        page.frame_locator(MAP_FRAME).locator(".leaflet-container").wait_for(timeout=30_000)
+        if with_map:  # the analysis pages have none
+            page.frame_locator(MAP_FRAME).locator(".leaflet-container").wait_for(timeout=30_000)
         return page
 
     yield open_page

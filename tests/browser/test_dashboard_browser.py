@@ -10,9 +10,8 @@ import pytest
 from playwright.sync_api import expect
 
 from borderstates.filters import EventFilter, filter_events
-from borderstates.load import load_dataset
 from borderstates.ui import MAP_HEIGHT
-from tests.browser.conftest import MAP_FRAME, streamlit_server
+from tests.browser.conftest import MAP_FRAME
 from tests.browser.driver import (
     BOUNDS_JS,
     COUNT_RUNS_JS,
@@ -33,17 +32,6 @@ from tests.conftest import ROOT
 pytestmark = pytest.mark.browser
 
 SCREENSHOT = ROOT / "docs" / "screenshot.png"
-
-
-@pytest.fixture(scope="module")
-def server():
-    with streamlit_server() as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def events():
-    return load_dataset(ROOT / "data").events
 
 
 def test_the_map_draws_offline(server, new_page, outside, events):

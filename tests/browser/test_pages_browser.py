@@ -1,0 +1,105 @@
+"""The analysis pages in headless Chromium: they open offline, their charts draw, the filter travels."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from borderstates import navigation
+from borderstates.filters import EventFilter, filter_events
+from tests.browser.driver import WAIT, choose, count_line, map_frame, settle
+
+pytestmark = pytest.mark.browser
+
+PATHS = {label: "/" + script.removeprefix("pages/")[2:-3] for script, label, _ in navigation.PAGES[1:]}
+CHART = "[data-testid='stVegaLiteChart']"
+
+
+def go_to(page, label: str) -> None:
+    """Follow the sidebar's link to a page, as a reader would."""
+    page.get_by_test_id("stSidebar").get_by_role("link", name=label, exact=True).click()
+    page.wait_for_url(re.compile(rf"/{PATHS.get(label, '').strip('/')}(\?|$)"), timeout=WAIT)
+    settle(page)
+
+
+def test_every_page_opens_offline_and_its_charts_draw(server, new_page, outside, events):
+    page = new_page(f"{server}{PATHS['Events']}", with_map=False)
+    for label, path in PATHS.items():
+        if label != "Events":
+            go_to(page, label)
+        assert page.url.split("?")[0].endswith(path)
+        expect(page.get_by_role("heading", level=1)).to_have_text(label)
+        expect(count_line(page)).to_have_text(f"{len(events)} of {len(events)} events")
+        assert page.get_by_test_id("stException").count() == 0
+        if label == "Timeline":  # the bars, the neutral row and the band of spans
+            expect(page.locator(CHART)).to_have_count(3, timeout=WAIT)
+            for chart in page.locator(CHART).all():
+                expect(chart.locator("svg g.mark-rect path").first).to_be_visible(timeout=WAIT)
+        if label == "Actors":  # matrix cells, network nodes (one per actor shown) and edges
+            expect(page.locator(f"{CHART} svg g.mark-rect path").first).to_be_visible(timeout=WAIT)
+            expect(page.locator(f"{CHART} svg g.mark-symbol.role-mark path")).to_have_count(15)
+            assert page.locator(f"{CHART} svg g.mark-rule line").count() > 3
+    assert outside == []
+
+
+def test_the_filter_survives_map_to_page_to_map(server, new_page, outside, events):
+    page = new_page(f"{server}/?relation=military&relation=security")
+    military = filter_events(events, EventFilter(relations=("military", "security")))
+    expect(count_line(page)).to_have_text(f"{len(military)} of {len(events)} events")
+    go_to(page, "Timeline")
+    expect(count_line(page)).to_have_text(f"{len(military)} of {len(events)} events")
+    assert "relation=military&relation=security" in page.url
+    choose(page, "Country where it happened", "UKR")
+    both = filter_events(events, EventFilter(relations=("military", "security"), countries=("UKR",)))
+    expect(count_line(page)).to_have_text(f"{len(both)} of {len(events)} events", timeout=WAIT)
+    go_to(page, "Map")
+    map_frame(page)
+    expect(count_line(page)).to_have_text(f"{len(both)} of {len(events)} events")
+    assert re.search(r"/\?.*relation=military&relation=security.*country=UKR", page.url)
+    expect(page.get_by_test_id("stMultiSelect").filter(has_text="Country")).to_contain_text("UKR")
+    page.go_back()  # the browser's history holds the timeline with the same filter
+    settle(page)
+    expect(count_line(page)).to_have_text(f"{len(both)} of {len(events)} events")
+    assert outside == []
+
+
+def test_an_event_id_on_a_page_opens_the_map_on_that_event(server, new_page, outside, events):
+    page = new_page(f"{server}{PATHS['Timeline']}?country=RUS", with_map=False)
+    first = page.locator("a.bs-event").first  # the oldest event in Russia: the 2022 declaration
+    expect(first).to_have_text("BS-0020")
+    first.click()
+    page.wait_for_url(re.compile(r"/\?event=BS-0020&country=RUS$"), timeout=WAIT)
+    declaration = events.set_index("event_id").loc["BS-0020"]
+    expect(page.locator(".bs-passage")).to_contain_text(declaration.excerpt[:60], timeout=WAIT)
+    map_frame(page)
+    in_russia = filter_events(events, EventFilter(countries=("RUS",)))
+    expect(count_line(page)).to_have_text(f"{len(in_russia)} of {len(events)} events")
+    assert outside == []
+
+
+def test_clicking_an_actor_applies_it_as_the_actor_filter(server, new_page, outside, events):
+    page = new_page(f"{server}{PATHS['Actors']}", with_map=False)
+    nodes = page.locator(f"{CHART} svg g.mark-symbol.role-mark path")
+    expect(nodes).to_have_count(15, timeout=WAIT)
+    nodes.first.click()  # the actor with the most events, at the top of the circle
+    azerbaijan = filter_events(events, EventFilter(actors=("Government of Azerbaijan",)))
+    expect(count_line(page)).to_have_text(f"{len(azerbaijan)} of {len(events)} events", timeout=WAIT)
+    assert "actor=Government+of+Azerbaijan" in page.url
+    expect(page.get_by_test_id("stMultiSelect").filter(has_text="Actor")).to_contain_text(
+        "Government of Azerbaijan"
+    )
+    assert outside == []
+
+
+def test_choosing_a_row_shows_its_passage(server, new_page, outside, events):
+    page = new_page(f"{server}{PATHS['Events']}?relation=sanctions", with_map=False)
+    grid = page.get_by_test_id("stDataFrame")
+    expect(grid).to_be_visible()
+    box = grid.bounding_box()
+    page.mouse.click(box["x"] + 16, box["y"] + 35 + 17)  # the first row's selection box
+    sanctions = events.set_index("event_id").loc["BS-0018"]
+    expect(page.locator(".bs-passage")).to_contain_text(sanctions.excerpt[:60], timeout=WAIT)
+    expect(page.locator("a.bs-event")).to_have_attribute("href", "./?event=BS-0018&relation=sanctions")
+    assert outside == []
