@@ -38,5 +38,10 @@ lint: $(VENV)/.installed-test
 bench: $(VENV)/.installed-test
 	$(BIN)/python -m borderstates.bench
 
+# 20 browser sessions at once against one local server for a minute; prints its figures.
+.PHONY: loadtest
+loadtest: $(VENV)/.installed-test
+	$(BIN)/python -m borderstates.loadtest
+
 clean:
 	rm -rf $(VENV) static .pytest_cache

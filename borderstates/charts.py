@@ -22,6 +22,7 @@ LANE_HEIGHT = 12  # px
 FRAME_HEIGHT = 64  # px of a chart's title and time axis: Streamlit fits both into the height
 OVERLAP_COLOUR = "#9a88c5"  # the band as counts: the project's violet, no relation type
 NO_BALANCE = "#c8c8c8"  # pairs with neutral events only
+LABEL_LIMIT = 220  # px of an actor's name on a chart, cut with "…" beyond (the tooltip has it whole)
 PICK = "actor_pick"  # the selection that applies an actor as the filter
 _RELATION_SCALE = alt.Scale(
     domain=list(schema.RELATION_TYPES), range=[RELATION_COLOURS[r] for r in schema.RELATION_TYPES]
@@ -173,13 +174,13 @@ def actor_matrix(relations: Relations) -> alt.LayerChart:
             "actor2:N",
             scale=alt.Scale(domain=[*order, NO_OTHER_SIDE]),
             title="towards (actor2)",
-            axis=alt.Axis(labelAngle=-45, labelLimit=200, labelOverlap=False, orient="top"),
+            axis=alt.Axis(labelAngle=-45, labelLimit=LABEL_LIMIT, labelOverlap=False, orient="top"),
         ),
         y=alt.Y(
             "actor1:N",
             scale=alt.Scale(domain=order),
             title="acting (actor1)",
-            axis=alt.Axis(labelLimit=240, labelOverlap=False),
+            axis=alt.Axis(labelLimit=LABEL_LIMIT, labelOverlap=False),
         ),
         tooltip=_pair_tooltip("actor1", "actor2"),
     )
@@ -236,7 +237,7 @@ def actor_network(nodes: pd.DataFrame, edges: pd.DataFrame) -> alt.LayerChart:
     labels = [
         alt.Chart(nodes)
         .transform_filter(where)
-        .mark_text(align=align, dx=dx, dy=dy, fontSize=12, color="#222")
+        .mark_text(align=align, dx=dx, dy=dy, fontSize=12, color="#222", limit=LABEL_LIMIT)
         .encode(x=x, y=y, text="actor:N")
         for where, align, dx, dy in (
             ("datum.x < -0.05", "right", -14, 0),

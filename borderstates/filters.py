@@ -109,7 +109,8 @@ _LIST_PARAMS = {
     "datasets": "dataset",
     "countries": "country",
 }
-KNOWN_PARAMS = frozenset({*_LIST_PARAMS.values(), "side", "from", "to", "involving", "q", "event"})
+_SINGLE_PARAMS = ("side", "from", "to", "involving", "q", "event")  # one value each: the last counts
+KNOWN_PARAMS = frozenset({*_LIST_PARAMS.values(), *_SINGLE_PARAMS})
 
 
 @dataclass(frozen=True)
@@ -162,6 +163,9 @@ def filter_from_params(
     values: dict[str, object] = {}
     for name in sorted(set(params) - KNOWN_PARAMS):
         dropped.append(f"unknown parameter {_short(name)}")
+    for name in _SINGLE_PARAMS:  # a repeated key: every value but the last is dropped
+        *earlier, last = params.get(name) or [""]
+        dropped += [f"{name}={_short(v)} (given again: the last value counts)" for v in earlier if v != last]
     for field_name, param in _LIST_PARAMS.items():
         allowed = getattr(choices, field_name)
         kept = []

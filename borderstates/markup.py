@@ -250,6 +250,12 @@ def _report_item(event: Mapping, params: Params) -> Markup:
     )
 
 
+def actor_list_html(actors: pd.Series) -> Markup:
+    """Return the actors a chart shows with their numbers of events, names whole (charts cut long ones)."""
+    items = Markup(" · ").join(Markup("{} ({:,})").format(name, count) for name, count in actors.items())
+    return Markup('<p class="bs-meta">Actors shown, with their events: {}</p>').format(items)
+
+
 def _excerpt(event: Mapping) -> Markup:
     excerpt = plain(event.get("excerpt")).strip()
     return text(excerpt) if excerpt else Markup("<i>{}</i>").format(_NO_EXCERPT)

@@ -23,6 +23,7 @@ from borderstates.relations import Relations, network
 from borderstates.timeline import CONFLICT, COOPERATION, NEUTRAL, UNITS, Timeline, chronological, default_unit
 
 CHRONICLE_SHOWN = 200  # events in the timeline's list
+TABLE_HEIGHT, ROW_HEIGHT = 460, 35  # px of the events table at most, and of a row in it
 ARTICLES_SHOWN = 30  # articles on the Articles page
 MAP_LINK = r"event=([^&]*)"  # a link column shows the event id out of the map link
 _PAGE_CSS = """<style>
@@ -87,7 +88,7 @@ def show_event_table(view: PageView) -> str | None:
         hide_index=True,
         on_select="rerun",
         selection_mode="single-row",
-        height=460,
+        height=min(TABLE_HEIGHT, ROW_HEIGHT * (len(frame) + 1) + 3),  # no empty rows below a short table
         column_order=[c for c in frame.columns if c != "event_id"],
         column_config={
             "event": _event_column(),
@@ -99,7 +100,7 @@ def show_event_table(view: PageView) -> str | None:
                 color=[RELATION_COLOURS[r] for r in schema.RELATION_TYPES],
             ),
             "quad_class": st.column_config.TextColumn("quad class"),
-            "summary": st.column_config.TextColumn(width="large"),
+            "summary": st.column_config.TextColumn(width="large", help="What happened, in one sentence"),
             "fatalities": st.column_config.NumberColumn(format="%d"),
             "source": st.column_config.LinkColumn("source", display_text=":material/open_in_new:"),
         },
@@ -195,6 +196,7 @@ def show_relations(relations: Relations) -> None:
         key="actor_network",
         on_select=partial(_apply_picked_actor, "actor_network"),
     )
+    st.html(markup.actor_list_html(relations.actors))
 
 
 def _apply_picked_actor(chart_key: str) -> None:

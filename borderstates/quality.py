@@ -126,7 +126,10 @@ def citations(events: pd.DataFrame) -> pd.DataFrame:
 
 def without_english(events: pd.DataFrame, articles: pd.DataFrame) -> pd.DataFrame:
     """Return the events quoted from a non-English article (or an unknown one) with no `excerpt_en`."""
-    language = first_article(events).map(articles.set_index("article_id")["language"]).fillna("")
+    # Object, not float: with no article at all the mapped column would be all-NaN floats.
+    language = (
+        first_article(events).map(articles.set_index("article_id")["language"]).astype("object").fillna("")
+    )
     quoted = events["excerpt"].astype("str").str.strip() != ""
     untranslated = events["excerpt_en"].astype("str").str.strip() == ""
     missing = events[quoted & untranslated & (language != "en")]

@@ -55,6 +55,11 @@ def hostile_text(number: int) -> str:
     return PAYLOADS[number % len(PAYLOADS)] + " | " + " ".join(PAYLOADS)
 
 
+def dataset_name(number: int) -> str:
+    """Return the name of a hostile dataset (the `dataset` column is a short field)."""
+    return hostile_text(number)[:80]
+
+
 def write_hostile_dir(directory: Path) -> Path:
     """Write a data directory of hostile events and articles, with the shipped geometry.
 
@@ -66,13 +71,16 @@ def write_hostile_dir(directory: Path) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     rows = read_rows(FIXTURES / "events.csv")
     events = [
-        dict(row, **dict.fromkeys(EVENT_TEXT, hostile_text(number)), dataset=hostile_text(number)[:80])
+        dict(row, **dict.fromkeys(EVENT_TEXT, hostile_text(number)), dataset=dataset_name(number))
         for number, row in enumerate(rows)
     ]
     cites_all = ";".join(f"A-{n}" for n in range(1, len(BAD_URLS) + 1))
     events.append(
-        dict(events[0], event_id=HOSTILE_ID, dataset="curated", date="2024-03-01", article_id=cites_all)
-    )
+        dict(  # in Gyumri, not in Yerevan beside the first: a click there hits one marker, not a cluster
+            events[0], event_id=HOSTILE_ID, dataset="curated", date="2024-03-01", article_id=cites_all,
+            location="Gyumri", latitude="40.7894", longitude="43.8475",
+        )
+    )  # fmt: skip
     write_csv_rows(directory / "events.csv", schema.EVENT_COLUMNS, events)
     template = read_rows(FIXTURES / "articles.csv")[1]
     articles = [

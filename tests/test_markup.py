@@ -94,3 +94,9 @@ def test_the_excerpt_list_links_ids_only_when_given_the_filter(fixture_rows, mak
     assert markup.excerpt_list_html(events, 5, {}).count('class="bs-event"') == 3
     chronicle = markup.chronicle_html(events, {})
     assert chronicle.count('class="bs-event"') == 3 and "Two employees were arrested." in chronicle
+
+
+def test_the_actor_list_keeps_names_whole_and_escaped():
+    actors = pd.Series({"<b>Russia</b>": 1200, "Georgia": 3})
+    shown = markup.actor_list_html(actors)
+    assert shown.endswith("events: &lt;b&gt;Russia&lt;/b&gt; (1,200) · Georgia (3)</p>")
