@@ -33,6 +33,17 @@ RECORD_FIELDS = (
 )  # fmt: skip
 
 
+def code_span(value: object) -> str:
+    """Return text as a Markdown code span: shown literally, never as a link, emphasis or directive.
+
+    The fence is one backtick longer than any run of backticks in the text (CommonMark).
+    """
+    text = plain(value)
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    return f"{fence} {text} {fence}"
+
+
 def counted(count: int, noun: str, plural: str | None = None) -> str:
     """Return `1 event`, `2 events`: a count with its noun in the right number."""
     return f"{count:,} {noun if count == 1 else plural or noun + 's'}"

@@ -237,7 +237,9 @@ def show_count(selection: Selection, shown: int, total: int) -> None:
 def show_notices(selection: Selection) -> None:
     """Say which values of the link were not applied."""
     if selection.notices:
-        st.warning("Not applied from the link: " + "; ".join(selection.notices), icon="⚠️")
+        # Each notice quotes the link's own values: code spans keep them from becoming Markdown.
+        notices = "; ".join(markup.code_span(notice) for notice in selection.notices)
+        st.warning("Not applied from the link: " + notices, icon="⚠️")
 
 
 def show_problems(dataset: Dataset, *, link: bool = True) -> None:

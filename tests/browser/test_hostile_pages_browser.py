@@ -182,17 +182,12 @@ def test_clicking_a_hostile_actor_filters_by_it(server, open_hostile, outside):
     assert outside == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="ui.show_notices passes URL values to st.warning as Markdown: a link renders as a link "
-    "(fix: escape Markdown in each notice, see the issue-7 report)",
-)
 def test_url_values_in_a_notice_are_shown_as_text(server, open_hostile, outside):
     crafted = "**not bold** [link](https://evil.example) :red[not red] <b>not bold</b>"
     page, dialogs = open_hostile(f"{server}/?actor={quote(crafted)}&{quote(crafted)}=1")
     notice = page.get_by_test_id("stAlert").filter(has_text="Not applied from the link")
     expect(notice).to_contain_text("actor=")
     assert notice.locator("a, strong, b").count() == 0
-    expect(notice).to_contain_text("**not bold** [link](https://evil.example)")
+    expect(notice).to_contain_text("**not bold** [link](https://evil.example")  # long values are cut
     assert_nothing_ran(page, dialogs)
     assert outside == []
