@@ -36,9 +36,10 @@ RECORD_FIELDS = (
 def code_span(value: object) -> str:
     """Return text as a Markdown code span: shown literally, never as a link, emphasis or directive.
 
-    The fence is one backtick longer than any run of backticks in the text (CommonMark).
+    The fence is one backtick longer than any run of backticks in the text (CommonMark). Line
+    breaks become spaces, as inside any code span: a blank line would end the span early.
     """
-    text = plain(value)
+    text = re.sub(r"[\r\n]+", " ", plain(value))
     longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
     fence = "`" * (longest + 1)
     return f"{fence} {text} {fence}"

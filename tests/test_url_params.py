@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
 
-from borderstates import schema
+from borderstates import markup, schema
 from borderstates.filters import (
     KNOWN_PARAMS,
     MAX_SEARCH_LENGTH,
@@ -189,3 +189,12 @@ def test_the_parser_keeps_only_valid_values_and_names_every_other(params):
                 d.startswith(f"{name}={given_values[-1][:40]}") for d in dropped
             )
     assert all(len(d) < 200 for d in dropped)
+
+
+@pytest.mark.parametrize("value", ["x\n\n[link](https://evil.example)", "a\r\rb", "``", "`a` **b**"])
+def test_a_notice_quotes_each_value_in_one_code_span(value):
+    span = markup.code_span(value)
+    fence = span.split(" ", 1)[0]
+    assert set(fence) == {"`"} and span.endswith(" " + fence)
+    assert "\n" not in span and "\r" not in span  # a blank line would end the span, and Markdown resume
+    assert fence not in span[len(fence) : -len(fence)]

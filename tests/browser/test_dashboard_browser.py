@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 
 import pytest
 from playwright.sync_api import expect
@@ -73,7 +74,7 @@ def test_a_filter_keeps_the_view_and_an_actor_changes_the_markers(server, new_pa
     expect(count_line(page)).to_have_text(f"{expected} of {len(events)} events", timeout=WAIT)
     frame.wait_for_function(f"() => ({MARKERS_JS})() === {expected}", timeout=WAIT)
     assert frame.evaluate(VIEW_JS) == pytest.approx(view)
-    assert "actor=Russian+police" in page.url
+    expect(page).to_have_url(re.compile(re.escape("actor=Russian+police")), timeout=WAIT)
     assert outside == []
 
 
@@ -87,7 +88,7 @@ def test_clicking_a_marker_shows_its_excerpt_beside_the_map(server, new_page, ou
     passage = page.locator(".bs-passage")
     expect(passage).to_contain_text(kyiv.excerpt[:60], timeout=WAIT)
     expect(passage).to_contain_text(kyiv.excerpt_en[:60])
-    assert "event=BS-0008" in page.url
+    expect(page).to_have_url(re.compile(re.escape("event=BS-0008")), timeout=WAIT)
     assert passage.bounding_box()["x"] > page.locator(MAP_FRAME).bounding_box()["x"] + 300  # beside it
     assert outside == []
 
@@ -100,7 +101,7 @@ def test_clicking_a_state_toggles_the_country_filter(server, new_page, outside, 
     click_map(page, frame, 42.3, 42.4)  # western Georgia, away from any marker
     in_georgia = len(filter_events(events, EventFilter(countries=("GEO",))))
     expect(count_line(page)).to_have_text(f"{in_georgia} of {len(events)} events", timeout=WAIT)
-    assert "country=GEO" in page.url
+    expect(page).to_have_url(re.compile(re.escape("country=GEO")), timeout=WAIT)
     expect(page.get_by_test_id("stMultiSelect").filter(has_text="Country")).to_contain_text("GEO")
     settle(page)
     # A cluster has no tooltip of its own: clicking it must not repeat the state's click.
@@ -108,12 +109,12 @@ def test_clicking_a_state_toggles_the_country_filter(server, new_page, outside, 
     click_map(page, frame, tbilisi.latitude, tbilisi.longitude)
     settle(page)
     page.wait_for_timeout(800)
-    assert "country=GEO" in page.url
+    expect(page).to_have_url(re.compile(re.escape("country=GEO")), timeout=WAIT)
     frame.evaluate("() => window.map.setView([42.0, 43.6], 7, {animate: false})")
     settle(page)
     click_map(page, frame, 42.3, 42.4)
     expect(count_line(page)).to_have_text(f"{len(events)} of {len(events)} events", timeout=WAIT)
-    assert "country=" not in page.url
+    expect(page).not_to_have_url(re.compile(re.escape("country=")), timeout=WAIT)
     assert outside == []
 
 
@@ -121,7 +122,7 @@ def test_the_csv_download_holds_exactly_the_filtered_rows(server, new_page, outs
     page = new_page(f"{server}/?relation=military")
     military = filter_events(events, EventFilter(relations=("military",)))
     expect(count_line(page)).to_have_text(f"{len(military)} of {len(events)} events")
-    with page.expect_download() as download:
+    with page.expect_download(timeout=60_000) as download:
         page.get_by_role("button", name="Download CSV").click()
     assert download.value.suggested_filename == f"borderstates_{dt.date.today().isoformat()}_military.csv"
     rows = list(csv.DictReader(io.StringIO(download.value.path().read_text(encoding="utf-8"))))

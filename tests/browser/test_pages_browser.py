@@ -50,7 +50,7 @@ def test_the_filter_survives_map_to_page_to_map(server, new_page, outside, event
     expect(count_line(page)).to_have_text(f"{len(military)} of {len(events)} events")
     go_to(page, "Timeline")
     expect(count_line(page)).to_have_text(f"{len(military)} of {len(events)} events")
-    assert "relation=military&relation=security" in page.url
+    expect(page).to_have_url(re.compile(re.escape("relation=military&relation=security")), timeout=WAIT)
     choose(page, "Country where it happened", "UKR")
     both = filter_events(events, EventFilter(relations=("military", "security"), countries=("UKR",)))
     expect(count_line(page)).to_have_text(f"{len(both)} of {len(events)} events", timeout=WAIT)
@@ -86,7 +86,7 @@ def test_clicking_an_actor_applies_it_as_the_actor_filter(server, new_page, outs
     nodes.first.click()  # the actor with the most events, at the top of the circle
     azerbaijan = filter_events(events, EventFilter(actors=("Government of Azerbaijan",)))
     expect(count_line(page)).to_have_text(f"{len(azerbaijan)} of {len(events)} events", timeout=WAIT)
-    assert "actor=Government+of+Azerbaijan" in page.url
+    expect(page).to_have_url(re.compile(re.escape("actor=Government+of+Azerbaijan")), timeout=WAIT)
     expect(page.get_by_test_id("stMultiSelect").filter(has_text="Actor")).to_contain_text(
         "Government of Azerbaijan"
     )
