@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import csv
 import os
 import shutil
@@ -17,8 +18,9 @@ FIXTURES = TESTS / "data"
 BROKEN = FIXTURES / "broken"
 ROOT = TESTS.parent
 
-# Tests (and the servers they start) never write into the user's cache.
+# Tests (and the servers they start) never write into the user's cache; the folder goes at exit.
 os.environ["BORDERSTATES_CACHE_DIR"] = tempfile.mkdtemp(prefix="borderstates-test-cache-")
+atexit.register(shutil.rmtree, os.environ["BORDERSTATES_CACHE_DIR"], ignore_errors=True)
 
 
 def write_csv_rows(path: Path, columns, rows) -> Path:
