@@ -142,7 +142,7 @@ def sidebar_filter(data: Dataset) -> Selection:
     page_links = st.sidebar.container()
     st.sidebar.header("Filters")
     count_slot = st.sidebar.empty()
-    values = _filter_widgets(st.sidebar, choices, countries)
+    values = _filter_widgets(st.sidebar, choices, countries, data.actor_countries)
     if len(choices.datasets) <= 1:  # no dataset widget: the URL's values pass through
         values["dataset"] = st.query_params.get_all("dataset")
     params = filterform.widget_params(values)
@@ -164,10 +164,19 @@ def sidebar_filter(data: Dataset) -> Selection:
     return Selection(event_filter, notices, event_id, count_slot, params)
 
 
-def _filter_widgets(sidebar: DeltaGenerator, choices: Choices, countries: list[str]) -> dict[str, object]:
+def _filter_widgets(
+    sidebar: DeltaGenerator, choices: Choices, countries: list[str], actor_countries: dict[str, str]
+) -> dict[str, object]:
     # Not bound to the URL with `bind="query-params"`: `navigation` keeps widgets and URL in step.
     return {
-        "actor": sidebar.multiselect("Actor", sorted(choices.actors), key="actor"),
+        # Grouped by country ("RUS · Russian police"), so one state's government, forces and
+        # police stand together; the URL keeps the plain names.
+        "actor": sidebar.multiselect(
+            "Actor",
+            sorted(choices.actors, key=lambda a: (actor_countries.get(a) or "~", a)),
+            format_func=lambda a: f"{actor_countries[a]} · {a}" if actor_countries.get(a) else a,
+            key="actor",
+        ),
         filterform.SIDE: sidebar.radio(
             "Actor on side",
             schema.SIDES,
@@ -208,9 +217,7 @@ def _filter_widgets(sidebar: DeltaGenerator, choices: Choices, countries: list[s
             if len(choices.datasets) > 1
             else []
         ),
-        filterform.TEXT: sidebar.text_input(
-            "Search text", key=filterform.TEXT, max_chars=MAX_SEARCH_LENGTH
-        ),
+        filterform.TEXT: sidebar.text_input("Search text", key=filterform.TEXT, max_chars=MAX_SEARCH_LENGTH),
     }
 
 
