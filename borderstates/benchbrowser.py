@@ -27,13 +27,15 @@ ROOT = Path(__file__).resolve().parent.parent
 TIMEOUT_MS = 180_000
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """Return a TCP port on the loopback interface that is free now."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
 
 
-def _rss_mb(pid: int) -> float:
+def rss_mb(pid: int) -> float:
+    """Return a process's resident memory in MB (Linux /proc)."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
@@ -42,7 +44,7 @@ def _rss_mb(pid: int) -> float:
 
 def _time_to_map(browser, url: str) -> float:
     page = browser.new_context(viewport={"width": 1400, "height": 900}).new_page()
-    page.route("**/*", lambda route: _local_only(route))
+    page.route("**/*", _local_only)
     start = time.perf_counter()
     page.goto(url)
     page.wait_for_selector(APP_READY, timeout=TIMEOUT_MS)
@@ -74,7 +76,7 @@ def measure_browser(data_dir: Path) -> dict[str, float]:
     """
     from playwright.sync_api import sync_playwright
 
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "BORDERSTATES_DATA_DIR": str(data_dir)}
     command = [
         sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard.py"), "--server.port", str(port),
@@ -86,13 +88,13 @@ def measure_browser(data_dir: Path) -> dict[str, float]:
             command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
         )
         try:
-            _wait_until_healthy(url, server)
+            wait_until_healthy(url, server)
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
                 first = _time_to_map(browser, url)  # one session open
-                rss_one = _rss_mb(server.pid)
+                rss_one = rss_mb(server.pid)
                 later = sorted(_time_to_map(browser, url) for _ in range(4))  # five sessions open
-                rss_five = _rss_mb(server.pid)
+                rss_five = rss_mb(server.pid)
                 browser.close()
         finally:
             server.terminate()
@@ -101,7 +103,8 @@ def measure_browser(data_dir: Path) -> dict[str, float]:
     return {"first_visit_s": first, "drawn_s": drawn, "rss_one_mb": rss_one, "rss_five_mb": rss_five}
 
 
-def _wait_until_healthy(url: str, server: subprocess.Popen, timeout: float = 60) -> None:
+def wait_until_healthy(url: str, server: subprocess.Popen, timeout: float = 60) -> None:
+    """Wait until a streamlit server answers its health check; raise if it stops or times out."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if server.poll() is not None:

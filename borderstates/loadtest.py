@@ -32,9 +32,9 @@ from borderstates.benchbrowser import (
     CHROMIUM_ARGS,
     MAP_FRAME,
     ROOT,
-    _free_port,
-    _rss_mb,
-    _wait_until_healthy,
+    free_port,
+    rss_mb,
+    wait_until_healthy,
 )
 
 SESSIONS = 20
@@ -142,7 +142,7 @@ async def _run(url: str, server_pid: int, counts, total: int, actors: list[str],
         )
         await asyncio.gather(*(_step(p, r, None, counts, total) for p, r in zip(pages, readers, strict=True)))
         warm_up_s = time.perf_counter() - start
-        rss_warm = _rss_mb(server_pid)
+        rss_warm = rss_mb(server_pid)
         for reader in readers:
             reader.actions, reader.latencies = 0, []
 
@@ -156,7 +156,7 @@ async def _run(url: str, server_pid: int, counts, total: int, actors: list[str],
                 await _step(page, reader, None, counts, total)
 
         await asyncio.gather(*(keep_changing(p, r) for p, r in zip(pages, readers, strict=True)))
-        rss_end = _rss_mb(server_pid)
+        rss_end = rss_mb(server_pid)
         await browser.close()
     latencies = sorted(x for r in readers for x in r.latencies)
     return {
@@ -179,7 +179,7 @@ async def _local_only(route) -> None:
 
 
 def _serve(directory: Path, cache: Path, log) -> tuple[subprocess.Popen, str]:
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "BORDERSTATES_DATA_DIR": str(directory), "BORDERSTATES_CACHE_DIR": str(cache)}
     command = [
         sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard.py"), "--server.port", str(port),
@@ -189,7 +189,7 @@ def _serve(directory: Path, cache: Path, log) -> tuple[subprocess.Popen, str]:
     server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_until_healthy(url + "/", server)
+        wait_until_healthy(url + "/", server)
     except RuntimeError:
         server.kill()
         raise
@@ -219,7 +219,7 @@ def main(argv: list[str] | None = None) -> int:
         counts, total, actors = _expected_counts(directory, args.sessions)
         server, url = _serve(directory, Path(folder) / "cache", log)
         try:
-            rss_start = _rss_mb(server.pid)
+            rss_start = rss_mb(server.pid)
             figures = asyncio.run(_run(url, server.pid, counts, total, actors, args.seconds))
         finally:
             server.terminate()

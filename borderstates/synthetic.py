@@ -114,10 +114,8 @@ def write_synthetic_dataset(directory: Path, count: int, seed: int = 7) -> Path:
     """Write a data directory of `count` synthetic events, its one article and the shipped geometry."""
     directory.mkdir(parents=True, exist_ok=True)
     write_csv(synthetic_events(count, seed), directory / "events.csv")
-    article = pd.DataFrame(
-        [{"article_id": "SYN-ARTICLE", "title": "[Synthetic events for benchmarks]", "language": "en"}],
-        columns=schema.ARTICLE_COLUMNS,
-    ).fillna("")
+    given = {"article_id": "SYN-ARTICLE", "title": "[Synthetic events for benchmarks]", "language": "en"}
+    article = pd.DataFrame([dict.fromkeys(schema.ARTICLE_COLUMNS, "") | given])
     write_csv(article, directory / "articles.csv")
     shutil.copytree(SHIPPED_DATA_DIR / "geo", directory / "geo", dirs_exist_ok=True)
     return directory
