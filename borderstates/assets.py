@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -49,23 +51,45 @@ _CLUSTER = _Package(
 _JQUERY = _Package("jquery", xstatic.pkg.jquery.VERSION, Path(xstatic.pkg.jquery.BASE_DIR))
 PACKAGES = (_LEAFLET, _CLUSTER, _JQUERY)
 
-# What a folium.Map needs: Leaflet, and jQuery for folium's popups (`$(…)`); without jQuery the
-# map script stops and streamlit-folium never gives its frame a height. Folium's other defaults
-# (Bootstrap, Font Awesome, awesome-markers, glyphicons) serve only `folium.Icon` markers,
-# which the map does not use, so they are left out rather than served.
-MAP_JS = [("leaflet", _LEAFLET.url("leaflet.js")), ("jquery", _JQUERY.url("jquery.min.js"))]
-MAP_CSS = [("leaflet_css", _LEAFLET.url("leaflet.css"))]
-CLUSTER_JS = [("markerclusterjs", _CLUSTER.url("leaflet.markercluster.js"))]
-CLUSTER_CSS = [
+# What the map frame needs: Leaflet; jQuery for folium's popups (`$(…)`: without it the map
+# script stops and streamlit-folium never gives its frame a height); Leaflet.markercluster for
+# the event markers. Folium's other defaults (Bootstrap, Font Awesome, awesome-markers,
+# glyphicons) serve only `folium.Icon` markers, which the map does not use: left out.
+_SCRIPTS = ((_LEAFLET, "leaflet.js"), (_JQUERY, "jquery.min.js"), (_CLUSTER, "leaflet.markercluster.js"))
+MAP_CSS = [
+    ("leaflet_css", _LEAFLET.url("leaflet.css")),
     ("markerclustercss", _CLUSTER.url("MarkerCluster.css")),
     ("markerclusterdefaultcss", _CLUSTER.url("MarkerCluster.Default.css")),
 ]
 
 
+_SOURCE_MAP = re.compile(r"^//# sourceMappingURL=.*$", re.MULTILINE)
+
+
+@functools.cache
+def _map_script() -> tuple[str, str]:
+    """Return the three scripts as one text, and its file name (which changes with the text).
+
+    streamlit-folium loads a frame's scripts one after another, each waiting for the last, and
+    only on the frame's first render: one file saves two round trips, and the marker-cluster
+    plugin is there even when the first render draws density cells and a later one markers.
+    """
+    parts = ((package.source / name).read_text(encoding="utf-8") for package, name in _SCRIPTS)
+    # Each part's source-map comment would point beside the bundle, where no map is.
+    text = "\n;\n".join(_SOURCE_MAP.sub("", part) for part in parts)
+    return text, f"map-{hashlib.sha256(text.encode('utf-8')).hexdigest()[:16]}.js"
+
+
+def map_js() -> list[tuple[str, str]]:
+    """Return the map frame's scripts as folium lists them: one file, served from `/app/static`."""
+    return [("borderstates_map", f"{STATIC_URL}/{_map_script()[1]}")]
+
+
 def ensure_static(static_dir: Path | str = STATIC_DIR) -> Path:
     """Copy the bundled scripts and stylesheets into `static_dir`, unless they are there already.
 
-    Each package's `data/` folder is copied whole, as Leaflet finds its images by relative path.
+    Each package's `data/` folder is copied whole, as Leaflet finds its images by relative path;
+    the map's one script (`map_js`) is written beside them.
     Safe to call on every script run and from several processes at once: a package is copied
     into a temporary folder and renamed into place.
 
@@ -99,6 +123,10 @@ def ensure_static(static_dir: Path | str = STATIC_DIR) -> Path:
                     raise
         finally:
             shutil.rmtree(staging, ignore_errors=True)
+    text, name = _map_script()
+    if not (static_dir / name).exists():
+        with atomic_write(static_dir / name) as handle:
+            handle.write(text)
     return static_dir
 
 
@@ -121,15 +149,15 @@ def use_local_map_assets(m: folium.Map) -> folium.Map:
 
     `folium.Map.add_js_link` would change a class-wide list, for every map in the process.
     """
-    m.default_js = list(MAP_JS)
+    m.default_js = map_js()
     m.default_css = list(MAP_CSS)
     return m
 
 
 def use_local_cluster_assets(cluster: folium.plugins.MarkerCluster) -> folium.plugins.MarkerCluster:
-    """Point a marker cluster's script and stylesheets at the local copies, on this instance only."""
-    cluster.default_js = list(CLUSTER_JS)
-    cluster.default_css = list(CLUSTER_CSS)
+    """Let a marker cluster rely on the map's script and stylesheets (`use_local_map_assets`)."""
+    cluster.default_js = map_js()
+    cluster.default_css = list(MAP_CSS)
     return cluster
 
 

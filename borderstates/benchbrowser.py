@@ -1,118 +1,127 @@
-"""The benchmark's browser half: time from navigation to the map drawn, and the server's memory."""
+"""The benchmark's browser half: the map drawn after navigation, a filter change, the server's memory.
+
+Times are read from the browser's own clock (`performance.now()`, milliseconds since the
+navigation started), at the moment a check running in the page first sees the state asked for;
+Playwright's round trips to the browser are not counted.
+"""
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import tempfile
-import time
-import urllib.request
+import statistics
 from pathlib import Path
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", "--no-first-run", "--disable-quic",
-]  # fmt: skip
-APP_READY = "[data-testid='stApp'][data-test-script-state='notRunning']"
-MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
-# The map is drawn when Leaflet is up, the frame has its height and the layers hold features.
-MAP_DRAWN_JS = """() => { if (!window.map) return false; let shapes = 0;
-    window.map.eachLayer(l => {
-        if (l.feature || l instanceof L.Rectangle || l instanceof L.CircleMarker) shapes++; });
-    return shapes > 4; }"""
-ROOT = Path(__file__).resolve().parent.parent
+from borderstates.localserver import (
+    APP_READY,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    MAP_FRAME,
+    is_local,
+    rss_mb,
+    streamlit_server,
+)
+
 TIMEOUT_MS = 180_000
+REPEATS = 5
+SEARCHES = ("baku", "")  # alternated, so that each search changes the filtered events
+RELATION = "military"  # chosen, then taken off again
 
-
-def free_port() -> int:
-    """Return a TCP port on the loopback interface that is free now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def rss_mb(pid: int) -> float:
-    """Return a process's resident memory in MB (Linux /proc)."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
-
-
-def _time_to_map(browser, url: str) -> float:
-    page = browser.new_context(viewport={"width": 1400, "height": 900}).new_page()
-    page.route("**/*", _local_only)
-    start = time.perf_counter()
-    page.goto(url)
-    page.wait_for_selector(APP_READY, timeout=TIMEOUT_MS)
-    frame = page.locator(MAP_FRAME)
-    frame.wait_for(timeout=TIMEOUT_MS)
-    page.wait_for_function(
-        f"() => {{ const f = document.querySelector('{MAP_FRAME}'); return f && f.offsetHeight >= 500; }}",
-        timeout=TIMEOUT_MS,
-    )
-    content = frame.element_handle().content_frame()
-    content.wait_for_function(MAP_DRAWN_JS, timeout=TIMEOUT_MS)
-    return time.perf_counter() - start
-
-
-def _local_only(route) -> None:
-    host = route.request.url.split("/")[2].split(":")[0]
-    if host in ("127.0.0.1", "localhost"):
-        route.continue_()
-    else:
-        route.abort()
+# The map is drawn when the script has finished, the frame has its height and Leaflet's layers
+# hold more than the four focus states (markers, cells or the neighbouring states).
+_DRAWN = f"""
+    const app = document.querySelector("{APP_READY}");
+    const frame = document.querySelector('{MAP_FRAME}');
+    const view = frame && frame.contentWindow;
+    if (!app || !frame || frame.offsetHeight < 500 || !view || !view.map || !view.L) return false;
+    let shapes = 0;
+    view.map.eachLayer(l => {{
+        if (l.feature || l instanceof view.L.Rectangle || l instanceof view.L.CircleMarker) shapes++; }});
+"""
+MAP_DRAWN_AT_JS = f"() => {{ {_DRAWN} return shapes > 4 && performance.now(); }}"
+# streamlit-folium appends each rerun's new layers to `window.feature_group`: a longer list
+# means the filtered layers of the rerun have arrived and been drawn.
+LAYERS_SENT_JS = f"() => document.querySelector('{MAP_FRAME}').contentWindow.feature_group.length"
+LAYERS_REDRAWN_AT_JS = (
+    f"(before) => {{ {_DRAWN} return view.feature_group.length > before && performance.now(); }}"
+)
 
 
 def measure_browser(data_dir: Path) -> dict[str, float]:
     """Serve a data directory, open the dashboard in headless Chromium; return timings and RSS.
 
-    `drawn_s` is a new session on a running server (the data already loaded, as for every
-    reader but the first; the median of four sessions opened one after another, each left
-    open); `first_visit_s` includes the server loading the data (from the Parquet cache).
+    - `first_visit_s`: the first session, which waits for the server to load the data (from the
+      Parquet cache when there is one);
+    - `drawn_s`: a new session on the running server, in a new browser profile (nothing
+      cached), the median of four opened one after another and left open;
+    - `drawn_cached_s`: a returning reader (Streamlit's scripts in the browser's cache);
+    - `filter_s`, `search_s`: from a change in the sidebar (relation type chosen or taken off;
+      a new search text) to the rerun's layers drawn and the script finished, median of five;
+    - `rss_one_mb`, `rss_five_mb`: the server's resident memory with one and with five sessions.
     """
     from playwright.sync_api import sync_playwright
 
-    port = free_port()
-    env = {**os.environ, "BORDERSTATES_DATA_DIR": str(data_dir)}
-    command = [
-        sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard.py"), "--server.port", str(port),
-        "--server.address", "127.0.0.1", "--server.headless", "true", "--server.fileWatcherType", "none",
-    ]  # fmt: skip
-    url = f"http://127.0.0.1:{port}/"
-    with tempfile.TemporaryFile() as log:
-        server = subprocess.Popen(  # noqa: S603 (this interpreter, our own app)
-            command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
-        )
-        try:
-            wait_until_healthy(url, server)
-            with sync_playwright() as playwright:
-                browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-                first = _time_to_map(browser, url)  # one session open
-                rss_one = rss_mb(server.pid)
-                later = sorted(_time_to_map(browser, url) for _ in range(4))  # five sessions open
-                rss_five = rss_mb(server.pid)
-                browser.close()
-        finally:
-            server.terminate()
-            server.wait(timeout=20)
-    drawn = (later[1] + later[2]) / 2  # the median of the four
-    return {"first_visit_s": first, "drawn_s": drawn, "rss_one_mb": rss_one, "rss_five_mb": rss_five}
+    with streamlit_server(data_dir) as server, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        url = server.url + "/"
+        _, first = _open(browser, url)
+        rss_one = rss_mb(server.pid)
+        later = [_open(browser, url) for _ in range(4)]
+        rss_five = rss_mb(server.pid)
+        cached_page, cached = _open(browser, url, context=later[-1][0].context)
+        filter_s = statistics.median(_change_relation(cached_page, step) for step in range(REPEATS))
+        search_s = statistics.median(_search(cached_page, SEARCHES[step % 2]) for step in range(REPEATS))
+        browser.close()
+    return {
+        "first_visit_s": first,
+        "drawn_s": statistics.median(seconds for _, seconds in later),
+        "drawn_cached_s": cached,
+        "filter_s": filter_s,
+        "search_s": search_s,
+        "rss_one_mb": rss_one,
+        "rss_five_mb": rss_five,
+    }
 
 
-def wait_until_healthy(url: str, server: subprocess.Popen, timeout: float = 60) -> None:
-    """Wait until a streamlit server answers its health check; raise if it stops or times out."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError("the streamlit server stopped while starting")
-        try:
-            with urllib.request.urlopen(url + "_stcore/health", timeout=2) as response:  # noqa: S310 (loopback)
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    raise RuntimeError("the streamlit server did not start in time")
+def _open(browser, url: str, context=None):
+    """Open the dashboard in a new page; return it and the seconds until its map was drawn."""
+    if context is None:
+        context = browser.new_context(viewport={"width": 1400, "height": 900})
+        context.route("**/*", _local_only)
+    page = context.new_page()
+    page.goto(url)
+    drawn_ms = page.wait_for_function(MAP_DRAWN_AT_JS, timeout=TIMEOUT_MS, polling="raf").json_value()
+    return page, drawn_ms / 1000
+
+
+def _change_relation(page, step: int) -> float:
+    box = page.get_by_test_id("stMultiSelect").filter(has_text="Relation type").locator("input")
+    box.click()
+    if step % 2 == 0:
+        page.keyboard.type(RELATION)
+        return _timed(page, lambda: page.keyboard.press("Enter"), after=lambda: page.keyboard.press("Escape"))
+    return _timed(page, lambda: page.keyboard.press("Backspace"))
+
+
+def _search(page, text: str) -> float:
+    box = page.get_by_test_id("stTextInput").filter(has_text="Search text").locator("input")
+    box.fill(text)
+    return _timed(page, lambda: box.press("Enter"))
+
+
+def _timed(page, action, after=None) -> float:
+    """Return the seconds from `action` (one filter change) to the rerun's layers drawn."""
+    before = page.evaluate(LAYERS_SENT_JS)
+    start_ms = page.evaluate("performance.now()")
+    action()
+    done_ms = page.wait_for_function(
+        LAYERS_REDRAWN_AT_JS, arg=before, timeout=TIMEOUT_MS, polling="raf"
+    ).json_value()
+    if after is not None:
+        after()
+    return (done_ms - start_ms) / 1000
+
+
+def _local_only(route) -> None:
+    if is_local(route.request.url):
+        route.continue_()
+    else:
+        route.abort()

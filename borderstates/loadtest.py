@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -26,15 +24,14 @@ from pathlib import Path
 from urllib.parse import quote_plus
 
 from borderstates import schema
-from borderstates.benchbrowser import (
+from borderstates.localserver import (
     APP_READY,
     CHROMIUM,
     CHROMIUM_ARGS,
     MAP_FRAME,
-    ROOT,
-    free_port,
+    is_local,
     rss_mb,
-    wait_until_healthy,
+    streamlit_server,
 )
 
 SESSIONS = 20
@@ -171,29 +168,10 @@ async def _run(url: str, server_pid: int, counts, total: int, actors: list[str],
 
 
 async def _local_only(route) -> None:
-    host = route.request.url.split("/")[2].rsplit(":", 1)[0]
-    if host in ("127.0.0.1", "localhost"):
+    if is_local(route.request.url):
         await route.continue_()
     else:
         await route.abort()
-
-
-def _serve(directory: Path, cache: Path, log) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    env = {**os.environ, "BORDERSTATES_DATA_DIR": str(directory), "BORDERSTATES_CACHE_DIR": str(cache)}
-    command = [
-        sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard.py"), "--server.port", str(port),
-        "--server.address", "127.0.0.1", "--server.headless", "true", "--server.fileWatcherType", "none",
-        "--browser.gatherUsageStats", "false",
-    ]  # fmt: skip
-    server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_healthy(url + "/", server)
-    except RuntimeError:
-        server.kill()
-        raise
-    return server, url
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -214,19 +192,12 @@ def main(argv: list[str] | None = None) -> int:
 
     from borderstates.synthetic import write_synthetic_dataset
 
-    with tempfile.TemporaryDirectory(prefix="borderstates-load-") as folder, tempfile.TemporaryFile() as log:
+    with tempfile.TemporaryDirectory(prefix="borderstates-load-") as folder:
         directory = write_synthetic_dataset(Path(folder) / "data", args.events)
         counts, total, actors = _expected_counts(directory, args.sessions)
-        server, url = _serve(directory, Path(folder) / "cache", log)
-        try:
+        with streamlit_server(directory) as server:
             rss_start = rss_mb(server.pid)
-            figures = asyncio.run(_run(url, server.pid, counts, total, actors, args.seconds))
-        finally:
-            server.terminate()
-            try:
-                server.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                server.kill()
+            figures = asyncio.run(_run(server.url, server.pid, counts, total, actors, args.seconds))
     readers = figures["readers"]
     errors = [f"reader {r.number} ({r.actor}): {e}" for r in readers for e in r.errors]
     growth = figures["rss_end_mb"] / figures["rss_warm_mb"]

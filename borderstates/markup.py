@@ -173,15 +173,15 @@ def excerpt_list_html(events: pd.DataFrame, limit: int, params: Params | None = 
 
 def chronicle_html(events: pd.DataFrame, params: Params) -> Markup:
     """Return the events in the order given, each with its id linked to the map, excerpt and English."""
-    items = Markup("").join(
-        _event_item(event, params, english=True) for event in events.to_dict("records")
-    )
+    items = Markup("").join(_event_item(event, params, english=True) for event in events.to_dict("records"))
     return Markup('<ol class="bs-excerpts bs-chronicle">{}</ol>').format(items)
 
 
 def _event_item(event: Mapping, params: Params | None, *, english: bool = False) -> Markup:
-    event_id = event_link(event["event_id"], params) if params is not None else Markup("{}").format(
-        event["event_id"]
+    event_id = (
+        event_link(event["event_id"], params)
+        if params is not None
+        else Markup("{}").format(event["event_id"])
     )
     return Markup(
         '<li><p class="bs-meta"><b>{}</b> · {} · {}, {}</p><p>{}</p><blockquote>{}</blockquote>{}</li>'

@@ -7,6 +7,7 @@ stay thin: they call these functions and the package's plain ones.
 from __future__ import annotations
 
 import datetime as dt
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -56,19 +57,55 @@ def _mtimes(*paths: Path) -> tuple[int, ...]:
     return tuple(p.stat().st_mtime_ns if p.exists() else 0 for p in paths)
 
 
+@dataclass
+class _Loading:
+    """A data directory being loaded in the background, once per server, and its latest stage."""
+
+    stage: tuple[str, float] = ("Loading the events…", 0.0)
+    future: Future = field(init=False)
+
+    def report(self, text: str, done: float) -> None:
+        self.stage = (text, done)
+
+
+# One thread loads: the load goes on when the reader who started it changes a filter or leaves
+# (a load in the script's own thread would be cut short by the rerun and begin again), and a
+# second reader waits for the same load instead of starting another.
+_LOADER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="borderstates-load")
+
+
 # A resource, not data: st.cache_data would hand every rerun of every session its own unpickled
 # copy (a second per rerun and a copy per session at a million events). The frames are never
 # changed in place: every filter returns new ones.
-@st.cache_resource(show_spinner="Loading the events…", max_entries=2)
-def _load_dataset(directory: str, mtimes: tuple[int, ...]) -> Dataset:
+@st.cache_resource(show_spinner=False, max_entries=2)
+def _loading(directory: str, mtimes: tuple[int, ...]) -> _Loading:
     # `mtimes` is only part of the cache key (a leading underscore would leave it out of the key).
     # The Parquet cache spares a new server process the parsing of big imported files.
-    return load_dataset(directory, cache=True)
+    loading = _Loading()
+    loading.future = _LOADER.submit(load_dataset, directory, cache=True, progress=loading.report)
+    return loading
+
+
+def load_data() -> Dataset:
+    """Return the data directory's events and articles (loaded once, again when a file changes).
+
+    While a load runs, a progress bar says which stage it is in.
+    """
+    loading = _loading(*_data_files())
+    # The slot is there on every run: an element only on the first would shift the ones after
+    # it, and Streamlit would mount the map anew on the next run.
+    slot = st.empty()
+    while not loading.future.done():
+        text, done = loading.stage
+        slot.progress(done, text=text)
+        wait([loading.future], timeout=0.25)
+    slot.empty()
+    return loading.future.result()
 
 
 @st.cache_resource(show_spinner=False, max_entries=2)
 def _fit_grid(directory: str, mtimes: tuple[int, ...]) -> density.Grid | None:
-    events = _load_dataset(directory, mtimes).events
+    events = _loading(directory, mtimes).future.result().events
     return None if density.draws_markers(len(events)) else density.fit_grid(events)
 
 
@@ -76,11 +113,6 @@ def _data_files() -> tuple[str, tuple[int, ...]]:
     directory = data_dir()
     files = [directory / "events.csv", directory / "articles.csv", *sorted((directory / "geo").glob("*"))]
     return str(directory), _mtimes(*files)
-
-
-def load_data() -> Dataset:
-    """Return the data directory's events and articles (cached until a file changes)."""
-    return _load_dataset(*_data_files())
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)

@@ -43,3 +43,16 @@ def test_fast_and_careful_parsers_agree(tmp_path):
     careful = read_table(multi)
     assert clean.problems == careful.problems == []
     pd.testing.assert_frame_equal(clean.frame, careful.frame)
+
+
+def test_a_load_reports_its_stages_in_order_and_ends_at_one(fixture_rows, make_data_dir):
+    directory = make_data_dir(fixture_rows)
+    cold, warm = [], []
+    load_dataset(directory, cache=True, progress=lambda text, done: cold.append((text, done)))
+    load_dataset(directory, cache=True, progress=lambda text, done: warm.append((text, done)))
+    shares = [done for _, done in cold]
+    assert shares == sorted(shares) and shares[0] == 0.0 and cold[-1] == ("Loaded", 1.0)
+    texts = [text for text, _ in cold]
+    assert "Reading events.csv" in texts and "Reading articles.csv" in texts
+    assert any("state" in text for text in texts) and any("columnar copy" in text for text in texts)
+    assert warm == [cold[0], ("Loaded", 1.0)]  # from the cache: compared, then done

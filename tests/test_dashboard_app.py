@@ -122,7 +122,8 @@ def test_runs_on_the_shipped_data(monkeypatch):
 def test_the_map_gets_only_local_links_and_reruns_only_on_clicks(monkeypatch):
     args = map_args(run_app(monkeypatch))
     links = args["js_links"] + args["css_links"]
-    assert len(links) == 6 and all(assets.is_local(link) for link in links), links
+    assert links == [url for _, url in assets.map_js() + assets.MAP_CSS], links
+    assert all(assets.is_local(link) for link in links)
     assert "<link" not in args["header"] and "<script src" not in args["header"]
     assert args["returned_objects"] == ["last_object_clicked_tooltip", "last_object_clicked_count"]
     assert args["height"] == 620

@@ -64,8 +64,9 @@ def test_the_page_loads_only_local_scripts_and_stylesheets(countries, hostile_da
     m, page = full_map(countries, hostile_data.events, hostile_data.articles)
     links = re.findall(r'<(?:script|link)\b[^>]*\b(?:src|href)="([^"]*)"', page)
     assert links and all(assets.is_local(link) for link in links), links
-    walked = list(assets.asset_links(m))
-    assert len(walked) == 6 and all(assets.is_local(link) for link in walked), walked
+    walked = set(assets.asset_links(m))
+    assert walked == {url for _, url in assets.map_js() + assets.MAP_CSS}, walked
+    assert all(assets.is_local(link) for link in walked)
     for gone in ("bootstrap", "fontawesome", "awesome-markers", "glyphicons", "cdn.", "jsdelivr"):
         assert gone not in page
     # The only other URLs are the optional tile layer's, which Leaflet fetches only when chosen,
@@ -197,8 +198,14 @@ def test_view_bounds_reads_leaflet_bounds():
 
 def test_ensure_static_copies_once(tmp_path):
     static = assets.ensure_static(tmp_path / "static")
-    for url in [u for _, u in assets.MAP_JS + assets.MAP_CSS + assets.CLUSTER_JS + assets.CLUSTER_CSS]:
+    for url in [u for _, u in assets.map_js() + assets.MAP_CSS]:
         assert (static / url.removeprefix(assets.STATIC_URL + "/")).is_file(), url
+    script = (static / assets.map_js()[0][1].removeprefix(assets.STATIC_URL + "/")).read_text()
+    for part in ("leaflet.js", "jquery.min.js", "leaflet.markercluster.js"):  # whole, in this order
+        source = next(static.glob(f"*/{part}")).read_text().split("//# sourceMappingURL=")[0]
+        assert source in script
+    assert script.index("Leaflet 1.9") < script.index("jQuery v3") < script.index("MarkerClusterGroup")
+    assert "sourceMappingURL" not in script
     leaflet = next(static.glob("leaflet-*/leaflet.js"))
     assert (leaflet.parent / "images" / "layers.png").is_file()  # Leaflet's images, by relative path
     stamp = leaflet.stat().st_mtime_ns

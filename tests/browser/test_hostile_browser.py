@@ -30,8 +30,8 @@ def server(tmp_path_factory):
         directory / "articles.csv", schema.ARTICLE_COLUMNS, [dict(a, title=ATTACK) for a in articles]
     )
     shutil.copytree(ROOT / "data" / "geo", directory / "geo")
-    with streamlit_server(directory) as url:
-        yield url
+    with streamlit_server(directory) as served:
+        yield served.url
 
 
 def test_hostile_text_is_shown_not_run(server, new_page, outside):

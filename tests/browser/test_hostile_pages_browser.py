@@ -48,8 +48,8 @@ INSPECT_JS = r"""() => ({
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     directory = write_hostile_dir(tmp_path_factory.mktemp("hostile-pages"))
-    with streamlit_server(directory) as url:
-        yield url
+    with streamlit_server(directory) as served:
+        yield served.url
 
 
 @pytest.fixture

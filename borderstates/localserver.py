@@ -1,0 +1,115 @@
+"""The dashboard served on the loopback interface, for the browser tests, the benchmark and the load test."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlparse
+
+from borderstates.cache import CACHE_DIR_VARIABLE
+from borderstates.load import DATA_DIR_VARIABLE
+
+ROOT = Path(__file__).resolve().parent.parent
+START_TIMEOUT_S = 60
+# Chromium from Debian's package, headless; these switches keep it from calling home.
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+    "--disable-sync", "--no-first-run", "--disable-quic",
+]  # fmt: skip
+LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+# The served page's landmarks: the script has finished its run; the map's frame.
+APP_READY = "[data-testid='stApp'][data-test-script-state='notRunning']"
+MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
+
+
+@dataclass(frozen=True)
+class Server:
+    """A running dashboard: where to reach it and which process serves it."""
+
+    url: str  # without a trailing slash
+    pid: int
+
+
+def free_port() -> int:
+    """Return a TCP port on the loopback interface that is free now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def rss_mb(pid: int) -> float:
+    """Return a process's resident memory in MB (Linux /proc)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+@contextmanager
+def streamlit_server(data_dir: Path | None = None, cache_dir: Path | None = None) -> Iterator[Server]:
+    """Run `streamlit run dashboard.py` on a free loopback port; yield it; stop it afterwards.
+
+    Parameters
+    ----------
+    data_dir
+        The data folder to serve; None serves the shipped `data/`.
+    cache_dir
+        Where the Parquet cache goes; None gives a temporary folder, so the user's own cache
+        is neither used nor touched.
+
+    """
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k != DATA_DIR_VARIABLE}
+    if data_dir is not None:
+        env[DATA_DIR_VARIABLE] = str(data_dir)
+    command = [
+        sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard.py"),
+        "--server.port", str(port), "--server.address", "127.0.0.1", "--server.headless", "true",
+        "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false",
+    ]  # fmt: skip
+    # The log goes to a file, not a pipe: nobody reads it while the server runs, and a full pipe
+    # would stall it.
+    with tempfile.TemporaryFile() as log, tempfile.TemporaryDirectory() as scratch:
+        env[CACHE_DIR_VARIABLE] = str(cache_dir or scratch)
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603
+        try:
+            server = Server(f"http://127.0.0.1:{port}", process.pid)
+            _wait_until_healthy(server, process, log)
+            yield server
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def _wait_until_healthy(server: Server, process: subprocess.Popen, log) -> None:
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            log.seek(0)
+            raise RuntimeError(f"streamlit exited: {log.read().decode(errors='replace')[-3000:]}")
+        try:
+            with urllib.request.urlopen(f"{server.url}/_stcore/health", timeout=2) as answer:  # noqa: S310 (loopback)
+                if answer.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise RuntimeError(f"streamlit did not answer at {server.url} within {START_TIMEOUT_S} s")
+
+
+def is_local(url: str) -> bool:
+    """Return True for a URL on this machine: the only requests the browser may make."""
+    return urlparse(url).hostname in LOCAL_HOSTS
