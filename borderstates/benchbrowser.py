@@ -51,41 +51,49 @@ def measure_browser(data_dir: Path) -> dict[str, float]:
     - `first_visit_s`: the first session, which waits for the server to load the data (from the
       Parquet cache when there is one);
     - `drawn_s`: a new session on the running server, in a new browser profile (nothing
-      cached), the median of four opened one after another and left open;
-    - `drawn_cached_s`: a returning reader (Streamlit's scripts in the browser's cache);
+      cached), the median of four, each closed before the next: a reader's browser draws one
+      dashboard, not five;
     - `filter_s`, `search_s`: from a change in the sidebar (relation type chosen or taken off;
       a new search text) to the rerun's layers drawn and the script finished, median of five;
-    - `rss_one_mb`, `rss_five_mb`: the server's resident memory with one and with five sessions.
+    - `rss_one_mb`, `rss_five_mb`: the server's resident memory with one and with five sessions;
+      `peak_one_mb`, `peak_five_mb`: its highest so far (the first includes the cold load).
     """
     from playwright.sync_api import sync_playwright
 
     with streamlit_server(data_dir) as server, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         url = server.url + "/"
-        _, first = _open(browser, url)
-        rss_one = rss_mb(server.pid)
-        later = [_open(browser, url) for _ in range(4)]
-        rss_five = rss_mb(server.pid)
-        cached_page, cached = _open(browser, url, context=later[-1][0].context)
-        filter_s = statistics.median(_change_relation(cached_page, step) for step in range(REPEATS))
-        search_s = statistics.median(_search(cached_page, SEARCHES[step % 2]) for step in range(REPEATS))
+        first_page, first = _open(browser, url)
+        rss_one, peak_one = rss_mb(server.pid), rss_mb(server.pid, peak=True)
+        first_page.context.close()
+        drawn = []
+        for _ in range(4):
+            page, seconds = _open(browser, url)
+            drawn.append(seconds)
+            page.context.close()
+        page, _ = _open(browser, url)
+        filter_s = statistics.median(_change_relation(page, step) for step in range(REPEATS))
+        search_s = statistics.median(_search(page, SEARCHES[step % 2]) for step in range(REPEATS))
+        for _ in range(4):  # four more readers: five sessions
+            _open(browser, url)
+        rss_five, peak_five = rss_mb(server.pid), rss_mb(server.pid, peak=True)
         browser.close()
     return {
         "first_visit_s": first,
-        "drawn_s": statistics.median(seconds for _, seconds in later),
-        "drawn_cached_s": cached,
+        "drawn_s": statistics.median(drawn),
         "filter_s": filter_s,
         "search_s": search_s,
         "rss_one_mb": rss_one,
         "rss_five_mb": rss_five,
+        "peak_one_mb": peak_one,
+        "peak_five_mb": peak_five,
     }
 
 
-def _open(browser, url: str, context=None):
-    """Open the dashboard in a new page; return it and the seconds until its map was drawn."""
-    if context is None:
-        context = browser.new_context(viewport={"width": 1400, "height": 900})
-        context.route("**/*", _local_only)
+def _open(browser, url: str):
+    """Open the dashboard in a new browser profile; return the page and the seconds to the map drawn."""
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    context.route("**/*", _local_only)
     page = context.new_page()
     page.goto(url)
     drawn_ms = page.wait_for_function(MAP_DRAWN_AT_JS, timeout=TIMEOUT_MS, polling="raf").json_value()

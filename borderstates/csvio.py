@@ -104,6 +104,12 @@ def read_table(path: Path | str, expected: tuple[str, ...] = ()) -> RawTable:
         return _unreadable(name, 1, f"cannot be read: {exc.strerror or exc}")
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
+    if not _HAS_CONTENT.search(data):
+        return _unreadable(name, 1, "the file is empty")
+    # Arrow checks the UTF-8 itself: a well-formed file is never also held as one large str.
+    fast = _read_fast(name, data, expected)
+    if fast is not None:
+        return fast
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -117,9 +123,7 @@ def read_table(path: Path | str, expected: tuple[str, ...] = ()) -> RawTable:
         )
         table.rows_in_file = _count_data_lines(data)
         return table
-    if not _HAS_CONTENT.search(data):
-        return _unreadable(name, 1, "the file is empty")
-    return _parse(name, data, text, expected)
+    return _parse(name, text, expected)
 
 
 def _count_data_lines(data: bytes) -> int:
@@ -135,24 +139,40 @@ def _unreadable(name: str, line: int, message: str) -> RawTable:
     return RawTable(_no_rows(), [Problem(name, line, WHOLE_ROW, message)])
 
 
-def _parse(name: str, data: bytes, text: str, expected: tuple[str, ...]) -> RawTable:
-    first_line = text[: text.find("\n") + 1 or None]
+def _parse_header(
+    name: str, first_line: str, expected: tuple[str, ...]
+) -> tuple[list[str] | None, str, list[Problem]]:
+    """Return the header's names (None when no rows can load), the delimiter, and the problems."""
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
     problems: list[Problem] = []
     header = _read_header(first_line, name, delimiter, problems)
     if header is None:
-        return RawTable(_no_rows(), problems or [Problem(name, 1, WHOLE_ROW, "no header row")])
+        return None, delimiter, problems or [Problem(name, 1, WHOLE_ROW, "no header row")]
     header = [h.strip() for h in header]
     duplicates = sorted({h for h in header if header.count(h) > 1})
     missing = [c for c in expected if c not in header]
-    if duplicates or missing:
-        problems += [Problem(name, 1, c, "the header names this column twice") for c in duplicates]
-        problems += [Problem(name, 1, c, "required column is missing from the header") for c in missing]
-        return RawTable(_no_rows(), problems, delimiter)
-    fast = _read_one_record_per_line(data, header, delimiter)
-    if fast is not None:
-        return RawTable(_restore_guarded(fast), problems, delimiter, len(fast))
+    problems += [Problem(name, 1, c, "the header names this column twice") for c in duplicates]
+    problems += [Problem(name, 1, c, "required column is missing from the header") for c in missing]
+    return (None if problems else header), delimiter, problems
 
+
+def _read_fast(name: str, data: bytes, expected: tuple[str, ...]) -> RawTable | None:
+    """Read a well-formed file on Arrow's fast path; None sends it down the careful path."""
+    try:
+        first_line = data[: data.find(b"\n") + 1 or None].decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    header, delimiter, problems = _parse_header(name, first_line, expected)
+    if header is None:
+        return None
+    fast = _read_one_record_per_line(data, header, delimiter)
+    return None if fast is None else RawTable(_restore_guarded(fast), problems, delimiter, len(fast))
+
+
+def _parse(name: str, text: str, expected: tuple[str, ...]) -> RawTable:
+    header, delimiter, problems = _parse_header(name, text[: text.find("\n") + 1 or None], expected)
+    if header is None:
+        return RawTable(_no_rows(), problems, delimiter)
     rows, lines = _read_records(name, text, delimiter, len(header), problems)
     columns = list(zip(*rows, strict=True)) if rows else [()] * len(header)
     frame = pd.DataFrame({h: pd.Series(col, dtype="str") for h, col in zip(header, columns, strict=True)})
@@ -240,7 +260,8 @@ def _read_one_record_per_line(data: bytes, header: list[str], delimiter: str) ->
         return None
     if table.num_rows != lines - 1:
         return None
-    frame = table.to_pandas()
+    frame = table.to_pandas(split_blocks=True, self_destruct=True)  # frees Arrow's copy as it goes
+    del table
     frame[LINE] = pd.RangeIndex(2, len(frame) + 2, dtype="int64")
     return frame
 

@@ -47,10 +47,11 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def rss_mb(pid: int) -> float:
-    """Return a process's resident memory in MB (Linux /proc)."""
+def rss_mb(pid: int, *, peak: bool = False) -> float:
+    """Return a process's resident memory in MB, now or at its highest so far (Linux /proc)."""
+    field = "VmHWM:" if peak else "VmRSS:"
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
+        if line.startswith(field):
             return int(line.split()[1]) / 1024
     return float("nan")
 

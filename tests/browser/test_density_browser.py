@@ -8,7 +8,7 @@ from borderstates import density
 from borderstates.filters import EventFilter, filter_events
 from borderstates.load import load_dataset
 from borderstates.synthetic import write_synthetic_dataset
-from tests.browser.conftest import streamlit_server
+from tests.browser.conftest import APP_READY, streamlit_server
 from tests.browser.driver import MARKERS_JS, after_rerun, map_frame
 
 pytestmark = pytest.mark.browser
@@ -44,3 +44,22 @@ def test_markers_come_back_when_a_filter_narrows_a_dense_map(synthetic, new_page
     frame.wait_for_function(f"() => ({MARKERS_JS})() === {expected}", timeout=20_000)
     assert frame.evaluate(CELLS_JS) == 0
     assert not errors, errors
+
+
+def test_a_long_load_shows_its_progress(tmp_path, browser, outside):
+    directory = write_synthetic_dataset(tmp_path / "data", 300_000)  # a few seconds to load cold
+    stages = ("Reading", "Checking", "Converting", "Placing", "Keeping")
+    with streamlit_server(directory) as served:
+        context = browser.new_context()
+        context.route("**/*", outside.route)
+        page = context.new_page()
+        page.goto(served.url)
+        bar = page.get_by_test_id("stProgress")
+        bar.wait_for(timeout=30_000)
+        said = bar.inner_text()
+        assert any(stage in said for stage in stages), said
+        page.wait_for_selector(APP_READY, timeout=120_000)
+        map_frame(page)
+        assert bar.count() == 0  # gone once the data is there
+        context.close()
+    assert not outside
