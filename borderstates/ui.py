@@ -28,6 +28,7 @@ from borderstates.load import DRAWING_FILE, SHIPPED_DATA_DIR, Dataset, data_dir,
 MAP_HEIGHT = 620  # px
 IN_VIEW = "in_view"  # the switch "only events in the current view"
 EXCERPTS_SHOWN = 50  # excerpts listed beside the map when no event is chosen
+NOTICES_SHOWN = 10  # values of a link that were not applied, named one by one
 _URL_CHECKED, _NOTICES, _FILTER_AT_LOAD = "_bs_url_checked", "_bs_notices", "_bs_filter_at_load"
 _CLICKS_SEEN, _CENTRE = "_bs_clicks_seen", "_bs_centre"
 _EARLIEST, _LATEST = dt.date(1900, 1, 1), dt.date(2100, 12, 31)
@@ -277,7 +278,9 @@ def show_notices(selection: Selection) -> None:
     """Say which values of the link were not applied."""
     if selection.notices:
         # Each notice quotes the link's own values: code spans keep them from becoming Markdown.
-        notices = "; ".join(markup.code_span(notice) for notice in selection.notices)
+        notices = "; ".join(markup.code_span(notice) for notice in selection.notices[:NOTICES_SHOWN])
+        if (more := len(selection.notices) - NOTICES_SHOWN) > 0:
+            notices += f"; and {more:,} more"  # a link can hold thousands of values
         st.warning("Not applied from the link: " + notices, icon="⚠️")
 
 

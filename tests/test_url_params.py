@@ -198,3 +198,10 @@ def test_a_notice_quotes_each_value_in_one_code_span(value):
     assert set(fence) == {"`"} and span.endswith(" " + fence)
     assert "\n" not in span and "\r" not in span  # a blank line would end the span, and Markdown resume
     assert fence not in span[len(fence) : -len(fence)]
+
+
+def test_a_link_with_many_unknown_values_gets_a_short_notice(monkeypatch, data_dir, events):
+    app = open_map(monkeypatch, data_dir, {"actor": [f"Nobody {n}" for n in range(300)] + [GOOD_ACTOR]})
+    said = notice(app)
+    assert said.count("Nobody") == 10 and said.endswith("; and 290 more")
+    assert shown(app) == len(filter_events(events, EventFilter(actors=(GOOD_ACTOR,))))
