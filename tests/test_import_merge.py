@@ -226,3 +226,14 @@ def test_a_damaged_data_file_stops_the_merge_before_anything_changes(data_dir, c
     assert f"{events}:5: -: malformed CSV" in err and err.rstrip().endswith("nothing was written")
     assert (events.read_bytes(), (data_dir / "articles.csv").read_bytes()) == before
     assert not (data_dir / "events.csv.bak").exists()
+
+
+def test_an_import_that_makes_a_file_too_large_to_load_says_so(data_dir, monkeypatch):
+    from borderstates.importers import pipeline
+
+    report = into(data_dir, "acled_api.csv")
+    assert not [line for line in report.summary() if line.startswith("warning:")]
+    limit = (data_dir / "events.csv").stat().st_size - 1  # the loader's limit, scaled to the fixture
+    monkeypatch.setattr(pipeline, "MAX_FILE_BYTES", limit)
+    warned = [line for line in report.summary() if line.startswith("warning:")]
+    assert len(warned) == 1 and str(data_dir / "events.csv") in warned[0] and "--since" in warned[0]

@@ -17,7 +17,7 @@ from typing import IO, NamedTuple
 import pandas as pd
 
 from borderstates import schema
-from borderstates.csvio import LINE, WHOLE_ROW, atomic_write, guard_formulas
+from borderstates.csvio import LINE, MAX_FILE_BYTES, WHOLE_ROW, atomic_write, guard_formulas
 from borderstates.importers.actors import load_aliases
 from borderstates.importers.common import (
     IMPORTED_EVENT_COLUMNS,
@@ -72,6 +72,13 @@ class ImportReport:
             lines.append(self._merge_summary())
         elif self.written:
             lines.append("wrote " + " and ".join(str(p) for p in self.written))
+        lines += [
+            f"warning: {path} now holds {path.stat().st_size / 2**20:,.0f} MB; the dashboard and "
+            f"`borderstates validate` read files of up to {MAX_FILE_BYTES / 2**20:,.0f} MB: "
+            "import a narrower range of dates (--since, --until) or countries"
+            for path in self.written
+            if path.exists() and path.stat().st_size > MAX_FILE_BYTES
+        ]
         return lines
 
     def _merge_summary(self) -> str:
