@@ -101,6 +101,8 @@ def load_data() -> Dataset:
         slot.progress(done, text=text)
         wait([loading.future], timeout=0.25)
     slot.empty()
+    if loading.future.exception() is not None:
+        _loading.clear()  # the next run tries again rather than repeat the failure
     return loading.future.result()
 
 

@@ -281,3 +281,24 @@ def test_an_edited_events_file_is_read_again(monkeypatch, fixture_rows, make_dat
     later = (directory / "events.csv").stat().st_mtime + 10
     os.utime(directory / "events.csv", (later, later))  # a new mtime even on coarse clocks
     assert shown_count(run_app(monkeypatch, directory)) == (2, 2)
+
+
+def test_a_load_that_fails_is_tried_again_on_the_next_run(monkeypatch, varied_dir):
+    from borderstates import ui
+
+    calls = []
+
+    def fail_once(*args, **kwargs):
+        calls.append(args)
+        if len(calls) == 1:
+            raise OSError("the disk went away")
+        return load_dataset(*args, **kwargs)
+
+    monkeypatch.setattr(ui, "load_dataset", fail_once)
+    monkeypatch.setenv(DATA_DIR_VARIABLE, str(varied_dir))
+    app = AppTest.from_file(DASHBOARD, default_timeout=TIMEOUT)
+    app.run()
+    assert "the disk went away" in app.exception[0].value
+    app.run()
+    assert not app.exception and len(calls) == 2
+    assert shown_count(app) == (5, 5)
