@@ -22,6 +22,7 @@ from pathlib import Path
 
 SIZES = (1_000, 10_000, 100_000, 1_000_000)
 COMMON_WAY_SIZES = (1_000, 10_000)  # one folium.Marker per event gets too slow beyond
+BROWSER_SIZES = (10_000, 1_000_000)  # and the curated data
 REPEATS = 5  # timings are the median of this many runs
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -97,7 +98,9 @@ def _rerun_seconds(directory: Path, actors: list[str]) -> tuple[float, float]:
     """Return the median time of a full dashboard rerun after a filter change, in-process (AppTest)."""
     from streamlit.testing.v1 import AppTest
 
-    os.environ["BORDERSTATES_DATA_DIR"] = str(directory)
+    from borderstates.load import DATA_DIR_VARIABLE
+
+    os.environ[DATA_DIR_VARIABLE] = str(directory)
     app = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=600)
     app.run()
 
@@ -178,10 +181,12 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(measure(Path(directory), int(count))))
         return 0
 
+    from borderstates.benchbrowser import measure_browser
+    from borderstates.cache import CACHE_DIR_VARIABLE
     from borderstates.synthetic import write_synthetic_dataset
 
     with tempfile.TemporaryDirectory(prefix="borderstates-bench-") as scratch:
-        os.environ["BORDERSTATES_CACHE_DIR"] = str(Path(scratch) / "cache")  # cold means cold
+        os.environ[CACHE_DIR_VARIABLE] = str(Path(scratch) / "cache")  # cold means cold
         ours, common, browser = {}, {}, {}
         for count in args.sizes:
             directory = write_synthetic_dataset(Path(scratch) / f"events-{count}", count)
@@ -189,13 +194,9 @@ def main(argv: list[str] | None = None) -> int:
             ours[count] = _child("ours", directory, count)
             if count in COMMON_WAY_SIZES:
                 common[count] = _child("common", directory, count)
-            if not args.no_browser and count in (10_000, 1_000_000):
-                from borderstates.benchbrowser import measure_browser
-
+            if not args.no_browser and count in BROWSER_SIZES:
                 browser[count] = measure_browser(directory)
         if not args.no_browser:
-            from borderstates.benchbrowser import measure_browser
-
             browser["curated"] = measure_browser(ROOT / "data")
         print(format_table(ours, common, browser))
     return 0

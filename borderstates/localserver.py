@@ -57,16 +57,15 @@ def rss_mb(pid: int, *, peak: bool = False) -> float:
 
 
 @contextmanager
-def streamlit_server(data_dir: Path | None = None, cache_dir: Path | None = None) -> Iterator[Server]:
+def streamlit_server(data_dir: Path | None = None) -> Iterator[Server]:
     """Run `streamlit run dashboard.py` on a free loopback port; yield it; stop it afterwards.
 
     Parameters
     ----------
     data_dir
-        The data folder to serve; None serves the shipped `data/`.
-    cache_dir
-        Where the Parquet cache goes; None gives a temporary folder, so the user's own cache
-        is neither used nor touched.
+        The data folder to serve; None serves the shipped `data/`. The Parquet cache goes to a
+        temporary folder: the user's own cache is neither used nor touched, and a first visit
+        loads cold.
 
     """
     port = free_port()
@@ -81,7 +80,7 @@ def streamlit_server(data_dir: Path | None = None, cache_dir: Path | None = None
     # The log goes to a file, not a pipe: nobody reads it while the server runs, and a full pipe
     # would stall it.
     with tempfile.TemporaryFile() as log, tempfile.TemporaryDirectory() as scratch:
-        env[CACHE_DIR_VARIABLE] = str(cache_dir or scratch)
+        env[CACHE_DIR_VARIABLE] = scratch
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603
         try:
             server = Server(f"http://127.0.0.1:{port}", process.pid)

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from borderstates import schema
+from borderstates.cache import CACHE_DIR_VARIABLE
 
 TESTS = Path(__file__).parent
 FIXTURES = TESTS / "data"
@@ -19,8 +20,8 @@ BROKEN = FIXTURES / "broken"
 ROOT = TESTS.parent
 
 # Tests (and the servers they start) never write into the user's cache; the folder goes at exit.
-os.environ["BORDERSTATES_CACHE_DIR"] = tempfile.mkdtemp(prefix="borderstates-test-cache-")
-atexit.register(shutil.rmtree, os.environ["BORDERSTATES_CACHE_DIR"], ignore_errors=True)
+os.environ[CACHE_DIR_VARIABLE] = tempfile.mkdtemp(prefix="borderstates-test-cache-")
+atexit.register(shutil.rmtree, os.environ[CACHE_DIR_VARIABLE], ignore_errors=True)
 
 
 def write_csv_rows(path: Path, columns, rows) -> Path:

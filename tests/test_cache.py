@@ -2,7 +2,7 @@
 
 import pandas as pd
 
-from borderstates.cache import read_cached
+from borderstates.cache import CACHE_DIR_VARIABLE, read_cached
 from borderstates.csvio import read_table
 from borderstates.load import load_dataset
 
@@ -31,7 +31,7 @@ def test_a_changed_file_is_loaded_again(fixture_rows, make_data_dir):
 def test_an_unwritable_cache_is_no_cache(fixture_rows, make_data_dir, monkeypatch, tmp_path):
     blocker = tmp_path / "file-not-dir"
     blocker.write_text("x")
-    monkeypatch.setenv("BORDERSTATES_CACHE_DIR", str(blocker / "cache"))
+    monkeypatch.setenv(CACHE_DIR_VARIABLE, str(blocker / "cache"))
     assert len(load_dataset(make_data_dir(fixture_rows), cache=True).events) == 3
     assert read_cached("anything") is None
 

@@ -9,19 +9,12 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from borderstates import assets, schema
-from borderstates.cache import CACHE_DIR_VARIABLE
 from borderstates.filters import Choices, EventFilter, filter_events, filter_from_params
 from borderstates.load import DATA_DIR_VARIABLE, load_dataset
 from tests.conftest import ROOT, write_csv_rows
 
 DASHBOARD = str(ROOT / "dashboard.py")
 TIMEOUT = 60  # s: the first run imports geopandas and folium
-
-
-@pytest.fixture(autouse=True)
-def own_cache(monkeypatch, tmp_path):
-    """Keep the page's Parquet cache out of the user's cache folder."""
-    monkeypatch.setenv(CACHE_DIR_VARIABLE, str(tmp_path / "cache"))
 
 
 @pytest.fixture
