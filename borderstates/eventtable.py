@@ -6,9 +6,9 @@ from collections.abc import Iterable, Mapping, Sequence
 
 import pandas as pd
 
+from borderstates import schema
 from borderstates.load import SPAN_END
-from borderstates.markup import is_http_url, map_href
-from borderstates.quality import first_article
+from borderstates.markup import map_href
 
 TABLE_ROWS = 10_000  # rows sent to the browser at most; the download holds every filtered event
 
@@ -28,7 +28,7 @@ def table_frame(
     whatever it holds.
     """
     newest = events.sort_values(["date", "event_id"], ascending=[False, True]).head(limit)
-    article = first_article(newest)
+    article = schema.first_article(newest["article_id"])
     by_id = articles.set_index("article_id")
     url = article.map(by_id["url"]).fillna("")
     return pd.DataFrame(
@@ -48,7 +48,7 @@ def table_frame(
             "fatalities": newest["fatalities"],
             "dataset": newest["dataset"].astype("str"),
             "article": article.map(by_id["title"]).fillna(article),
-            "source": [u if is_http_url(u) else None for u in url],
+            "source": [u if schema.is_http_url(u) else None for u in url],
             "event_id": newest["event_id"].astype("str"),
         }
     ).reset_index(drop=True)

@@ -32,7 +32,7 @@ def flatten(events: pd.DataFrame, articles: pd.DataFrame) -> pd.DataFrame:
     for column in out.columns:
         if isinstance(out[column].dtype, pd.CategoricalDtype):
             out[column] = out[column].astype("str")
-    first = out["article_id"].str.split(schema.ARTICLE_ID_SEPARATOR).str[0].str.strip()
+    first = schema.first_article(out["article_id"])
     lookup = articles.set_index("article_id")
     for name in ARTICLE_FIELDS:
         out[f"article_{name}"] = first.map(lookup[name]).fillna("") if len(lookup) else ""

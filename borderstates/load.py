@@ -33,6 +33,7 @@ _CATEGORIES = {
     "geo_precision": schema.GEO_PRECISIONS,
 }
 _LENIENT_ARTICLE_COLUMNS = ("url", "published")
+EMPTY_ARTICLE_ITEM = "has an empty item: separate article ids by ';' with none empty between, before or after"
 
 # Told what a load is doing and how far it has come (0 to 1), for a progress bar. The shares
 # are those of a cold load of a million synthetic events on two cores (`make bench`).
@@ -272,13 +273,16 @@ def _event_rule_problems(name: str, frame: pd.DataFrame, known_articles: set[str
     curated = frame["dataset"].isin(("", schema.DEFAULT_DATASET))
     for line in frame.loc[curated & (frame["excerpt"].str.strip() == ""), LINE]:
         problems.append(Problem(name, int(line), "excerpt", "is required for curated events but empty"))
+    ids = frame["article_id"]
+    gaps = schema.has_empty_article_item(ids)
+    problems += [
+        Problem(name, int(line), "article_id", f"{_describe(cell, EMPTY_ARTICLE_ITEM)}")
+        for line, cell in zip(frame.loc[gaps, LINE], ids[gaps], strict=True)
+    ]
     if known_articles is not None:
-        ids = frame["article_id"]
-        suspect = ~ids.isin(known_articles) & (ids != "")  # single known ids need no split
-        for line, cited in zip(
-            frame.loc[suspect, LINE], ids[suspect].str.split(schema.ARTICLE_ID_SEPARATOR), strict=True
-        ):
-            unknown = [a.strip() for a in cited if a.strip() and a.strip() not in known_articles]
+        suspect = ~ids.isin(known_articles) & (ids != "") & ~gaps  # single known ids need no split
+        for line, cell in zip(frame.loc[suspect, LINE], ids[suspect], strict=True):
+            unknown = [a for a in schema.article_ids(cell) if a not in known_articles]
             if unknown:
                 problems.append(
                     Problem(

@@ -17,7 +17,6 @@ if TYPE_CHECKING:
 
 Params = Mapping[str, Sequence[str]]  # URL parameters, each with its values
 SEPARATOR = " · "  # between the id and the rest of a tooltip: clicks are mapped back by it
-_HTTP_URL = re.compile(r"(?i)https?://[^\s/]+\S*")
 _NO_EXCERPT = "(no excerpt: the source has no text)"
 
 # The panel's record table: (label, column), in the contract's order.
@@ -64,14 +63,9 @@ def text(value: object) -> Markup:
     return escape(plain(value))
 
 
-def is_http_url(url: object) -> bool:
-    """Return True for an `http://` or `https://` URL: the only links ever rendered."""
-    return isinstance(url, str) and _HTTP_URL.fullmatch(url.strip()) is not None
-
-
 def link(url: object, label: object) -> Markup:
     """Return a link to `url` labelled `label`, or the bare label when the URL is not http(s)."""
-    if not is_http_url(url):
+    if not schema.is_http_url(url):
         return text(label)
     return Markup('<a href="{}" target="_blank" rel="noopener noreferrer">{}</a>').format(
         str(url).strip(), label
@@ -95,7 +89,7 @@ def actors_label(event: Mapping) -> str:
 
 def articles_of(event: Mapping, articles: pd.DataFrame) -> list[dict[str, str]]:
     """Return the articles an event cites, in the order of its `article_id` (the first is quoted)."""
-    ids = [a.strip() for a in str(event["article_id"]).split(schema.ARTICLE_ID_SEPARATOR) if a.strip()]
+    ids = schema.article_ids(str(event["article_id"]))
     by_id = articles.set_index("article_id")
     return [{"article_id": a, **by_id.loc[a].to_dict()} for a in ids if a in by_id.index]
 
@@ -219,7 +213,7 @@ def article_html(item: ArticlePassages, params: Params) -> Markup:
     meta = [text(article.get(k)) for k in ("outlet", "published") if plain(article.get(k))]
     meta.append(Markup("language {} · id {}").format(article.get("language", ""), article["article_id"]))
     url = plain(article.get("url")).strip()
-    source = link(url, url) if is_http_url(url) else Markup("<i>no URL</i>")
+    source = link(url, url) if schema.is_http_url(url) else Markup("<i>no URL</i>")
     if plain(article.get("cited_sources")):
         source += Markup(" · cites: {}").format(article["cited_sources"])
     passages = Markup("").join(

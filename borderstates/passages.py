@@ -10,8 +10,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from borderstates import schema
 from borderstates.csvio import LINE
-from borderstates.quality import citations, first_article
+from borderstates.quality import citations
 
 PASSAGES_SHOWN = 50  # passages of one article shown at most
 EVENTS_LISTED = 20  # events listed under one passage at most (imported data quotes no text)
@@ -63,8 +64,8 @@ def article_passages(
     ordered = events.sort_values(LINE) if LINE in events else events
     cited = citations(ordered)
     chosen = articles[articles["article_id"].isin(cited["article_id"].unique())]
-    quoting = first_article(ordered)
-    quoted_in_all = first_article(all_events).value_counts()
+    quoting = schema.first_article(ordered["article_id"])
+    quoted_in_all = schema.first_article(all_events["article_id"]).value_counts()
     later = cited[cited["position"] > 0].groupby("article_id")["event_id"].agg(list)
     shown = []
     for article in chosen.head(limit).to_dict("records"):

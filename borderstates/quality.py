@@ -96,26 +96,18 @@ def precision_counts(events: pd.DataFrame, column: str, levels: tuple[str, ...])
     return pd.DataFrame({"precision": levels, "events": counts.to_numpy(), "share": share.to_numpy()})
 
 
-def first_article(events: pd.DataFrame) -> pd.Series:
-    """Return each event's first article id: the one its excerpt quotes."""
-    ids = events["article_id"].astype("str")
-    several = ids.str.contains(schema.ARTICLE_ID_SEPARATOR, regex=False)
-    # Most events cite one article: splitting only the others is many times faster.
-    return ids.mask(several, ids[several].str.split(schema.ARTICLE_ID_SEPARATOR).str[0]).str.strip()
-
-
 def citations(events: pd.DataFrame) -> pd.DataFrame:
     """Return a row per (event, article it cites): `event_id`, `article_id`, `position` (0: quoted)."""
     ids = events["article_id"].astype("str")
     several = ids.str.contains(schema.ARTICLE_ID_SEPARATOR, regex=False)
-    later = ids[several].str.split(schema.ARTICLE_ID_SEPARATOR).explode().str.strip()
+    later = ids[several].map(schema.article_ids).explode()
     later = later[later.groupby(level=0).cumcount() > 0]
     rows = pd.DataFrame(
         {
             "event_id": pd.concat([events["event_id"], events.loc[later.index, "event_id"]])
             .astype("str")
             .to_numpy(),
-            "article_id": pd.concat([first_article(events), later]).to_numpy(),
+            "article_id": pd.concat([schema.first_article(events["article_id"]), later]).to_numpy(),
             "position": np.concatenate(
                 [np.zeros(len(events), int), later.groupby(level=0).cumcount().to_numpy() + 1]
             ),
@@ -128,7 +120,10 @@ def without_english(events: pd.DataFrame, articles: pd.DataFrame) -> pd.DataFram
     """Return the events quoted from a non-English article (or an unknown one) with no `excerpt_en`."""
     # Object, not float: with no article at all the mapped column would be all-NaN floats.
     language = (
-        first_article(events).map(articles.set_index("article_id")["language"]).astype("object").fillna("")
+        schema.first_article(events["article_id"])
+        .map(articles.set_index("article_id")["language"])
+        .astype("object")
+        .fillna("")
     )
     quoted = events["excerpt"].astype("str").str.strip() != ""
     untranslated = events["excerpt_en"].astype("str").str.strip() == ""
@@ -136,7 +131,7 @@ def without_english(events: pd.DataFrame, articles: pd.DataFrame) -> pd.DataFram
     return pd.DataFrame(
         {
             "event_id": missing["event_id"].astype("str"),
-            "article_id": first_article(missing),
+            "article_id": schema.first_article(missing["article_id"]),
             "language": language[missing.index].replace("", "(unknown)"),
             "excerpt": missing["excerpt"].astype("str"),
         }

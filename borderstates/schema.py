@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 
 import pandas as pd
@@ -38,9 +39,35 @@ DEFAULT_DATASET = "curated"
 ISO3_CODES = frozenset(c.alpha_3 for c in pycountry.countries) | {"XKX"}  # XKX: Kosovo
 LANGUAGE_CODES = frozenset(lang.alpha_2 for lang in pycountry.languages if hasattr(lang, "alpha_2"))
 
-# Fields that hold several values.
-ARTICLE_ID_SEPARATOR = ";"
-LIST_SEPARATOR = ";"
+ARTICLE_ID_SEPARATOR = ";"  # between the articles an event cites: `A;B`
+# The one URL rule: validation reports what display would refuse, display links what validation
+# accepts. http(s), a host, no white space inside (around it is trimmed).
+_HTTP_URL_PATTERN = re.compile(r"(?i)https?://[^\s/]+\S*")
+# An empty item in a list of article ids: `;A`, `A;;B`, `A;`.
+_EMPTY_ARTICLE_ITEM = re.compile(r"(?:^|;)\s*(?:;|$)")
+
+
+def is_http_url(value: object) -> bool:
+    """Return True for an `http://` or `https://` URL: the only ones accepted, and shown as links."""
+    return isinstance(value, str) and _HTTP_URL_PATTERN.fullmatch(value.strip()) is not None
+
+
+def article_ids(cell: str) -> list[str]:
+    """Return the article ids of one `article_id` cell, trimmed, in order: the first is quoted."""
+    return [item.strip() for item in cell.split(ARTICLE_ID_SEPARATOR)]
+
+
+def first_article(cells: pd.Series) -> pd.Series:
+    """Return each event's first article id (the one its excerpt quotes) from its `article_id` cell."""
+    ids = cells.astype("str")
+    several = ids.str.contains(ARTICLE_ID_SEPARATOR, regex=False)
+    # Most events cite one article: splitting only the others is many times faster.
+    return ids.mask(several, ids[several].str.split(ARTICLE_ID_SEPARATOR).str[0]).str.strip()
+
+
+def has_empty_article_item(cells: pd.Series) -> pd.Series:
+    """Return True where a non-empty `article_id` cell holds an empty item (`;A`, `A;;B`, `A;`)."""
+    return (cells != "") & cells.str.contains(_EMPTY_ARTICLE_ITEM)
 
 
 Rule = tuple[Callable[[pd.Series], pd.Series], str]  # a vectorised test and its message
@@ -80,8 +107,8 @@ def _number_between(low: float, high: float) -> Rule:
 # [0-9], not \d: \d also matches other scripts' digits (١٢), which pandas cannot turn into numbers.
 _WHOLE_NUMBER: Rule = (lambda s: s.str.fullmatch(r"[0-9]{1,9}"), "must be a whole number ≥ 0")
 _HTTP_URL: Rule = (
-    lambda s: s.str.match(r"(?i)https?://[^\s/]+"),
-    "must be an http:// or https:// URL",
+    lambda s: s.str.strip().str.fullmatch(_HTTP_URL_PATTERN),
+    "must be an http:// or https:// URL with no space inside",
 )
 _COUNTRY = _one_of(sorted(ISO3_CODES), "must be an ISO 3166-1 alpha-3 country code (RUS, UKR, AZE…)")
 _LANGUAGE = _one_of(sorted(LANGUAGE_CODES), "must be an ISO 639-1 language code (nl, en…)")
