@@ -45,7 +45,7 @@ if bounds is not None:
     events = filter_events(data.events, shown_filter)
 ui.show_count(selection, len(events), len(data.events))
 outside_line.caption(
-    f"{mapview.outside_focus(events, countries)} of the {len(events)} filtered events "
+    f"{mapview.outside_focus(events, mapview.focus_codes(countries))} of the {len(events)} filtered events "
     "lie outside the four focus states."
 )
 with downloads:

