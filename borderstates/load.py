@@ -57,6 +57,16 @@ def data_dir() -> Path:
     return Path(configured) if configured else SHIPPED_DATA_DIR
 
 
+def geometry_dir(directory: Path | str) -> Path:
+    """Return the country geometry for a data directory: its own `geo/`, or else the shipped one.
+
+    The one rule for the loader's geography check and for the map: a `geo/` folder counts when
+    it holds both the drawing copy and the full layer, as `borderstates build-geo` writes them.
+    """
+    own = Path(directory) / "geo"
+    return own if (own / DRAWING_FILE).is_file() and (own / FULL_FILE).is_file() else SHIPPED_DATA_DIR / "geo"
+
+
 @dataclass
 class Dataset:
     """The valid events and articles of a data directory, and everything wrong with it."""
@@ -108,8 +118,8 @@ def load_dataset(
     directory
         The data directory; by default `data_dir()`.
     check_geography
-        Also locate every event in the country polygons of `geo/` and warn about points
-        outside their declared country.
+        Also locate every event in the country polygons (`geometry_dir`) and warn about
+        points outside their declared country.
     cache
         Keep the loaded frames in the Parquet cache (`borderstates.cache`) and reuse them
         while the files' content is unchanged.
@@ -144,8 +154,7 @@ def load_files(
             text, done = _STAGES[name]
             progress(text.format(**names), done)
 
-    beside = Path(events_path).parent / "geo"
-    geo_dir = beside if beside.is_dir() else data_dir() / "geo"  # a lone file: the shipped borders
+    geo_dir = geometry_dir(Path(events_path).parent)
     if cache:
         from borderstates import cache as columnar
 

@@ -23,7 +23,7 @@ from borderstates import assets, density, filterform, mapview, markup, navigatio
 from borderstates.export import to_csv_bytes, to_geojson
 from borderstates.filters import KNOWN_PARAMS, MAX_SEARCH_LENGTH, Choices, EventFilter, describe_filter
 from borderstates.geo import load_countries
-from borderstates.load import DRAWING_FILE, SHIPPED_DATA_DIR, Dataset, data_dir, load_dataset
+from borderstates.load import DRAWING_FILE, FULL_FILE, Dataset, data_dir, geometry_dir, load_dataset
 
 MAP_HEIGHT = 620  # px
 IN_VIEW = "in_view"  # the switch "only events in the current view"
@@ -114,7 +114,13 @@ def _fit_grid(directory: str, mtimes: tuple[int, ...]) -> density.Grid | None:
 
 def _data_files() -> tuple[str, tuple[int, ...]]:
     directory = data_dir()
-    files = [directory / "events.csv", directory / "articles.csv", *sorted((directory / "geo").glob("*"))]
+    geo_dir = geometry_dir(directory)
+    files = [
+        directory / "events.csv",
+        directory / "articles.csv",
+        geo_dir / DRAWING_FILE,
+        geo_dir / FULL_FILE,
+    ]
     return str(directory), _mtimes(*files)
 
 
@@ -125,7 +131,7 @@ def _publish_context(geo_dir: str, mtime: int) -> str:
 
 def context_url() -> str:
     """Return the link from which the browser fetches the neighbouring states (published once)."""
-    geo_dir = _drawing_dir()
+    geo_dir = geometry_dir(data_dir())
     return _publish_context(str(geo_dir), (geo_dir / DRAWING_FILE).stat().st_mtime_ns)
 
 
@@ -135,16 +141,11 @@ def load_grid() -> density.Grid | None:
 
 
 def load_drawing() -> gpd.GeoDataFrame:
-    """Return the states to draw: the data directory's `geo/`, or the shipped one if it has none.
+    """Return the states to draw, from the same geometry the loader placed the events in.
 
     `geo.load_countries` keeps its own cache, keyed by the file's modification time.
     """
-    return load_countries(_drawing_dir())
-
-
-def _drawing_dir() -> Path:
-    geo_dir = data_dir() / "geo"
-    return geo_dir if (geo_dir / DRAWING_FILE).exists() else SHIPPED_DATA_DIR / "geo"
+    return load_countries(geometry_dir(data_dir()))
 
 
 # --- the filter sidebar ------------------------------------------------------------------------

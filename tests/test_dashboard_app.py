@@ -298,3 +298,18 @@ def test_a_load_that_fails_is_tried_again_on_the_next_run(monkeypatch, varied_di
     app.run()
     assert not app.exception and len(calls) == 2
     assert shown_count(app) == (5, 5)
+
+
+def test_a_data_directory_without_geometry_is_placed_in_the_shipped_one(
+    monkeypatch, fixture_rows, make_data_dir
+):
+    directory = make_data_dir(fixture_rows)  # events.csv and articles.csv only
+    assert not (directory / "geo").exists()
+    data = load_dataset(directory)
+    assert data.problems == []  # no "no geography check"
+    assert data.events["located_in"].astype(str).tolist() == data.events["country"].astype(str).tolist()
+    app = run_app(monkeypatch, directory)
+    assert not app.warning
+    layers = map_args(app)["feature_group"]
+    for code in data.events["country"].astype(str):  # ARM, AZE, UKR: one event each on the map
+        assert re.search(rf"{code}\\u003c/b\\u003e.{{0,200}}\\u003e1 filtered event ", layers), code
