@@ -145,3 +145,56 @@ def test_broken_rows_are_reported_with_lines_and_the_rest_imported(tmp_path):
     assert set(events) == {"ACLED:UKR9001", "ACLED:UKR9007"}
     assert events["ACLED:UKR9007"]["fatalities"] == ""
     assert_valid(tmp_path / "out" / "events.csv")
+
+
+def test_one_sided_events_of_a_numeric_export_import_without_warnings(tmp_path):
+    # ACLED's codebook codes the missing actor2 of a one-sided event as inter2 0 (interaction 10,
+    # 60, 80, …); a spreadsheet may have re-saved the codes as 0.0 or 80.0.
+    report, events, _ = import_to(tmp_path, "acled_one_sided.csv")
+    assert problem_lines(report) == [] and report.log.errors == 0
+    assert len(events) == report.rows_read == 8
+    one_sided = ["ACLED:UKR8001", "ACLED:UKR8002", "ACLED:UKR8003", "ACLED:UKR8006", "ACLED:UKR8007",
+                 "ACLED:UKR8008"]  # fmt: skip
+    assert all(events[e]["actor2"] == events[e]["actor2_country"] == "" for e in one_sided)
+    assert events["ACLED:UKR8006"]["date_precision"] == "day"  # time_precision 1.0
+    assert events["ACLED:UKR8004"]["tags"] == "civilian targeting"
+    assert_valid(tmp_path / "out" / "events.csv")
+
+
+def test_every_form_of_the_codebook_codes_imports_without_warnings(tmp_path):
+    # Names (as the export tool writes them, in either spelling of protesters, with a spaced
+    # dash as in the codebook's table), numbers, and numbers as a spreadsheet writes them.
+    report, events, _ = import_to(tmp_path, "acled_codebook_codes.csv")
+    assert problem_lines(report) == [] and report.log.errors == 0
+    assert len(events) == report.rows_read == 8
+    # `Civilian targeting` in any case, and the codebook's `Civilians targeted`, tag the event.
+    tagged = {e for e, event in events.items() if event["tags"] == "civilian targeting"}
+    assert tagged == {"ACLED:UKR8102", "ACLED:UKR8103", "ACLED:UKR8104"}
+    week, month, armed_clash = events["ACLED:UKR8105"], events["ACLED:UKR8106"], events["ACLED:UKR8107"]
+    assert (week["date"], week["date_end"], week["date_precision"]) == ("2024-03-05", "2024-03-11", "week")
+    assert (month["date"], month["date_precision"]) == ("2024-03-01", "month")
+    assert month["geo_precision"] == armed_clash["geo_precision"] == "region"  # 3.0 and 2.0
+    assert armed_clash["actor2_country"] == "UKR"  # inter2 1.0: the state force's own country
+
+
+def test_codes_not_in_the_codebook_are_reported_once_with_file_line_and_column(tmp_path):
+    report, events, _ = import_to(tmp_path, "acled_unknown_codes.csv")
+    name = str(IMPORTS / "acled_unknown_codes.csv")
+    interaction = "is not an ACLED interaction (such as 17 or State forces-Civilians)"
+    mark = "is not ACLED's mark (Civilian targeting or empty); not tagged"
+    assert problem_lines(report) == [
+        f"{name}:2: inter2: warning: '9' is not an ACLED actor type (1–8 or its name)",
+        f"{name}:3: inter2: warning: '0' says there is no actor2, but actor2 is named",
+        f"{name}:4: inter2: warning: '7' gives actor2 a type, but actor2 is empty",
+        f"{name}:5: interaction: warning: '81' {interaction}",
+        f"{name}:6: interaction: warning: 'State forces-Aliens' {interaction}",
+        f"{name}:7: civilian_targeting: warning: 'Yes' {mark}",
+        f"{name}:8: time_precision: '4' is not an ACLED time_precision (1, 2 or 3)",
+        f"{name}:9: geo_precision: '0' is not an ACLED geo_precision (1, 2 or 3)",
+        f"{name}:10: time_precision: '1.5' is not an ACLED time_precision (1, 2 or 3)",
+    ]
+    # Warnings import the row all the same; only an unreadable precision leaves it out.
+    assert report.log.errors == 3
+    assert set(events) == {f"ACLED:UKR82{n:02}" for n in range(1, 7)}
+    assert events["ACLED:UKR8206"]["tags"] == ""
+    assert_valid(tmp_path / "out" / "events.csv")
