@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 
 import pandas as pd
@@ -52,3 +53,11 @@ def table_frame(
             "event_id": newest["event_id"].astype("str"),
         }
     ).reset_index(drop=True)
+
+
+def table_identity(frame: pd.DataFrame) -> str:
+    """Return a short digest of the events a table shows, in order: it changes when the rows do."""
+    digest = hashlib.blake2b(digest_size=8)
+    for event_id in frame["event_id"]:
+        digest.update(str(event_id).encode() + b"\x1f")
+    return digest.hexdigest()

@@ -14,6 +14,7 @@ import streamlit as st
 from markupsafe import Markup
 
 from borderstates import charts, eventtable, markup, schema, ui
+from borderstates.eventtable import table_identity
 from borderstates.filters import filter_events
 from borderstates.load import Dataset, data_dir
 from borderstates.mapview import RELATION_COLOURS
@@ -84,7 +85,9 @@ def show_event_table(view: PageView) -> str | None:
         st.caption(f"The {len(frame):,} newest of {len(view.events):,} events; the download holds them all.")
     chosen = st.dataframe(
         frame,
-        key="events_table",
+        # Keyed by the rows it shows: a table keeps its selection by position, so when a filter
+        # changes the rows, a new table starts with none instead of pointing at another event.
+        key=f"events_table_{table_identity(frame)}",
         hide_index=True,
         on_select="rerun",
         selection_mode="single-row",
@@ -105,7 +108,7 @@ def show_event_table(view: PageView) -> str | None:
             "source": st.column_config.LinkColumn("source", display_text=":material/open_in_new:"),
         },
     )
-    rows = chosen.selection.rows if chosen else []
+    rows = [row for row in (chosen.selection.rows if chosen else []) if 0 <= row < len(frame)]
     return str(frame["event_id"].iloc[rows[0]]) if rows else None
 
 

@@ -206,3 +206,34 @@ def test_moving_between_the_map_and_the_pages_keeps_the_filter(monkeypatch, five
     assert app.toggle(key="involving").value is True  # … and still on the map
     assert app.query_params["involving"] == "1"
     assert "Twee werknemers werden gearresteerd." in html_bodies(app)  # the map still shows event T-2
+
+
+def unescape_summary(table: pd.DataFrame, event_id: str) -> str:
+    from markupsafe import escape
+
+    return str(escape(table.set_index("event_id").loc[event_id, "summary"]))
+
+
+def _select_table_row(app: AppTest, row: int) -> None:
+    (key,) = [k for k in app.session_state.keys() if str(k).startswith("events_table")]
+    app.session_state[key] = {"selection": {"rows": [row], "columns": [], "cells": []}}
+    app.run()
+
+
+@pytest.mark.parametrize("row", [14, 2])
+def test_a_chosen_row_never_shows_another_event_after_the_filter_changes(monkeypatch, row):
+    app = run_app(monkeypatch, page="pages/1_Events.py")
+    table = app.dataframe[0].value
+    chosen = table["event_id"].iloc[row]
+    _select_table_row(app, row)
+    assert re.findall(r"<h4>(.*?)</h4>", html_bodies(app)) == [unescape_summary(table, chosen)]
+    # Narrow the rows under the selection: fewer than it points at, or others at its position.
+    other = next(r for r in ("political", "diplomatic") if r not in table["relation"].iloc[row])
+    app.multiselect(key="relation").select(other).run()
+    assert len(app.dataframe[0].value) > 2
+    assert not app.exception, [e.value for e in app.exception]
+    kept = app.dataframe[0].value
+    assert chosen not in set(kept["event_id"])
+    shown = re.findall(r'<article class="bs-passage">', html_bodies(app))
+    assert shown == [], "a passage is shown for a row the reader did not choose"
+    assert "Choose a row" in captions(app)
