@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
+import importlib
+import importlib.metadata
 import json
 import os
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 
 from borderstates.csvio import Problem, atomic_write
 
 CACHE_DIR_VARIABLE = "BORDERSTATES_CACHE_DIR"
-CACHE_VERSION = "1"  # bump when the loaded frames change shape
 KEPT_ENTRIES = 6  # older cache entries are removed, so the cache cannot grow without bound
+# The modules whose code decides what a load gives: the contract, the reader, the loader, the
+# geography check, and this cache's own format.
+_SHAPING_MODULES = ("schema", "csvio", "load", "geo", "cache")
 
 
 def cache_dir() -> Path:
@@ -25,9 +31,29 @@ def cache_dir() -> Path:
     return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "borderstates"
 
 
+@functools.cache
+def code_fingerprint() -> str:
+    """Return what the cached frames depend on besides the files: the code that made them.
+
+    The package's version, the source of the modules that shape a load (the contract it
+    encodes, the parsing rules, the derived columns) and the versions of pandas and pyarrow,
+    which write and read the frames. An upgrade that changes any of them misses the old entries.
+    """
+    digest = hashlib.sha256()
+    try:
+        digest.update(importlib.metadata.version("borderstates").encode())
+    except importlib.metadata.PackageNotFoundError:  # run from a source tree that is not installed
+        digest.update(b"not installed")
+    digest.update(f"|{pd.__version__}|{pa.__version__}|".encode())
+    for name in _SHAPING_MODULES:
+        module = importlib.import_module(f"borderstates.{name}")
+        digest.update(Path(str(module.__file__)).read_bytes())
+    return digest.hexdigest()
+
+
 def content_key(*paths: Path, options: str = "") -> str:
-    """Return a key that changes whenever any of the files' bytes (or the options) change."""
-    digest = hashlib.sha256(f"{CACHE_VERSION}|{options}".encode())
+    """Return a key that changes whenever any of the files' bytes, the options or the code change."""
+    digest = hashlib.sha256(f"{code_fingerprint()}|{options}".encode())
     for path in paths:
         digest.update(str(path).encode())
         try:

@@ -1,8 +1,14 @@
 """The Parquet cache gives back exactly what a cold load gives, and notices every change."""
 
+import importlib
+import importlib.metadata
+from pathlib import Path
+from types import SimpleNamespace
+
 import pandas as pd
 
-from borderstates.cache import CACHE_DIR_VARIABLE, read_cached
+from borderstates import cache, schema
+from borderstates.cache import CACHE_DIR_VARIABLE, cache_dir, read_cached
 from borderstates.csvio import read_table
 from borderstates.load import load_dataset
 
@@ -56,3 +62,45 @@ def test_a_load_reports_its_stages_in_order_and_ends_at_one(fixture_rows, make_d
     assert "Reading events.csv" in texts and "Reading articles.csv" in texts
     assert any("state" in text for text in texts) and any("columnar copy" in text for text in texts)
     assert warm == [cold[0], ("Loaded", 1.0)]  # from the cache: compared, then done
+
+
+def _tamper(marker: str) -> None:
+    """Put a marker into the one cache entry, so that a load that serves it shows the marker."""
+    (entry,) = [p for p in cache_dir().iterdir() if p.is_dir()]
+    events = pd.read_parquet(entry / "events.parquet")
+    events["summary"] = marker
+    events.to_parquet(entry / "events.parquet", index=False)
+
+
+def test_an_upgrade_misses_the_entries_the_old_code_wrote(fixture_rows, make_data_dir, monkeypatch, tmp_path):
+    monkeypatch.setenv(CACHE_DIR_VARIABLE, str(tmp_path / "cache"))
+    directory = make_data_dir(fixture_rows)
+    load_dataset(directory, cache=True)
+    _tamper("served from the cache")
+    assert set(load_dataset(directory, cache=True).events["summary"]) == {"served from the cache"}
+    # A new version of the package: the entry was written by the old one.
+    monkeypatch.setattr(importlib.metadata, "version", lambda name: "99.0")
+    cache.code_fingerprint.cache_clear()
+    try:
+        assert "served from the cache" not in set(load_dataset(directory, cache=True).events["summary"])
+    finally:
+        cache.code_fingerprint.cache_clear()
+
+
+def test_a_change_to_the_code_that_shapes_a_load_changes_the_key(monkeypatch, tmp_path):
+    paths = [FIXTURES / "events.csv"]
+    before = cache.content_key(*paths)
+    # The contract's module as an upgrade would change it (here a copy, so the package stays as it is).
+    changed = tmp_path / "schema.py"
+    changed.write_text(Path(schema.__file__).read_text() + "\nRELATION_TYPES = (*RELATION_TYPES, 'cyber')\n")
+    real_import = importlib.import_module
+
+    def import_module(name: str):
+        return SimpleNamespace(__file__=str(changed)) if name == "borderstates.schema" else real_import(name)
+
+    monkeypatch.setattr(importlib, "import_module", import_module)
+    cache.code_fingerprint.cache_clear()
+    try:
+        assert cache.content_key(*paths) != before
+    finally:
+        cache.code_fingerprint.cache_clear()
