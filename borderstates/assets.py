@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import os
 import re
 import shutil
+import sys
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -114,13 +116,7 @@ def ensure_static(static_dir: Path | str = STATIC_DIR) -> Path:
         try:
             shutil.copytree(package.source, staging, dirs_exist_ok=True)
             (staging / _COMPLETE).touch()
-            if target.exists():  # an incomplete copy from an interrupted run
-                shutil.rmtree(target, ignore_errors=True)
-            try:
-                os.replace(staging, target)
-            except OSError:  # another process renamed its complete copy into place first
-                if not (target / _COMPLETE).exists():
-                    raise
+            _put_in_place(staging, target)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
     text, name = _map_script()
@@ -128,6 +124,33 @@ def ensure_static(static_dir: Path | str = STATIC_DIR) -> Path:
         with atomic_write(static_dir / name) as handle:
             handle.write(text)
     return static_dir
+
+
+def _put_in_place(staging: Path, target: Path) -> None:
+    """Rename a complete copy into place, never removing a complete copy already there.
+
+    Sessions that open at once each make a copy; the first to rename wins and the others'
+    renames fail, as a folder cannot replace one that has files. A folder without the mark is
+    what an older, interrupted copy left: it is moved aside before the rename, not deleted in
+    place, so no reader ever finds the folder half gone.
+    """
+    try:
+        os.replace(staging, target)
+        return
+    except OSError:
+        if (target / _COMPLETE).exists():
+            return  # another session's complete copy is in place
+    broken = Path(tempfile.mkdtemp(prefix=f".{target.name}-broken-", dir=target.parent))
+    with contextlib.suppress(FileNotFoundError):
+        if not (target / _COMPLETE).exists():
+            os.replace(target, broken / target.name)
+    try:
+        os.replace(staging, target)
+    except OSError:
+        if not (target / _COMPLETE).exists():
+            raise
+    finally:
+        shutil.rmtree(broken, ignore_errors=True)
 
 
 def publish(text: str, name: str, static_dir: Path | str = STATIC_DIR) -> str:
@@ -176,3 +199,17 @@ def asset_links(root: folium.Element) -> Iterator[str]:
 def is_local(url: str) -> bool:
     """Return True for a link that the app serves itself."""
     return url.startswith(STATIC_URL + "/")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Prepare the static folder before the server starts (`make run`): `python -m borderstates.assets [DIR]`.
+
+    Streamlit looks for the folder when it starts, and warns when it is not there yet.
+    """
+    args = sys.argv[1:] if argv is None else argv
+    print(ensure_static(Path(args[0]) if args else STATIC_DIR))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

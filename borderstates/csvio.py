@@ -6,7 +6,8 @@ import csv
 import io
 import os
 import re
-import tempfile
+import secrets
+import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -321,19 +322,15 @@ def write_csv(frame: pd.DataFrame, target: Path | str | IO[str], *, excel_nl: bo
         safe.to_csv(target, **options)
 
 
-def _default_mode() -> int:
-    """Return the mode a plain open() gives a new file (mkstemp's own is owner-only)."""
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask
-
-
 @contextmanager
 def atomic_write(path: Path | str, *, encoding: str | None = "utf-8", binary: bool = False) -> Iterator[IO]:
-    """Write a file aside and rename it into place, so a reader never sees half of it."""
+    """Write a file aside and rename it into place, so a reader never sees half of it.
+
+    The new file gets the permissions of the file it replaces, or those a plain `open()` gives.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    tmp, fd = _create_aside(path)
     try:
         mode = "wb" if binary else "w"
         kwargs = {} if binary else {"encoding": encoding, "newline": ""}
@@ -341,8 +338,23 @@ def atomic_write(path: Path | str, *, encoding: str | None = "utf-8", binary: bo
             yield handle
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(tmp, path.stat().st_mode & 0o7777 if path.exists() else _default_mode())
+        if path.exists():
+            os.chmod(tmp, stat.S_IMODE(path.stat().st_mode))
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
+
+
+def _create_aside(path: Path) -> tuple[Path, int]:
+    """Create an empty, hidden file beside `path`; return its path and descriptor.
+
+    Created with mode 0o666 for the kernel to apply the umask: `tempfile.mkstemp` makes
+    owner-only files, and reading the umask means setting it, for every thread of the process.
+    """
+    while True:
+        tmp = path.with_name(f".{path.name}.{secrets.token_hex(8)}.tmp")
+        try:
+            return tmp, os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+        except FileExistsError:  # pragma: no cover (64 random bits)
+            continue

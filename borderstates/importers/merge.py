@@ -29,7 +29,6 @@ from borderstates.importers.pipeline import (
     Progress,
     Staged,
     digest,
-    keep_mode,
     stream,
 )
 from borderstates.importers.source import FORMATS, Layout
@@ -112,8 +111,6 @@ def _replace_files(directory: Path, staged: Path, index: dict[str, Staged], data
         with ExitStack() as stack:
             events_out = stack.enter_context(atomic_write(events_path))
             articles_out = stack.enter_context(atomic_write(articles_path))
-            keep_mode(events_out, events_path)
-            keep_mode(articles_out, articles_path)
             counts["articles added"] = _merge_articles(articles_path, staged / "articles.csv", articles_out)
             counts.update(_merge_events(events_path, staged / "events.csv", index, dataset, events_out))
             if not (counts["added"] or counts["updated"] or counts["articles added"]):

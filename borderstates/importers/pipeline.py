@@ -5,8 +5,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import os
-import stat
 from collections import Counter
 from collections.abc import Callable
 from contextlib import ExitStack
@@ -206,19 +204,6 @@ def write_new(
     with ExitStack() as stack:
         events_handle = stack.enter_context(atomic_write(output))
         articles_handle = stack.enter_context(atomic_write(articles))
-        for handle, path in ((events_handle, output), (articles_handle, articles)):
-            keep_mode(handle, path)
         stream(layout, source, EventWriter(events_handle), ArticleWriter(articles_handle),
                report, options, actors, progress)  # fmt: skip
     report.written = [articles, output]
-
-
-def keep_mode(handle: IO, path: Path) -> None:
-    """Give a file written aside the permissions of the file it replaces (or the umask's)."""
-    if path.exists():
-        mode = stat.S_IMODE(path.stat().st_mode)
-    else:
-        umask = os.umask(0)
-        os.umask(umask)
-        mode = 0o666 & ~umask
-    os.fchmod(handle.fileno(), mode)
