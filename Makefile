@@ -21,7 +21,9 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.python-ok
 	$(BIN)/pip install --quiet -e '.[test]'
 	@touch $@ $(VENV)/.installed-run
 
+# The static folder is prepared first: Streamlit looks for it when it starts.
 run: $(VENV)/.installed-run
+	$(BIN)/python -m borderstates.assets static
 	$(BIN)/streamlit run dashboard.py --server.port $(PORT)
 
 test: $(VENV)/.installed-test

@@ -1,7 +1,6 @@
 """The map page: narrow the events down, read the passages behind them, take the filtered set away."""
 
 from dataclasses import replace
-from pathlib import Path
 
 import streamlit as st
 
@@ -10,7 +9,7 @@ from borderstates.assets import ensure_static
 from borderstates.filters import filter_events
 
 st.set_page_config(page_title="Borderstates", page_icon="🗺️", layout="wide")
-ensure_static(Path(__file__).parent / "static")
+ensure_static(ui.static_dir())
 
 data = ui.load_data()
 countries = ui.load_drawing()

@@ -19,7 +19,7 @@ from borderstates.cache import CACHE_DIR_VARIABLE
 from borderstates.load import DATA_DIR_VARIABLE
 
 ROOT = Path(__file__).resolve().parent.parent
-START_TIMEOUT_S = 60
+START_TIMEOUT_S = 180  # s: a cold start on a busy machine
 # Chromium from Debian's package, headless; these switches keep it from calling home.
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -34,10 +34,15 @@ MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
 
 @dataclass(frozen=True)
 class Server:
-    """A running dashboard: where to reach it and which process serves it."""
+    """A running dashboard: where to reach it, which process serves it, and where it logs."""
 
     url: str  # without a trailing slash
     pid: int
+    log: Path
+
+    def output(self) -> str:
+        """Return what the server has printed so far."""
+        return self.log.read_text(encoding="utf-8", errors="replace")
 
 
 def free_port() -> int:
@@ -57,7 +62,9 @@ def rss_mb(pid: int, *, peak: bool = False) -> float:
 
 
 @contextmanager
-def streamlit_server(data_dir: Path | None = None) -> Iterator[Server]:
+def streamlit_server(
+    data_dir: Path | None = None, *, app_dir: Path = ROOT, prepare_static: bool = True
+) -> Iterator[Server]:
     """Run `streamlit run dashboard.py` on a free loopback port; yield it; stop it afterwards.
 
     Parameters
@@ -66,25 +73,33 @@ def streamlit_server(data_dir: Path | None = None) -> Iterator[Server]:
         The data folder to serve; None serves the shipped `data/`. The Parquet cache goes to a
         temporary folder: the user's own cache is neither used nor touched, and a first visit
         loads cold.
+    app_dir
+        The folder holding `dashboard.py`, `pages/` and `.streamlit/` (a copy of the app, for
+        a test that needs a static folder of its own).
+    prepare_static
+        Prepare `static/` before the start, as `make run` does; False leaves it to the pages.
 
     """
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k != DATA_DIR_VARIABLE}
     if data_dir is not None:
         env[DATA_DIR_VARIABLE] = str(data_dir)
+    if prepare_static:
+        subprocess.run([sys.executable, "-m", "borderstates.assets", str(app_dir / "static")], check=True,  # noqa: S603
+                       capture_output=True)  # fmt: skip
     command = [
-        sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard.py"),
+        sys.executable, "-m", "streamlit", "run", str(app_dir / "dashboard.py"),
         "--server.port", str(port), "--server.address", "127.0.0.1", "--server.headless", "true",
         "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false",
     ]  # fmt: skip
     # The log goes to a file, not a pipe: nobody reads it while the server runs, and a full pipe
     # would stall it.
-    with tempfile.TemporaryFile() as log, tempfile.TemporaryDirectory() as scratch:
+    with tempfile.TemporaryDirectory() as scratch, (Path(scratch) / "server.log").open("wb") as log:
         env[CACHE_DIR_VARIABLE] = scratch
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603
+        process = subprocess.Popen(command, cwd=app_dir, env=env, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603
         try:
-            server = Server(f"http://127.0.0.1:{port}", process.pid)
-            _wait_until_healthy(server, process, log)
+            server = Server(f"http://127.0.0.1:{port}", process.pid, Path(scratch) / "server.log")
+            _wait_until_healthy(server, process)
             yield server
         finally:
             process.terminate()
@@ -95,12 +110,11 @@ def streamlit_server(data_dir: Path | None = None) -> Iterator[Server]:
                 process.wait()
 
 
-def _wait_until_healthy(server: Server, process: subprocess.Popen, log) -> None:
+def _wait_until_healthy(server: Server, process: subprocess.Popen) -> None:
     deadline = time.monotonic() + START_TIMEOUT_S
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            log.seek(0)
-            raise RuntimeError(f"streamlit exited: {log.read().decode(errors='replace')[-3000:]}")
+            raise RuntimeError(f"streamlit exited: {server.output()[-3000:]}")
         try:
             with urllib.request.urlopen(f"{server.url}/_stcore/health", timeout=2) as answer:  # noqa: S310 (loopback)
                 if answer.status == 200:

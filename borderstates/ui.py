@@ -17,6 +17,7 @@ import geopandas as gpd
 import pandas as pd
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 from streamlit_folium import st_folium
 
 from borderstates import assets, density, filterform, mapview, markup, navigation, schema
@@ -124,15 +125,21 @@ def _data_files() -> tuple[str, tuple[int, ...]]:
     return str(directory), _mtimes(*files)
 
 
+def static_dir() -> Path:
+    """Return the folder the server serves at `/app/static`: `static/` beside the app's main script."""
+    ctx = get_script_run_ctx()
+    return Path(ctx.main_script_path).parent / "static" if ctx is not None else assets.STATIC_DIR
+
+
 @st.cache_resource(show_spinner=False, max_entries=4)
-def _publish_context(geo_dir: str, mtime: int) -> str:
-    return assets.publish(mapview.context_geojson(load_countries(geo_dir)), "neighbours.geojson")
+def _publish_context(geo_dir: str, mtime: int, static: str) -> str:
+    return assets.publish(mapview.context_geojson(load_countries(geo_dir)), "neighbours.geojson", static)
 
 
 def context_url() -> str:
     """Return the link from which the browser fetches the neighbouring states (published once)."""
     geo_dir = geometry_dir(data_dir())
-    return _publish_context(str(geo_dir), (geo_dir / DRAWING_FILE).stat().st_mtime_ns)
+    return _publish_context(str(geo_dir), (geo_dir / DRAWING_FILE).stat().st_mtime_ns, str(static_dir()))
 
 
 def load_grid() -> density.Grid | None:
@@ -357,16 +364,23 @@ def show_map(
         zoom=mapview.FIT_MAX_ZOOM if centre else None,
         on_change=partial(_on_map_click, key, event_ids, codes),
     )
+    # The clicks this mount of the map has counted so far. Each mount counts from 0 again (the
+    # switch changes the key, another page unmounts it), so the count is kept per key and
+    # renewed on every run from what the map itself reports.
+    seen = dict(st.session_state.get(_CLICKS_SEEN, {}))
+    seen[key] = (result or {}).get("last_object_clicked_count") or 0
+    st.session_state[_CLICKS_SEEN] = seen
     return mapview.view_bounds((result or {}).get("bounds")) if in_view else None
 
 
 def _on_map_click(key: str, event_ids: set[str], codes: tuple[str, ...]) -> None:
     value = st.session_state.get(key) or {}
     clicks = value.get("last_object_clicked_count") or 0
+    seen = st.session_state.get(_CLICKS_SEEN, {})
     # The value also changes when the view does (bounds): act only on a new click.
-    if clicks == st.session_state.get(_CLICKS_SEEN, 0):
+    if clicks == seen.get(key, 0):
         return
-    st.session_state[_CLICKS_SEEN] = clicks
+    st.session_state[_CLICKS_SEEN] = {**seen, key: clicks}
     tooltip = value.get("last_object_clicked_tooltip")
     if (event_id := mapview.clicked_event(tooltip, event_ids)) is not None:
         st.query_params[filterform.EVENT] = event_id
