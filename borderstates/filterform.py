@@ -1,8 +1,9 @@
 """The filter form's pure half: widget options, widget values as URL parameters, and notices.
 
-Every widget of the form is keyed by its URL parameter (data contract: "URL parameters"), so
-Streamlit's `bind="query-params"` keeps the URL in step. The filter itself is always read back
-through `filters.filter_from_params`, the one parser of those parameters.
+Every widget of the form is keyed by its URL parameter (data contract: "URL parameters");
+`navigation` keeps widgets and URL in step (not `bind="query-params"`, which loses the
+parameters on a page switch). The filter itself is always read back through
+`filters.filter_from_params`, the one parser of those parameters.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -211,11 +211,6 @@ def describe_filter(f: EventFilter, limit: int = 40) -> str:
     summary = "_".join(parts) or "all"
     safe = "".join(c if c.isalnum() or c in "-_" else "-" for c in summary)
     return safe[:limit].strip("-_") or "all"
-
-
-def without_bounds(f: EventFilter) -> EventFilter:
-    """Return the filter without its map-view bounds."""
-    return replace(f, bounds=None)
 
 
 def parse_date(text: str) -> dt.date:

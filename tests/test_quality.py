@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 from borderstates import cli, quality, schema
-from borderstates.load import load_dataset, load_files
+from borderstates.load import DRAWING_FILE, FULL_FILE, load_dataset, load_files
 from tests.conftest import BROKEN, FIXTURES, ROOT, read_rows
 
 ARTICLES = [
@@ -59,8 +59,11 @@ def test_events_outside_their_country_say_whether_validate_warns(troubled_dir):
 
 def test_without_geometry_the_report_says_the_check_did_not_run(fixture_rows, make_data_dir):
     directory = make_data_dir(fixture_rows)
-    (directory / "geo").mkdir()  # a geo folder without polygons
+    (directory / "geo").mkdir()  # a geo folder whose full layer cannot be read
+    (directory / "geo" / DRAWING_FILE).write_text("{}")
+    (directory / "geo" / FULL_FILE).write_bytes(b"not parquet")
     dataset = load_dataset(directory)
+    assert [p.message.split(":")[0] for p in dataset.problems] == ["no geography check"]
     assert quality.build_report(dataset, dataset.events).outside is None
 
 
