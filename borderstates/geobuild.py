@@ -72,16 +72,19 @@ _ISO_RE = re.compile(r"^[A-Z]{3}$")
 # --- the drawing copy --------------------------------------------------------------------
 
 #: Box (lon_min, lat_min, lon_max, lat_max) around the focus states where the map is looked at
-#: closely (zoom 5-7); lines that touch it get the fine tolerance, the rest the coarse one.
+#: closely (zoom 5-7); the land inside it gets the fine tolerance, the rest the coarse one.
 NEAR_BOX: tuple[float, float, float, float] = (18.0, 33.0, 64.0, 58.0)
-TOLERANCE_NEAR = 0.005  # degrees, about 500 m: half a pixel at zoom 7
-TOLERANCE_FAR = 0.03  # degrees, about 3 km: half a pixel at zoom 5
+#: Visvalingam-Whyatt tolerances of shapely.coverage_simplify (degrees: the square root of the
+#: area of the triangles removed, not a distance). Near: the focus states' outlines stay within
+#: 0.005 degrees (500 m, half a pixel at zoom 7) of the full ones. Far: lines move by 0.1 degrees
+#: at most (about a pixel at zoom 4), only where a feature is thinner than that.
+TOLERANCE_NEAR = 0.005
+TOLERANCE_FAR = 0.02
 #: Every island and exclave is kept (GEOS keeps each ring at least a triangle), except the
 #: parts of context countries lying wholly south of this latitude: far outside any view of the
 #: focus states (in practice only Norway's Bouvet Island, at 54 degrees south).
 DRAW_MIN_LAT = 0.0
 DECIMALS = 4  # about 11 m
-_GRID = 10.0**-DECIMALS
 
 
 def find_source_zip() -> Path:
@@ -233,30 +236,6 @@ def read_countries(source: Path) -> gpd.GeoDataFrame:
     return _fill_gaps(gpd.GeoDataFrame(rows, geometry="geometry", crs=4326))
 
 
-def _shared_arcs(geoms: Sequence[BaseGeometry]) -> list[shapely.LineString]:
-    """Split the outlines of ``geoms`` into arcs that run from junction to junction."""
-    boundaries = [shapely.boundary(g) for g in geoms]
-    noded = shapely.union_all(boundaries, grid_size=1e-7)
-    merged = shapely.line_merge(noded)
-    return [a for a in shapely.get_parts(merged) if not a.is_empty]
-
-
-def _simplify_arcs(arcs: list[shapely.LineString]) -> list[BaseGeometry]:
-    """Simplify arcs with the tolerance of their region, keeping arcs apart from each other."""
-    near = box(*NEAR_BOX)
-    is_near = shapely.intersects(np.array(arcs, dtype=object), near)
-    out: list[BaseGeometry] = []
-    for flag, tolerance in ((True, TOLERANCE_NEAR), (False, TOLERANCE_FAR)):
-        group = [a for a, n in zip(arcs, is_near, strict=True) if n == flag]
-        if not group:
-            continue
-        # one call for the whole group: GEOS keeps the arcs from crossing one another and
-        # keeps every closed arc (an island) a ring of at least 4 points
-        simplified = shapely.simplify(shapely.MultiLineString(group), tolerance, preserve_topology=True)
-        out.extend(shapely.get_parts(simplified))
-    return out
-
-
 def _drop_far_parts(geom: BaseGeometry) -> tuple[BaseGeometry, int]:
     """Drop the parts of a country that lie wholly south of DRAW_MIN_LAT; keep the largest."""
     parts = sorted(shapely.get_parts(geom), key=lambda p: p.area, reverse=True)
@@ -264,39 +243,19 @@ def _drop_far_parts(geom: BaseGeometry) -> tuple[BaseGeometry, int]:
     return (kept[0] if len(kept) == 1 else MultiPolygon(kept)), len(parts) - len(kept)
 
 
-def _owner(face: Polygon, parts: list[Polygon], part_owner: list[int], tree: shapely.STRtree) -> int | None:
-    """Return the index of the country a simplified face belongs to, or None for water.
-
-    A face belongs to the country whose original polygon holds its representative point. Where
-    the simplification moved that point out (a small island drawn as a triangle), the face
-    belongs to the original part it covers at least half of, or that covers at least half of it.
-    """
-    if face.area == 0:
-        return None
-    point = face.representative_point()
-    for i in tree.query(point):
-        if parts[i].contains(point):
-            return part_owner[i]
-    best, owner = 0.0, None
-    for i in tree.query(face, predicate="intersects"):
-        overlap = parts[i].intersection(face).area / min(face.area, parts[i].area)
-        if overlap > best:
-            best, owner = overlap, part_owner[i]
-    return owner if best >= 0.5 else None
-
-
 def simplify_shared(gdf: gpd.GeoDataFrame, keep_all: Iterable[str] = FOCUS) -> tuple[gpd.GeoDataFrame, int]:
-    """Simplify countries along shared borders, so neighbours keep meeting without gaps.
+    """Simplify the countries as one coverage, so neighbours keep meeting without gaps.
 
-    The outlines are cut into arcs at every junction, each arc is simplified once (so both
-    neighbours get the same line), snapped to a grid of ``DECIMALS`` decimals, and the faces
-    are rebuilt and handed back to the country whose original polygon holds them. Holes
-    (lakes, seas) stay holes.
+    GEOS's coverage simplification (Visvalingam-Whyatt) simplifies each shared border once for
+    both neighbours and keeps every island and hole at least a triangle. It runs twice: with
+    TOLERANCE_NEAR on the pieces of the countries inside NEAR_BOX and with TOLERANCE_FAR on
+    the pieces outside; each country is then put together again.
 
     Parameters
     ----------
     gdf : geopandas.GeoDataFrame
-        Countries with ``iso_a3`` and full-resolution geometry (EPSG:4326).
+        Countries with ``iso_a3`` and full-resolution geometry (EPSG:4326) that form a valid
+        coverage (no overlaps, shared borders matching vertex for vertex).
     keep_all : iterable of str
         ISO codes whose far-away parts (south of DRAW_MIN_LAT) are kept too.
 
@@ -306,40 +265,32 @@ def simplify_shared(gdf: gpd.GeoDataFrame, keep_all: Iterable[str] = FOCUS) -> t
         The simplified countries (same rows and columns) and the number of polygon parts
         left out as far outside the map (see DRAW_MIN_LAT).
 
+    Raises
+    ------
+    ValueError
+        If the countries are not a valid coverage.
+
     """
     keep = set(keep_all)
-    originals = list(gdf.geometry)
-    arcs = _simplify_arcs(_shared_arcs(originals))
-    lines = shapely.union_all(shapely.set_precision(np.array(arcs, dtype=object), _GRID), grid_size=_GRID)
-    faces = list(shapely.get_parts(shapely.polygonize(shapely.get_parts(lines))))
-
-    # every polygon part of every original, and which country it belongs to
-    parts, part_owner = [], []
-    for i, geom in enumerate(originals):
-        for part in shapely.get_parts(geom):
-            shapely.prepare(part)
-            parts.append(part)
-            part_owner.append(i)
-    tree = shapely.STRtree(parts)
-
-    owned: list[list[BaseGeometry]] = [[] for _ in originals]
-    for face in faces:
-        owner = _owner(face, parts, part_owner, tree)
-        if owner is not None:
-            owned[owner].append(face)
-
-    dropped = 0
-    geoms: list[BaseGeometry] = []
-    for iso, faces_of in zip(gdf["iso_a3"], owned, strict=True):
-        if not faces_of:
-            raise ValueError(f"{iso} vanished in simplification")
-        geom = _polygonal(shapely.union_all(faces_of, grid_size=_GRID))
+    geoms, dropped = [], 0
+    for iso, geom in zip(gdf["iso_a3"], gdf.geometry, strict=True):
         if iso not in keep:
             geom, n = _drop_far_parts(geom)
             dropped += n
         geoms.append(geom)
+    if not shapely.coverage_is_valid(geoms):
+        raise ValueError("the countries overlap or their shared borders do not match vertex for vertex")
+
+    # where the cut along the box crosses a border there is a junction, which both passes keep
+    near = box(*NEAR_BOX)
+    pieces = []
+    for clip, tolerance in ((shapely.intersection, TOLERANCE_NEAR), (shapely.difference, TOLERANCE_FAR)):
+        piece = clip(np.array(geoms, dtype=object), near)
+        present = ~shapely.is_empty(piece)
+        piece[present] = shapely.coverage_simplify(piece[present], tolerance)
+        pieces.append(piece)
     out = gdf.copy()
-    out["geometry"] = geoms
+    out["geometry"] = [_polygonal(shapely.union_all(p)) for p in zip(*pieces, strict=True)]
     return out, dropped
 
 

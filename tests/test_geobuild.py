@@ -4,11 +4,14 @@ import geopandas as gpd
 import pytest
 import shapely
 
-from borderstates.geobuild import FOCUS, build_geo
+from borderstates.geobuild import CONTEXT_FRAME, FOCUS, build_geo
 
 from .conftest import ROOT
 
 SHIPPED = ROOT / "data" / "geo"
+
+#: How far (degrees) the simplification may move a coast inland; gaps further from the sea count.
+COAST = 0.05
 
 
 @pytest.fixture(scope="module")
@@ -55,3 +58,30 @@ def test_worldview_puts_disputed_areas_where_the_contract_says():
     for code, points in places.items():
         for lon, lat in points:
             assert full.loc[code].geometry.contains(shapely.Point(lon, lat)), (code, lon, lat)
+
+
+def gaps_and_overlaps(drawn, full):
+    """Return what is wrong with ``drawn`` (GeoSeries by iso_a3) as a coverage of ``full`` (or [])."""
+    geoms, problems = drawn.to_numpy(), []
+    invalid = drawn.index[~shapely.is_valid(geoms)].tolist()
+    if invalid:
+        problems.append(f"invalid polygons: {invalid}")
+    if not shapely.coverage_is_valid(geoms):  # overlaps, or borders not shared vertex for vertex
+        edges = shapely.coverage_invalid_edges(geoms)
+        problems.append(f"overlaps or unmatched borders: {drawn.index[~shapely.is_empty(edges)].tolist()}")
+    land, drawn_land = shapely.union_all(full), shapely.union_all(geoms)
+    inland = shapely.buffer(shapely.intersection(land, shapely.box(*CONTEXT_FRAME)), -COAST)
+    if not shapely.covers(drawn_land, inland):
+        missing = shapely.difference(inland, drawn_land)
+        problems.append(f"land left out: {missing.area:.4g} sq. deg. at {missing.representative_point()}")
+    for part in shapely.get_parts(drawn_land):
+        for hole in map(shapely.Polygon, part.interiors):
+            if shapely.intersection(hole, land).area >= hole.area / 2:
+                problems.append(f"a hole on land at {hole.representative_point()}")
+    return problems
+
+
+def test_drawing_copy_has_no_gaps_or_overlaps_between_neighbours():
+    drawing = gpd.read_file(SHIPPED / "countries.geojson").set_index("iso_a3")  # rounded as shipped
+    full = gpd.read_parquet(SHIPPED / "countries_full.parquet").set_index("iso_a3")
+    assert gaps_and_overlaps(drawing.geometry, full.loc[drawing.index].geometry.to_numpy()) == []
