@@ -35,6 +35,15 @@ _BALANCE_LEGEND = alt.Legend(
 )
 
 
+def _aria(rows: int) -> dict[str, bool]:
+    """Return the mark properties that keep an empty mark out of the accessibility tree.
+
+    Vega names each drawn item from its tooltip, but gives an empty mark's container the role of
+    a graphic without a name (axe's `svg-img-alt`): a mark that draws nothing is hidden instead.
+    """
+    return {} if rows else {"aria": False}
+
+
 def _time_axis(timeline: Timeline) -> alt.Scale:
     starts = [timeline.bins["bin"].min(), timeline.band["start"].min()]
     ends = [timeline.bins["bin_end"].max(), timeline.band["end"].max()]
@@ -61,7 +70,7 @@ def stacked(bins: pd.DataFrame) -> pd.DataFrame:
 def _bin_rects(bins: pd.DataFrame, timeline: Timeline, *, legend: bool) -> alt.Chart:
     return (
         alt.Chart(stacked(bins))
-        .mark_rect(stroke="white", strokeWidth=0.5)
+        .mark_rect(stroke="white", strokeWidth=0.5, **_aria(len(bins)))
         .encode(
             x=alt.X("bin:T", title=None, scale=_time_axis(timeline)),
             x2="bin_end:T",
@@ -113,7 +122,7 @@ def timeline_band(timeline: Timeline) -> alt.Chart:
     title = f"Dated less precisely than a {timeline.unit}: each bar spans the days the events can fall on"
     return (
         alt.Chart(drawn)
-        .mark_bar(height=LANE_HEIGHT - 3, cornerRadius=2, opacity=0.85)
+        .mark_bar(height=LANE_HEIGHT - 3, cornerRadius=2, opacity=0.85, **_aria(len(drawn)))
         .encode(
             x=alt.X("start:T", title=None, scale=_time_axis(timeline)),
             x2="end:T",
@@ -142,9 +151,10 @@ def _band_overlap(timeline: Timeline) -> alt.Chart:
         f"Dated less precisely than a {timeline.unit}: how many may fall in each {timeline.unit} "
         "(an event counts in every one its span covers)"
     )
+    overlap = band_overlap(timeline)
     return (
-        alt.Chart(band_overlap(timeline))
-        .mark_rect(color=OVERLAP_COLOUR)
+        alt.Chart(overlap)
+        .mark_rect(color=OVERLAP_COLOUR, **_aria(len(overlap)))
         .encode(
             x=alt.X("bin:T", title=None, scale=_time_axis(timeline)),
             x2="bin_end:T",
@@ -184,24 +194,35 @@ def actor_matrix(relations: Relations) -> alt.LayerChart:
         ),
         tooltip=_pair_tooltip("actor1", "actor2"),
     )
-    cells = base.mark_rect(stroke="white", cursor="pointer").encode(color=_balance_colour()).add_params(pick)
+    neutral = int(pairs["balance"].isna().sum())
+    cells = (
+        base.mark_rect(stroke="white", cursor="pointer", **_aria(len(pairs) - neutral))
+        .encode(color=_balance_colour())
+        .add_params(pick)
+    )
     neutral_only = base.transform_filter("!isValid(datum.balance)").mark_rect(
-        stroke="white", color=NO_BALANCE, cursor="pointer"
+        stroke="white", color=NO_BALANCE, cursor="pointer", **_aria(neutral)
     )
     counts = base.mark_text(fontSize=11).encode(
         text="events:Q",
         color=alt.condition("abs(datum.balance) > 0.6", alt.value("white"), alt.value("#222")),
     )
-    return (cells + neutral_only + counts).properties(width=alt.Step(30), height=alt.Step(24))
+    return (cells + neutral_only + counts).properties(
+        width=alt.Step(30),
+        height=alt.Step(24),
+        description="Matrix of actors: each cell counts the events of the acting actor (row) towards "
+        "another (column), coloured by the balance of cooperation and conflict.",
+    )
 
 
 def actor_network(nodes: pd.DataFrame, edges: pd.DataFrame) -> alt.LayerChart:
     """Return the network: actors on a circle, edges coloured by balance and as wide as their count."""
+    neutral = int(edges["balance"].isna().sum())
     x = alt.X("x:Q", scale=alt.Scale(domain=[-2.4, 2.4]), axis=None)
     y = alt.Y("y:Q", scale=alt.Scale(domain=[-1.2, 1.2]), axis=None)
     links = (
         alt.Chart(edges)
-        .mark_rule(opacity=0.85, strokeCap="round")
+        .mark_rule(opacity=0.85, strokeCap="round", **_aria(len(edges) - neutral))
         .encode(
             x=x,
             y=y,
@@ -220,12 +241,12 @@ def actor_network(nodes: pd.DataFrame, edges: pd.DataFrame) -> alt.LayerChart:
         )
     )
     neutral_links = links.transform_filter("!isValid(datum.balance)").mark_rule(
-        opacity=0.85, strokeCap="round", color=NO_BALANCE
+        opacity=0.85, strokeCap="round", color=NO_BALANCE, **_aria(neutral)
     )
     pick = alt.selection_point(name=PICK, fields=["actor"], on="click", clear="dblclick")
     dots = (
         alt.Chart(nodes)
-        .mark_circle(color="#3d3d3d", opacity=1, cursor="pointer")
+        .mark_circle(color="#3d3d3d", opacity=1, cursor="pointer", **_aria(len(nodes)))
         .encode(
             x=x,
             y=y,
@@ -246,7 +267,11 @@ def actor_network(nodes: pd.DataFrame, edges: pd.DataFrame) -> alt.LayerChart:
             ("abs(datum.x) <= 0.05 && datum.y <= 0", "center", 0, 18),
         )
     ]
-    return alt.layer(links, neutral_links, dots, *labels).properties(height=520)
+    return alt.layer(links, neutral_links, dots, *labels).properties(
+        height=520,
+        description="Network of actors on a circle: an edge joins two actors with events between them, "
+        "as wide as their count and coloured by the balance of cooperation and conflict.",
+    )
 
 
 def _balance_colour() -> alt.Color:

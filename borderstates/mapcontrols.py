@@ -189,6 +189,122 @@ class ClickReset(MacroElement):
         self._name = "ClickReset"
 
 
+class KeyboardAccess(MacroElement):
+    """Make the map usable without a mouse: every marker, cluster and focus state a button.
+
+    Each interactive layer that has an element (SVG paths and the clusters' icons; not the
+    canvas cells of the density layer) gets `tabindex`, `role="button"` and its tooltip's text as
+    its name. Enter or Space sends it the click a mouse would: Leaflet then fires `preclick` and
+    `click` as usual, streamlit-folium reports the layer's tooltip (its `onLayerClick` listens to
+    the layers' `click`), a cluster zooms in or spreads its markers out. When the page's rerun
+    replaces the layers, the focus goes back to the same feature. The map itself stays reachable
+    with Tab, and pans and zooms with the keys (Leaflet's `keyboard` option).
+    """
+
+    _template = Template(
+        """
+        {% macro header(this, kwargs) %}
+        <style>
+        .leaflet-container path.bs-focusable:focus { outline: none; }
+        .leaflet-container path.bs-focusable:focus-visible {
+            stroke: #111111; stroke-width: 4px; stroke-opacity: 1; }
+        .leaflet-container .marker-cluster.bs-focusable:focus-visible { outline: 3px solid #111111; }
+        </style>
+        {% endmacro %}
+
+        {% macro script(this, kwargs) %}
+        (function () {
+            var map = {{ this._parent.get_name() }};
+            var container = map.getContainer();
+            container.setAttribute("role", "region");
+            container.setAttribute("aria-label", {{ this.label|tojson }});
+            // folium's own viewport tag forbids zooming the page (WCAG 1.4.4); the frame has a good one.
+            document.querySelectorAll('meta[name="viewport"]').forEach(function (tag) {
+                if (/user-scalable\\s*=\\s*no|maximum-scale/.test(tag.content)) { tag.remove(); }
+            });
+            var layers = new WeakMap(), wanted = null, keyed = null, parser = new DOMParser();
+            function text(content) {
+                // A parsed document runs no script and loads nothing.
+                var body = typeof content === "string"
+                    ? parser.parseFromString(content, "text/html").body : content;
+                if (!body || !body.cloneNode) { return ""; }
+                body = body.cloneNode(true);
+                body.querySelectorAll("br").forEach(function (br) { br.replaceWith(", "); });
+                return body.textContent.replace(/\\s+/g, " ").trim();
+            }
+            function name(layer) {
+                if (L.MarkerCluster && layer instanceof L.MarkerCluster) {
+                    return {{ this.cluster|tojson }}.replace("{}", layer.getChildCount());
+                }
+                var tooltip = layer.getTooltip && layer.getTooltip();
+                return tooltip ? text(tooltip.getContent()) : "";
+            }
+            function prepare(layer) {
+                var el = layer.getElement && layer.getElement();
+                var label = el && layer.options.interactive !== false ? name(layer) : "";
+                if (!label) { return; }
+                el.setAttribute("tabindex", "0");
+                el.setAttribute("role", "button");
+                el.setAttribute("aria-label", label);
+                el.classList.add("bs-focusable");
+                layers.set(el, layer);
+                var id = layer.feature && layer.feature.id;
+                if (wanted !== null && id === wanted && document.hasFocus()
+                        && document.activeElement === document.body) {
+                    el.focus();
+                }
+            }
+            function follow(group) {
+                // After Enter on a cluster the focus goes on: to its first marker when the cluster
+                // opens in place (markers on one spot), else back to the map once it has zoomed.
+                group.on("spiderfied", function (e) {
+                    var first = e.cluster === keyed && e.markers[0] && e.markers[0].getElement();
+                    if (first) { first.focus(); }
+                    keyed = null;
+                });
+                group.on("animationend", function () {
+                    if (keyed && !container.contains(keyed.getElement())) {
+                        container.focus();
+                        keyed = null;
+                    }
+                });
+            }
+            map.eachLayer(prepare);
+            map.on("layeradd", function (e) {
+                if (L.MarkerClusterGroup && e.layer instanceof L.MarkerClusterGroup) { follow(e.layer); }
+                prepare(e.layer);
+            });
+            L.DomEvent.on(container, "focusin", function (e) {
+                var layer = layers.get(e.target);
+                wanted = layer && layer.feature ? layer.feature.id : null;
+                // As Leaflet's markers do (autoPanOnFocus): a focused point is brought into view.
+                if (layer && layer.getLatLng && !map.getBounds().contains(layer.getLatLng())) {
+                    map.panInside(layer.getLatLng());
+                }
+            });
+            L.DomEvent.on(container, "keydown", function (e) {
+                var el = e.target;
+                if (!layers.has(el) || (e.key !== "Enter" && e.key !== " ")) { return; }
+                L.DomEvent.stop(e);  // no page scroll on Space, no second popup from Enter's keypress
+                var layer = layers.get(el), box = el.getBoundingClientRect();
+                keyed = L.MarkerCluster && layer instanceof L.MarkerCluster ? layer : null;
+                el.dispatchEvent(new MouseEvent("click", {
+                    bubbles: true, cancelable: true, view: window,
+                    clientX: box.left + box.width / 2, clientY: box.top + box.height / 2
+                }));
+            });
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, label: str, cluster: str):
+        super().__init__()
+        self._name = "KeyboardAccess"
+        self.label = label  # the map's accessible name, with how to use it
+        self.cluster = cluster  # a cluster's name; "{}" stands for its number of events
+
+
 def page_style(css: str) -> Element:
     """Return a `<style>` element for the map page's header (the CSS is ours, never data)."""
     return Element(f"<style>{css}</style>")

@@ -21,12 +21,26 @@ from borderstates import density, markup, schema
 from borderstates.assets import use_local_cluster_assets, use_local_map_assets
 from borderstates.export import flatten
 from borderstates.load import LOCATED_IN
-from borderstates.mapcontrols import ClickReset, DensityCells, FitButtons, Legend, LinkedGeoJson, page_style
+from borderstates.mapcontrols import (
+    ClickReset,
+    DensityCells,
+    FitButtons,
+    KeyboardAccess,
+    Legend,
+    LinkedGeoJson,
+    page_style,
+)
 
 MIN_ZOOM = 2
 MAX_ZOOM = 10  # our simplified borders are not drawn for closer views
 FIT_MAX_ZOOM = 7  # "Fit events" never zooms closer than this, even to a single event
 SEA = "#c6dced"
+# The map's and a cluster's accessible names ("{}": the cluster's number of events).
+MAP_LABEL = (
+    "Map of the filtered events: arrow keys pan, plus and minus zoom; "
+    "Tab reaches the markers and the focus states, Enter opens one"
+)
+CLUSTER_LABEL = "{} events grouped here: press Enter to zoom in"
 DENSITY_PANE = "bs-density"
 CONTEXT_FILL, CONTEXT_LINE = "#ebe8e1", "#b9b4a9"
 FOCUS_LINE, SELECTED_LINE = "#2b2d42", "#e07a00"
@@ -170,6 +184,7 @@ def build_base_map(
     # folium hands max_zoom to tile layers only; without it on the map, Leaflet.markercluster
     # throws "Map has no maxZoom specified" and no marker appears.
     m.options["maxZoom"] = MAX_ZOOM
+    m.options["keyboard"] = True  # Leaflet's default, relied upon: Tab reaches the map, arrows pan it
     m.get_root().header.add_child(page_style(_CSS), name="borderstates_css")
     # Optional online tiles, off by default: Leaflet fetches no tile until the layer is chosen.
     folium.TileLayer(
@@ -194,6 +209,7 @@ def build_base_map(
     first_view.add_to(m)
     FitButtons([[south, west], [north, east]], FIT_MAX_ZOOM).add_to(m)
     ClickReset().add_to(m)
+    KeyboardAccess(MAP_LABEL, CLUSTER_LABEL).add_to(m)
     Legend(legend_html(classes, relations, grid), position="bottomleft").add_to(m)
     return m
 

@@ -241,3 +241,11 @@ def test_outside_focus_counts_the_states_not_their_bounding_box(countries, fixtu
     south, west, north, east = mapview.focus_bounds(countries)
     assert all(south < lat < north and west < lon < east for *_, lat, lon in OUTSIDE_FOCUS)
     assert mapview.outside_focus(events, mapview.focus_codes(countries)) == len(OUTSIDE_FOCUS)
+
+
+def test_the_map_is_usable_from_the_keyboard(countries, hostile_data):
+    m, page = full_map(countries, hostile_data.events, hostile_data.articles)
+    assert m.options["keyboard"] is True  # Leaflet pans and zooms with the keys
+    assert 'setAttribute("tabindex", "0")' in page and 'setAttribute("role", "button")' in page
+    assert 'e.key !== "Enter" && e.key !== " "' in page  # Enter and Space click
+    assert HOSTILE not in page  # names come from the escaped tooltips, never from raw data
