@@ -7,6 +7,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import textwrap
 
 import pandas as pd
 import pytest
@@ -196,12 +197,24 @@ def test_killing_an_import_mid_stream_leaves_the_previous_files(data_dir, tmp_pa
     before = {name: (data_dir / name).read_bytes() for name in ("events.csv", "articles.csv")}
     big = tmp_path / "big.export.CSV"
     _big_gdelt_file(big, 30_000)
-    # Small chunks and frequent progress, so that the first progress line comes early in the file.
-    script = (
-        "import sys; import borderstates.importers.source as s, borderstates.importers.pipeline as p; "
-        "s.CHUNK_ROWS = p.PROGRESS_ROWS = 2000; "
-        "from borderstates.cli import main; sys.exit(main(sys.argv[1:]))"
-    )
+    # Small chunks and frequent progress, so that the first progress line comes early in the file;
+    # the import then holds there until it is killed, however long the test takes to wake up.
+    script = textwrap.dedent("""
+        import sys, time
+        import borderstates.cli as cli
+        import borderstates.importers.pipeline as pipeline
+        import borderstates.importers.source as source
+
+        source.CHUNK_ROWS = pipeline.PROGRESS_ROWS = 2000
+
+        def print_and_hold(*args, **kwargs):
+            print(*args, **kwargs)
+            if "rows read" in str(args[0]):
+                time.sleep(600)  # mid-stream: the test kills it here
+
+        cli.print = print_and_hold
+        sys.exit(cli.main(sys.argv[1:]))
+    """)
     process = subprocess.Popen(
         [sys.executable, "-c", script, "import", str(big), "--into", str(data_dir)],
         cwd=ROOT, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,

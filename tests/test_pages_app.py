@@ -215,7 +215,7 @@ def unescape_summary(table: pd.DataFrame, event_id: str) -> str:
 
 
 def _select_table_row(app: AppTest, row: int) -> None:
-    (key,) = [k for k in app.session_state.keys() if str(k).startswith("events_table")]
+    (key,) = [k for k in app.session_state if str(k).startswith("events_table")]
     app.session_state[key] = {"selection": {"rows": [row], "columns": [], "cells": []}}
     app.run()
 

@@ -29,7 +29,7 @@ from borderstates.load import DATA_DIR_VARIABLE, load_dataset
 from tests.conftest import ROOT
 
 DASHBOARD = str(ROOT / "dashboard.py")
-TIMEOUT = 60  # s
+TIMEOUT = 300  # s for one run: the first imports geopandas and folium, slow on a busy CI machine
 NOTICE = "Not applied from the link"
 MAX_NOTICE_VALUE = 41  # characters of a value quoted in a notice: 40 and an ellipsis
 

@@ -5,12 +5,17 @@ from __future__ import annotations
 import os
 
 import pytest
+from playwright.sync_api import expect
 
 from borderstates.load import load_dataset
 from borderstates.localserver import APP_READY, CHROMIUM, CHROMIUM_ARGS, MAP_FRAME, is_local, streamlit_server
+from tests.browser.driver import OPEN_WAIT, WAIT, map_frame, settle, watch
 from tests.conftest import ROOT
 
 __all__ = ["APP_READY", "MAP_FRAME", "streamlit_server"]  # what the browser tests import from here
+
+# Every expectation waits as long as a rerun may take on a busy machine (Playwright's default: 5 s).
+expect.set_options(timeout=WAIT)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -63,20 +68,29 @@ def outside():
     return OutsideRequests()
 
 
+def new_context(browser, outside, **options):
+    """A browser context whose outside requests are blocked and whose pages count their reruns."""
+    context = browser.new_context(viewport={"width": 1500, "height": 1100}, **options)
+    context.set_default_timeout(WAIT)
+    context.route("**/*", outside.route)
+    watch(context)
+    return context
+
+
 @pytest.fixture
 def new_page(browser, outside):
-    """Return a function that opens a URL in a fresh page whose outside requests are blocked."""
+    """Return a function that opens a URL in a fresh page, once its first run and the map's are over."""
     contexts = []
 
     def open_page(url: str, *, with_map: bool = True):
-        context = browser.new_context(viewport={"width": 1500, "height": 1100}, accept_downloads=True)
+        context = new_context(browser, outside, accept_downloads=True)
         contexts.append(context)
-        context.route("**/*", outside.route)
         page = context.new_page()
-        page.goto(url)
-        page.wait_for_selector(APP_READY, timeout=30_000)
+        page.goto(url, timeout=OPEN_WAIT)
+        page.wait_for_selector(APP_READY, timeout=OPEN_WAIT)  # "initial" until the first run ends
         if with_map:  # the analysis pages have none
-            page.frame_locator(MAP_FRAME).locator(".leaflet-container").wait_for(timeout=30_000)
+            map_frame(page)
+        settle(page)  # the map reports once it is mounted: that reruns the page once more
         return page
 
     yield open_page

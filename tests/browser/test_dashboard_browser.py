@@ -11,39 +11,49 @@ import pytest
 from playwright.sync_api import expect
 
 from borderstates.filters import EventFilter, filter_events
+from borderstates.mapview import FIT_MAX_ZOOM
 from borderstates.ui import MAP_HEIGHT
 from tests.browser.conftest import MAP_FRAME
 from tests.browser.driver import (
     BOUNDS_JS,
-    COUNT_RUNS_JS,
     FOCUS_JS,
     MARKER_SHOWN_JS,
     MARKERS_JS,
     VIEW_JS,
     WAIT,
+    after_report,
     after_rerun,
     choose,
     click_map,
     count_line,
     map_frame,
+    pan_by,
+    remount_map,
+    set_view,
     settle,
+    wait_until,
 )
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.browser
 
 SCREENSHOT = ROOT / "docs" / "screenshot.png"
+# The map frame's height, which streamlit-folium sets once the map is up.
+FRAME_HEIGHT_JS = f"() => document.querySelector('{MAP_FRAME}').getBoundingClientRect().height"
+DRAWN_JS = "() => document.querySelectorAll('.marker-cluster, path.leaflet-interactive').length > 4"
 
 
 def test_the_map_draws_offline(server, new_page, outside, events):
     page = new_page(server)
     frame = map_frame(page)
+    page.wait_for_function(f"() => Math.abs(({FRAME_HEIGHT_JS})() - {MAP_HEIGHT}) <= 2")
     assert page.locator(MAP_FRAME).bounding_box()["height"] == pytest.approx(MAP_HEIGHT, abs=2)
     frame.wait_for_function(f"() => ({MARKERS_JS})() === {len(events)}")
+    frame.wait_for_function(f"() => ({FOCUS_JS})().length === 4")
     assert frame.evaluate(FOCUS_JS) == ["ARM", "AZE", "GEO", "UKR"]
     # The neighbouring states arrive on their own, fetched from the app's static files.
     frame.wait_for_function("() => document.querySelectorAll('path').length > 50")
-    assert frame.locator(".marker-cluster").count() + frame.locator("path.leaflet-interactive").count() > 4
+    frame.wait_for_function(DRAWN_JS)
     expect(frame.locator(".bs-legend")).to_contain_text("Events by relation type")
     expect(count_line(page)).to_have_text(f"{len(events)} of {len(events)} events")
     settle(page)
@@ -55,19 +65,20 @@ def test_the_map_draws_offline(server, new_page, outside, events):
 def test_online_tiles_load_only_when_chosen(server, new_page, outside):
     page = new_page(server)
     frame = map_frame(page)
-    settle(page)
     assert outside == []
     frame.locator(".leaflet-control-layers").hover()
     frame.get_by_text("OpenStreetMap tiles (online)").click()
-    frame.wait_for_timeout(1000)
-    assert outside and all("tile.openstreetmap.org" in url for url in outside), outside
+    wait_until(page, lambda: outside, "choosing the online tiles asked for none")
+    assert all("tile.openstreetmap.org" in url for url in outside), outside
 
 
 def test_a_filter_keeps_the_view_and_an_actor_changes_the_markers(server, new_page, outside, events):
     page = new_page(server)
     frame = map_frame(page)
+    zoom = frame.evaluate("() => window.map.getZoom()")
     frame.locator(".leaflet-control-zoom-in").click()
-    frame.wait_for_timeout(800)
+    frame.wait_for_function(f"() => window.map.getZoom() === {zoom + 1}")
+    settle(page)  # the zoom's animation is over
     view = frame.evaluate(VIEW_JS)
     choose(page, "Actor", "Russian police")
     expected = len(filter_events(events, EventFilter(actors=("Russian police",))))
@@ -82,7 +93,8 @@ def test_clicking_a_marker_shows_its_excerpt_beside_the_map(server, new_page, ou
     page = new_page(server)
     frame = map_frame(page)
     kyiv = events.set_index("event_id").loc["BS-0008"]
-    frame.evaluate(f"() => window.map.setView([{kyiv.latitude}, {kyiv.longitude}], 9, {{animate: false}})")
+    set_view(frame, kyiv.latitude, kyiv.longitude, 9)
+    settle(page)  # the clusters have finished splitting up: the marker is where it belongs
     frame.wait_for_function(MARKER_SHOWN_JS, arg="BS-0008")
     click_map(page, frame, kyiv.latitude, kyiv.longitude)
     passage = page.locator(".bs-passage")
@@ -96,23 +108,22 @@ def test_clicking_a_marker_shows_its_excerpt_beside_the_map(server, new_page, ou
 def test_clicking_a_state_toggles_the_country_filter(server, new_page, outside, events):
     page = new_page(server)
     frame = map_frame(page)
-    frame.evaluate("() => window.map.setView([42.0, 43.6], 7, {animate: false})")
+    set_view(frame, 42.0, 43.6, 7)
     settle(page)
-    click_map(page, frame, 42.3, 42.4)  # western Georgia, away from any marker
+    after_rerun(page, lambda: click_map(page, frame, 42.3, 42.4))  # western Georgia, away from any marker
     in_georgia = len(filter_events(events, EventFilter(countries=("GEO",))))
     expect(count_line(page)).to_have_text(f"{in_georgia} of {len(events)} events", timeout=WAIT)
     expect(page).to_have_url(re.compile(re.escape("country=GEO")), timeout=WAIT)
     expect(page.get_by_test_id("stMultiSelect").filter(has_text="Country")).to_contain_text("GEO")
-    settle(page)
-    # A cluster has no tooltip of its own: clicking it must not repeat the state's click.
+    # A cluster has no tooltip of its own: clicking it must not repeat the state's click. Once
+    # streamlit-folium has reported the click and any rerun it asked for is over, the filter holds.
     tbilisi = events.set_index("event_id").loc["BS-0019"]
-    click_map(page, frame, tbilisi.latitude, tbilisi.longitude)
-    settle(page)
-    page.wait_for_timeout(800)
+    after_report(page, frame, lambda: click_map(page, frame, tbilisi.latitude, tbilisi.longitude))
     expect(page).to_have_url(re.compile(re.escape("country=GEO")), timeout=WAIT)
-    frame.evaluate("() => window.map.setView([42.0, 43.6], 7, {animate: false})")
+    expect(count_line(page)).to_have_text(f"{in_georgia} of {len(events)} events")
+    set_view(frame, 42.0, 43.6, 7)
     settle(page)
-    click_map(page, frame, 42.3, 42.4)
+    after_rerun(page, lambda: click_map(page, frame, 42.3, 42.4))
     expect(count_line(page)).to_have_text(f"{len(events)} of {len(events)} events", timeout=WAIT)
     expect(page).not_to_have_url(re.compile(re.escape("country=")), timeout=WAIT)
     assert outside == []
@@ -122,7 +133,7 @@ def test_the_csv_download_holds_exactly_the_filtered_rows(server, new_page, outs
     page = new_page(f"{server}/?relation=military")
     military = filter_events(events, EventFilter(relations=("military",)))
     expect(count_line(page)).to_have_text(f"{len(military)} of {len(events)} events")
-    with page.expect_download(timeout=60_000) as download:
+    with page.expect_download(timeout=WAIT) as download:
         page.get_by_role("button", name="Download CSV").click()
     assert download.value.suggested_filename == f"borderstates_{dt.date.today().isoformat()}_military.csv"
     rows = list(csv.DictReader(io.StringIO(download.value.path().read_text(encoding="utf-8"))))
@@ -136,29 +147,33 @@ def test_an_event_link_opens_the_map_on_that_event(server, new_page, outside, ev
     washington = events.set_index("event_id").loc["BS-0018"]
     expect(page.locator(".bs-passage")).to_contain_text(washington.excerpt[:60])
     frame = map_frame(page)
-    frame.wait_for_function("() => window.map.getZoom() === 7", timeout=WAIT)
-    lat, lng, _ = frame.evaluate(VIEW_JS)
-    assert (lat, lng) == pytest.approx((washington.latitude, washington.longitude), abs=0.01)
+    # The map opens on the event: wait for that view (it may come with an animation), then compare.
+    frame.wait_for_function(
+        """([lat, lng, zoom]) => { const c = window.map.getCenter(), near = (a, b) => Math.abs(a - b) < 0.01;
+            return window.map.getZoom() === zoom && near(c.lat, lat) && near(c.lng, lng); }""",
+        arg=[float(washington.latitude), float(washington.longitude), FIT_MAX_ZOOM],
+        timeout=WAIT,
+    )
+    view = frame.evaluate(VIEW_JS)
+    assert view == pytest.approx([washington.latitude, washington.longitude, FIT_MAX_ZOOM], abs=0.01)
     assert outside == []
 
 
 def test_panning_reruns_the_page_only_with_the_view_switch_on(server, new_page, outside, events):
     page = new_page(server)
     frame = map_frame(page)
-    settle(page)
-    page.evaluate(COUNT_RUNS_JS)
-    frame.evaluate("() => window.map.panBy([150, 80], {animate: false})")
-    page.wait_for_timeout(1500)  # streamlit-folium reports after 250 ms
-    assert page.evaluate("() => window.__runs") == 0
+    # Once streamlit-folium has had its chance to report the move, nothing was sent, nothing ran.
+    assert after_report(page, frame, lambda: pan_by(frame, 150, 80)) == (0, 0), "the move reran the page"
 
-    after_rerun(page, page.get_by_text("Only events in the current view").click)
-    frame = map_frame(page)
-    after_rerun(page, lambda: frame.evaluate("() => window.map.setView([48.5, 31.0], 6, {animate: false})"))
+    frame = remount_map(page, page.get_by_text("Only events in the current view").click)
+    sent, reruns = after_report(page, frame, lambda: set_view(frame, 48.5, 31.0, 6))
+    assert sent and reruns
     south, west, north, east = frame.evaluate(BOUNDS_JS)
     in_view = len(filter_events(events, EventFilter(bounds=(south, west, north, east))))
     assert 0 < in_view < len(events)
     expect(count_line(page)).to_have_text(f"{in_view} of {len(events)} events", timeout=WAIT)
-    page.evaluate(COUNT_RUNS_JS)
-    frame.evaluate("() => window.map.panBy([100, 0], {animate: false})")
-    page.wait_for_function("() => window.__runs > 0", timeout=WAIT)
+    sent, reruns = after_report(page, frame, lambda: pan_by(frame, 100, 0))
+    assert sent and reruns, "with the view switch on, a move did not rerun the page"
+    in_view = len(filter_events(events, EventFilter(bounds=tuple(frame.evaluate(BOUNDS_JS)))))
+    expect(count_line(page)).to_have_text(f"{in_view} of {len(events)} events", timeout=WAIT)
     assert outside == []

@@ -17,8 +17,18 @@ import pytest
 from playwright.sync_api import expect
 from streamlit.source_util import page_icon_and_name
 
-from tests.browser.conftest import APP_READY, MAP_FRAME, streamlit_server
-from tests.browser.driver import WAIT, click_map, count_line, map_frame, settle
+from tests.browser.conftest import APP_READY, MAP_FRAME, new_context, streamlit_server
+from tests.browser.driver import (
+    MARKER_SHOWN_JS,
+    OPEN_WAIT,
+    WAIT,
+    after_rerun,
+    click_map,
+    count_line,
+    map_frame,
+    set_view,
+    settle,
+)
 from tests.conftest import ROOT
 from tests.hostile_data import BAD_URLS, HOSTILE_ID, PAYLOADS, dataset_name, hostile_text, write_hostile_dir
 
@@ -43,6 +53,9 @@ INSPECT_JS = r"""() => ({
         .map(e => e.outerHTML.slice(0, 120)),
     text: document.body ? document.body.innerText : "",
 })"""
+# Every chart has drawn (Vega-Lite draws after the script has finished).
+CHARTS_DRAWN_JS = """() => [...document.querySelectorAll("[data-testid='stVegaLiteChart']")]
+    .every(chart => chart.querySelector("svg, canvas") !== null)"""
 
 
 @pytest.fixture(scope="module")
@@ -58,14 +71,13 @@ def open_hostile(browser, outside):
     contexts = []
 
     def open_page(url: str):
-        context = browser.new_context(viewport={"width": 1500, "height": 1100})
+        context = new_context(browser, outside)
         contexts.append(context)
-        context.route("**/*", outside.route)
         dialogs: list[str] = []
         context.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
         page = context.new_page()
-        page.goto(url)
-        page.wait_for_selector(APP_READY, timeout=60_000)
+        page.goto(url, timeout=OPEN_WAIT)
+        page.wait_for_selector(APP_READY, timeout=OPEN_WAIT)
         settle(page)
         return page, dialogs
 
@@ -76,7 +88,8 @@ def open_hostile(browser, outside):
 
 def assert_nothing_ran(page, dialogs: list[str]) -> str:
     """Check every frame of the page; return the text the page shows, frames included."""
-    page.wait_for_timeout(1_000)  # charts and components draw after the script has finished
+    settle(page)  # the last rerun is over; the map, if any, is up and still
+    page.wait_for_function(CHARTS_DRAWN_JS, timeout=WAIT)
     texts = []
     for frame in page.frames:
         if frame.is_detached():
@@ -108,6 +121,7 @@ def assert_literal(text: str) -> None:
 def test_the_pages_found_on_disk_are_the_pages_in_the_sidebar(server, open_hostile):
     page, _ = open_hostile(f"{server}/")
     links = page.get_by_test_id("stSidebar").get_by_test_id("stPageLink-NavLink")
+    expect(links).to_have_count(len(PAGES))
     hrefs = {(link.get_attribute("href") or "").split("?")[0].strip("./") for link in links.all()}
     assert hrefs == set(PAGES.values())
 
@@ -118,11 +132,17 @@ def test_every_page_shows_hostile_text_and_runs_none_of_it(server, open_hostile,
     expect(count_line(page)).to_have_text(f"{EVENT_COUNT} of {EVENT_COUNT} events")
     assert_literal(assert_nothing_ran(page, dialogs))
     # The dataset filter offers hostile names as options: choosing one filters by it, runs nothing.
-    page.get_by_test_id("stMultiSelect").filter(has_text="Dataset").locator("input").click()
+    box = page.get_by_test_id("stMultiSelect").filter(has_text="Dataset").locator("input")
+    box.click()
     page.keyboard.type("pwned")
-    option = page.get_by_role("option").filter(has_text=dataset_name(0))
-    expect(option).to_have_text(dataset_name(0))
-    option.click()
+    expect(page.get_by_role("option").filter(has_text=dataset_name(0))).to_have_text(dataset_name(0))
+    # Chosen by keyboard: the whole name leaves one option, and Enter takes it once the list is
+    # open (a closed list leaves its options on the page for a while, and takes no choice).
+    box.fill(dataset_name(0))
+    expect(page.get_by_role("option")).to_have_text([dataset_name(0)])
+    expect(box).to_be_focused()
+    expect(box).to_have_attribute("aria-expanded", "true")
+    after_rerun(page, lambda: page.keyboard.press("Enter"))
     page.keyboard.press("Escape")
     expect(count_line(page)).to_have_text(f"1 of {EVENT_COUNT} events", timeout=WAIT)
     expect(page).to_have_url(re.compile(r"[?&]dataset="), timeout=WAIT)  # the URL follows the run
@@ -135,8 +155,9 @@ def test_the_map_shows_the_passage_tooltip_and_popup_as_text(server, open_hostil
     expect(page.locator(".bs-passage h4")).to_have_text(hostile_text(0))
     expect(page.locator(".bs-passage blockquote").first).to_have_text(hostile_text(0))
     frame = map_frame(page)
-    frame.evaluate("() => window.map.setView([40.1776, 44.5126], 9, {animate: false})")  # T-1, Yerevan
-    page.wait_for_timeout(500)
+    set_view(frame, 40.1776, 44.5126, 9)  # T-1, Yerevan
+    settle(page)  # the clusters have finished splitting up: the marker is where it belongs
+    frame.wait_for_function(MARKER_SHOWN_JS, arg="T-1", timeout=WAIT)
     click_map(page, frame, 40.1776, 44.5126)  # shows the tooltip and opens the popup
     inside = page.frame_locator(MAP_FRAME)
     expect(inside.locator(".leaflet-popup-content")).to_contain_text(hostile_text(0), timeout=WAIT)
@@ -162,6 +183,7 @@ def test_choosing_a_hostile_row_shows_its_passage_as_text(server, open_hostile, 
     page, dialogs = open_hostile(f"{server}/{PAGES['Events']}")
     grid = page.get_by_test_id("stDataFrame")
     expect(grid).to_be_visible()
+    settle(page)  # nothing above the grid moves it any more
     box = grid.bounding_box()
     page.mouse.click(box["x"] + 16, box["y"] + 35 + 17)  # the first row's selection box
     expect(page.locator(".bs-passage h4")).to_have_count(1, timeout=WAIT)
@@ -177,7 +199,7 @@ def test_clicking_a_hostile_actor_filters_by_it(server, open_hostile, outside):
     expect(nodes.first).to_be_visible(timeout=WAIT)
     nodes.first.click()
     expect(count_line(page)).not_to_have_text(f"{EVENT_COUNT} of {EVENT_COUNT} events", timeout=WAIT)
-    assert re.search(r"[?&]actor=", page.url)
+    expect(page).to_have_url(re.compile(r"[?&]actor="), timeout=WAIT)
     assert_nothing_ran(page, dialogs)
     assert outside == []
 

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from borderstates import navigation
 from borderstates.filters import EventFilter, filter_events
-from tests.browser.driver import WAIT, choose, count_line, map_frame, settle
+from tests.browser.driver import WAIT, after_rerun, choose, count_line, map_frame, settle
 
 pytestmark = pytest.mark.browser
 
@@ -18,10 +18,9 @@ CHART = "[data-testid='stVegaLiteChart']"
 
 
 def go_to(page, label: str) -> None:
-    """Follow the sidebar's link to a page, as a reader would."""
-    page.get_by_test_id("stSidebar").get_by_role("link", name=label, exact=True).click()
+    """Follow the sidebar's link to a page, as a reader would; wait until that page's run is over."""
+    after_rerun(page, page.get_by_test_id("stSidebar").get_by_role("link", name=label, exact=True).click)
     page.wait_for_url(re.compile(rf"/{PATHS.get(label, '').strip('/')}(\?|$)"), timeout=WAIT)
-    settle(page)
 
 
 def test_every_page_opens_offline_and_its_charts_draw(server, new_page, outside, events):
@@ -40,7 +39,8 @@ def test_every_page_opens_offline_and_its_charts_draw(server, new_page, outside,
         if label == "Actors":  # matrix cells, network nodes (one per actor shown) and edges
             expect(page.locator(f"{CHART} svg g.mark-rect path").first).to_be_visible(timeout=WAIT)
             expect(page.locator(f"{CHART} svg g.mark-symbol.role-mark path")).to_have_count(15)
-            assert page.locator(f"{CHART} svg g.mark-rule line").count() > 3
+            edges = f"{CHART} svg g.mark-rule line"
+            page.wait_for_function(f"() => document.querySelectorAll(`{edges}`).length > 3")
     assert outside == []
 
 
@@ -56,11 +56,13 @@ def test_the_filter_survives_map_to_page_to_map(server, new_page, outside, event
     expect(count_line(page)).to_have_text(f"{len(both)} of {len(events)} events", timeout=WAIT)
     go_to(page, "Map")
     map_frame(page)
+    settle(page)  # the map reports once it is mounted, and that reruns the page
     expect(count_line(page)).to_have_text(f"{len(both)} of {len(events)} events")
-    assert re.search(r"/\?.*relation=military&relation=security.*country=UKR", page.url)
+    expect(page).to_have_url(re.compile(r"/\?.*relation=military&relation=security.*country=UKR"))
     expect(page.get_by_test_id("stMultiSelect").filter(has_text="Country")).to_contain_text("UKR")
-    page.go_back()  # the browser's history holds the timeline with the same filter
-    settle(page)
+    after_rerun(page, page.go_back)  # the browser's history holds the timeline with the same filter
+    expect(page).to_have_url(re.compile(rf"{PATHS['Timeline']}\?"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Timeline")
     expect(count_line(page)).to_have_text(f"{len(both)} of {len(events)} events")
     assert outside == []
 
@@ -97,6 +99,7 @@ def test_choosing_a_row_shows_its_passage(server, new_page, outside, events):
     page = new_page(f"{server}{PATHS['Events']}?relation=sanctions", with_map=False)
     grid = page.get_by_test_id("stDataFrame")
     expect(grid).to_be_visible()
+    settle(page)  # nothing above the grid moves it any more
     box = grid.bounding_box()
     page.mouse.click(box["x"] + 16, box["y"] + 35 + 17)  # the first row's selection box
     sanctions = events.set_index("event_id").loc["BS-0018"]
