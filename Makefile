@@ -1,4 +1,4 @@
-# Two commands: `make run` starts the dashboard, `make test` runs every test and the linter.
+# Two commands: `make run` starts the dashboard, `make test` runs the linters, the layer and type checks and every test.
 # Both set up .venv themselves; a change to pyproject.toml reinstalls.
 PYTHON ?= python3
 VENV   := .venv
@@ -23,11 +23,13 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.python-ok
 
 # The static folder is prepared first: Streamlit looks for it when it starts.
 run: $(VENV)/.installed-run
-	$(BIN)/python -m borderstates.assets static
+	$(BIN)/python -m borderstates.render.assets static
 	$(BIN)/streamlit run dashboard.py --server.port $(PORT)
 
 test: $(VENV)/.installed-test
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
+	$(BIN)/mypy
 	@test -x /usr/bin/chromium || printf '\n%s\n%s\n\n' \
 		'*** /usr/bin/chromium is missing: the BROWSER TESTS WILL BE SKIPPED. ***' \
 		'*** Install it with: apt-get install -y chromium (CI does, and fails without it). ***'
@@ -38,12 +40,12 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff format --check .
 
 bench: $(VENV)/.installed-test
-	$(BIN)/python -m borderstates.bench
+	$(BIN)/python -m tools.bench
 
 # 20 browser sessions at once against one local server for a minute; prints its figures.
 .PHONY: loadtest
 loadtest: $(VENV)/.installed-test
-	$(BIN)/python -m borderstates.loadtest
+	$(BIN)/python -m tools.loadtest
 
 clean:
 	rm -rf $(VENV) static .pytest_cache

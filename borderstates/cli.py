@@ -8,12 +8,19 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from borderstates import schema
-from borderstates.export import FORMATS, export_events
-from borderstates.filters import Choices, EventFilter, filter_events, parse_date
-from borderstates.importers import FOCUS_COUNTRIES, FORMAT_NAMES, ImportFailure, ImportOptions, import_file
-from borderstates.load import data_dir, load_files
-from borderstates.quality import validation_lines, validation_summary
+from borderstates.analysis.quality import validation_lines, validation_summary
+from borderstates.core import contract
+from borderstates.core.export import FORMATS, export_events
+from borderstates.core.filters import Choices, EventFilter, filter_events, parse_date
+from borderstates.core.load import load_files
+from borderstates.core.paths import data_dir
+from borderstates.importers.run import (
+    FOCUS_COUNTRIES,
+    FORMAT_NAMES,
+    ImportFailure,
+    ImportOptions,
+    import_file,
+)
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 
@@ -53,9 +60,9 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--actor", action="append", default=[], help="actor on either side (repeatable)")
     export.add_argument("--actor1", action="append", default=[], help="actor as actor1 only (repeatable)")
     export.add_argument("--actor2", action="append", default=[], help="actor as actor2 only (repeatable)")
-    export.add_argument("--relation", action="append", default=[], choices=schema.RELATION_TYPES)
-    export.add_argument("--quad", action="append", default=[], choices=schema.QUAD_CLASSES)
-    export.add_argument("--status", action="append", default=[], choices=schema.STATUSES)
+    export.add_argument("--relation", action="append", default=[], choices=contract.RELATION_TYPES)
+    export.add_argument("--quad", action="append", default=[], choices=contract.QUAD_CLASSES)
+    export.add_argument("--status", action="append", default=[], choices=contract.STATUSES)
     export.add_argument("--dataset", action="append", default=[], help="dataset, e.g. curated (repeatable)")
     export.add_argument("--country", action="append", default=[], type=_country, metavar="ISO3")
     export.add_argument("--involving", action="store_true", help="countries also match the actors' countries")
@@ -116,7 +123,7 @@ def _date(text: str) -> object:
 
 def _country(text: str) -> str:
     code = text.strip().upper()
-    if code not in schema.ISO3_CODES:
+    if code not in contract.ISO3_CODES:
         raise argparse.ArgumentTypeError(
             f"{text!r} is not an ISO 3166-1 alpha-3 country code (such as UKR, GEO, ARM, AZE, RUS)"
         )
@@ -214,7 +221,7 @@ def _import(args: argparse.Namespace) -> int:
 
 
 def _build_geo(args: argparse.Namespace) -> int:
-    from borderstates.geobuild import build_geo
+    from borderstates.core.geobuild import build_geo
 
     written = build_geo(args.out or data_dir() / "geo")
     for key, value in written.items():

@@ -1,16 +1,16 @@
 """Timeline: the filtered events over time, cooperation above the axis and conflict below."""
 
-from borderstates import pageui
-from borderstates.timeline import build_timeline
+from borderstates.analysis.timeline import build_timeline
+from borderstates.app import page
 
-view = pageui.open_page(
+view = page.open_page(
     "Timeline",
     "📈",
     "When the filtered events happened, by relation type. An event dated less precisely than a "
     "bar (a month in a weekly view, a year) is never drawn as if it happened on its first day: "
     "the band at the bottom keeps it apart, drawn over its whole span.",
 )
-if pageui.has_events(view):
-    unit = pageui.choose_unit(view.events)
-    pageui.show_timeline(build_timeline(view.events, unit))
-    pageui.show_chronicle(view)
+if page.has_events(view):
+    unit = page.choose_unit(view.events)
+    page.show_timeline(build_timeline(view.events, unit))
+    page.show_chronicle(view)

@@ -1,9 +1,9 @@
 """Data quality: what the loaded data is worth, and every row that was left out and why."""
 
-from borderstates import pageui
-from borderstates.quality import build_report
+from borderstates.analysis.quality import build_report
+from borderstates.app import page
 
-view = pageui.open_page(
+view = page.open_page(
     "Data quality",
     "🩺",
     "The validation report of the data files, then checks of the filtered events: places outside "
@@ -11,5 +11,5 @@ view = pageui.open_page(
     quality_link=False,
 )
 report = build_report(view.data, view.events)
-pageui.show_validation(view, report)
-pageui.show_checks(view, report)
+page.show_validation(view, report)
+page.show_checks(view, report)

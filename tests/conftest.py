@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from borderstates import schema
-from borderstates.cache import CACHE_DIR_VARIABLE
+from borderstates.core import contract
+from borderstates.core.cache import CACHE_DIR_VARIABLE
 
 TESTS = Path(__file__).parent
 FIXTURES = TESTS / "data"
@@ -51,11 +51,11 @@ def make_data_dir(tmp_path):
     def make(rows, articles=None, name="data") -> Path:
         directory = tmp_path / name
         directory.mkdir()
-        write_csv_rows(directory / "events.csv", schema.EVENT_COLUMNS, rows)
+        write_csv_rows(directory / "events.csv", contract.EVENT_COLUMNS, rows)
         if articles is None:
             shutil.copy(FIXTURES / "articles.csv", directory / "articles.csv")
         else:
-            write_csv_rows(directory / "articles.csv", schema.ARTICLE_COLUMNS, articles)
+            write_csv_rows(directory / "articles.csv", contract.ARTICLE_COLUMNS, articles)
         return directory
 
     return make

@@ -10,7 +10,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from borderstates import schema
+from borderstates.core import contract
 from tests.conftest import FIXTURES, ROOT, read_rows, write_csv_rows
 
 PWNED = "__pwned"  # the global every payload would set
@@ -81,12 +81,12 @@ def write_hostile_dir(directory: Path) -> Path:
             location="Gyumri", latitude="40.7894", longitude="43.8475",
         )
     )  # fmt: skip
-    write_csv_rows(directory / "events.csv", schema.EVENT_COLUMNS, events)
+    write_csv_rows(directory / "events.csv", contract.EVENT_COLUMNS, events)
     template = read_rows(FIXTURES / "articles.csv")[1]
     articles = [
         dict(template, article_id=f"A-{n}", **dict.fromkeys(ARTICLE_TEXT, hostile_text(n + 4)), url=url)
         for n, url in enumerate(BAD_URLS, start=1)
     ]
-    write_csv_rows(directory / "articles.csv", schema.ARTICLE_COLUMNS, articles)
+    write_csv_rows(directory / "articles.csv", contract.ARTICLE_COLUMNS, articles)
     shutil.copytree(ROOT / "data" / "geo", directory / "geo", dirs_exist_ok=True)
     return directory

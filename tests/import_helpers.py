@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from borderstates.importers import ImportOptions, import_file
-from borderstates.load import load_files
+from borderstates.core.load import load_files
+from borderstates.importers.run import ImportOptions, import_file
 
 from .conftest import FIXTURES, read_rows
 

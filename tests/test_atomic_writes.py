@@ -20,8 +20,8 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 
-from borderstates.cache import CACHE_DIR_VARIABLE, read_cached
-from borderstates.load import load_dataset, load_events
+from borderstates.core.cache import CACHE_DIR_VARIABLE, read_cached
+from borderstates.core.load import load_dataset, load_events
 from tests.conftest import ROOT
 
 HALF_WRITTEN = "half written"  # what the child says when it is stuck in the middle of a write
@@ -140,7 +140,9 @@ def test_a_killed_cache_write_is_never_read_and_the_previous_entry_stays(data, t
 
     events = data / "events.csv"
     events.write_bytes(events.read_bytes().replace(b"K-299,", b"K-300,"))  # new content, a new entry
-    load = "from borderstates.load import load_dataset; load_dataset(sys.argv[1], cache=True); sys.exit(0)"
+    load = (
+        "from borderstates.core.load import load_dataset; load_dataset(sys.argv[1], cache=True); sys.exit(0)"
+    )
     kill_mid_write(PARQUET_HALF + load, str(data))
 
     (new,) = [p for p in cache.iterdir() if p.is_dir() and p != old]
@@ -158,28 +160,28 @@ def test_a_killed_cache_write_is_never_read_and_the_previous_entry_stays(data, t
 
 
 def test_a_killed_geometry_build_leaves_the_previous_layers(tmp_path, monkeypatch):
-    from borderstates import geobuild
+    from borderstates.core import contract, geobuild, paths
 
     out = tmp_path / "geo"
     out.mkdir()
-    (out / geobuild.FULL_FILE).write_bytes(b"the previous full layer")
-    (out / geobuild.DRAWING_FILE).write_bytes(b"the previous drawing")
+    (out / paths.FULL_FILE).write_bytes(b"the previous full layer")
+    (out / paths.DRAWING_FILE).write_bytes(b"the previous drawing")
     real_replace, renamed = os.replace, []
 
     def killed_before_the_drawing_is_renamed(source, target):
         renamed.append(os.path.basename(target))
-        if renamed[-1] == geobuild.DRAWING_FILE:
+        if renamed[-1] == paths.DRAWING_FILE:
             raise KeyboardInterrupt  # the process dies with the new drawing written aside
         real_replace(source, target)
 
     # The shipped layer's focus and context states stand in for Natural Earth: the same writes, faster.
-    full = gpd.read_parquet(ROOT / "data" / "geo" / geobuild.FULL_FILE)
-    states = full[full["iso_a3"].isin([*geobuild.FOCUS, *geobuild.CONTEXT])].reset_index(drop=True)
+    full = gpd.read_parquet(ROOT / "data" / "geo" / paths.FULL_FILE)
+    states = full[full["iso_a3"].isin([*contract.FOCUS_STATES, *geobuild.CONTEXT])].reset_index(drop=True)
     monkeypatch.setattr(geobuild, "read_countries", lambda source: states)
     monkeypatch.setattr(os, "replace", killed_before_the_drawing_is_renamed)
     with pytest.raises(KeyboardInterrupt):
         geobuild.build_geo(out, source=tmp_path / "natural-earth.zip")
     monkeypatch.undo()
-    assert renamed == [geobuild.FULL_FILE, geobuild.DRAWING_FILE]  # both written aside, then renamed
-    assert (out / geobuild.DRAWING_FILE).read_bytes() == b"the previous drawing"
-    assert sorted(p.name for p in out.iterdir()) == [geobuild.DRAWING_FILE, geobuild.FULL_FILE]
+    assert renamed == [paths.FULL_FILE, paths.DRAWING_FILE]  # both written aside, then renamed
+    assert (out / paths.DRAWING_FILE).read_bytes() == b"the previous drawing"
+    assert sorted(p.name for p in out.iterdir()) == [paths.DRAWING_FILE, paths.FULL_FILE]

@@ -1,6 +1,6 @@
 """The benchmark's table: every figure it was given, the ratio against the common way, no invented cells."""
 
-from borderstates.bench import format_table
+from tools.bench import format_table
 
 
 def test_the_table_shows_each_figure_and_computes_the_ratio():

@@ -11,8 +11,8 @@ import shutil
 
 import pytest
 
-from borderstates import csvio, schema
-from borderstates.load import load_dataset
+from borderstates.core import contract, csvio
+from borderstates.core.load import load_dataset
 from tests.conftest import FIXTURES, ROOT, write_csv_rows
 from tests.test_dashboard_app import run_app, shown_count
 
@@ -35,7 +35,7 @@ def broken_dir(fixture_rows, tmp_path):
         dict(t3, event_id="B-4", fatalities="١٢"),  # line 7: digits of another script
         t3,  # line 8
     ]
-    path = write_csv_rows(directory / "events.csv", schema.EVENT_COLUMNS, rows)
+    path = write_csv_rows(directory / "events.csv", contract.EVENT_COLUMNS, rows)
     lines = path.read_bytes().split(b"\r\n")
     lines.insert(5, b'B-5,2024-01-01,,day,"an unclosed quote')  # line 6: the rows after it still load
     path.write_bytes(b"\r\n".join(lines))

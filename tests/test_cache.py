@@ -7,10 +7,10 @@ from types import SimpleNamespace
 
 import pandas as pd
 
-from borderstates import cache, schema
-from borderstates.cache import CACHE_DIR_VARIABLE, cache_dir, read_cached
-from borderstates.csvio import read_table
-from borderstates.load import load_dataset
+from borderstates.core import cache, contract
+from borderstates.core.cache import CACHE_DIR_VARIABLE, cache_dir, read_cached
+from borderstates.core.csvio import read_table
+from borderstates.core.load import load_dataset
 
 from .conftest import FIXTURES
 
@@ -91,12 +91,18 @@ def test_a_change_to_the_code_that_shapes_a_load_changes_the_key(monkeypatch, tm
     paths = [FIXTURES / "events.csv"]
     before = cache.content_key(*paths)
     # The contract's module as an upgrade would change it (here a copy, so the package stays as it is).
-    changed = tmp_path / "schema.py"
-    changed.write_text(Path(schema.__file__).read_text() + "\nRELATION_TYPES = (*RELATION_TYPES, 'cyber')\n")
+    changed = tmp_path / "contract.py"
+    changed.write_text(
+        Path(contract.__file__).read_text() + "\nRELATION_TYPES = (*RELATION_TYPES, 'cyber')\n"
+    )
     real_import = importlib.import_module
 
     def import_module(name: str):
-        return SimpleNamespace(__file__=str(changed)) if name == "borderstates.schema" else real_import(name)
+        return (
+            SimpleNamespace(__file__=str(changed))
+            if name == "borderstates.core.contract"
+            else real_import(name)
+        )
 
     monkeypatch.setattr(importlib, "import_module", import_module)
     cache.code_fingerprint.cache_clear()

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from borderstates import assets
-from borderstates.csvio import atomic_write
+from borderstates.core.csvio import atomic_write
+from borderstates.render import assets
 
 
 def _umask() -> int:

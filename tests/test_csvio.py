@@ -3,7 +3,7 @@ import io
 import pandas as pd
 import pytest
 
-from borderstates.csvio import LINE, atomic_write, guard_cell, read_table, write_csv
+from borderstates.core.csvio import LINE, atomic_write, guard_cell, read_table, write_csv
 
 
 @pytest.mark.parametrize("cell", ["=1+1", "+31 20", "-cmd", "@SUM(A1)", "\tx", "\rx", "＝1", "'=1"])

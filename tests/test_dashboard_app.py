@@ -8,9 +8,12 @@ import re
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from borderstates import assets, schema
-from borderstates.filters import Choices, EventFilter, filter_events, filter_from_params
-from borderstates.load import DATA_DIR_VARIABLE, load_dataset
+from borderstates.app.filterform import filter_from_params
+from borderstates.core import contract
+from borderstates.core.filters import Choices, EventFilter, filter_events
+from borderstates.core.load import load_dataset
+from borderstates.core.paths import DATA_DIR_VARIABLE
+from borderstates.render import assets
 from tests.conftest import ROOT, write_csv_rows
 
 DASHBOARD = str(ROOT / "dashboard.py")
@@ -119,7 +122,7 @@ def test_the_map_gets_only_local_links_and_reruns_only_on_clicks(monkeypatch):
     args = map_args(run_app(monkeypatch))
     links = args["js_links"] + args["css_links"]
     assert links == [url for _, url in assets.map_js() + assets.MAP_CSS], links
-    assert all(assets.is_local(link) for link in links)
+    assert all(assets.is_served_here(link) for link in links)
     assert "<link" not in args["header"] and "<script src" not in args["header"]
     assert args["returned_objects"] == ["last_object_clicked_tooltip", "last_object_clicked_count"]
     assert args["height"] == 620
@@ -273,14 +276,14 @@ def test_hostile_text_reaches_the_panel_escaped(monkeypatch, fixture_rows, make_
 def test_an_edited_events_file_is_read_again(monkeypatch, fixture_rows, make_data_dir):
     directory = make_data_dir(fixture_rows)
     assert shown_count(run_app(monkeypatch, directory)) == (3, 3)
-    write_csv_rows(directory / "events.csv", schema.EVENT_COLUMNS, fixture_rows[:2])
+    write_csv_rows(directory / "events.csv", contract.EVENT_COLUMNS, fixture_rows[:2])
     later = (directory / "events.csv").stat().st_mtime + 10
     os.utime(directory / "events.csv", (later, later))  # a new mtime even on coarse clocks
     assert shown_count(run_app(monkeypatch, directory)) == (2, 2)
 
 
 def test_a_load_that_fails_is_tried_again_on_the_next_run(monkeypatch, varied_dir):
-    from borderstates import ui
+    from borderstates.app import data as appdata
 
     calls = []
 
@@ -290,7 +293,7 @@ def test_a_load_that_fails_is_tried_again_on_the_next_run(monkeypatch, varied_di
             raise OSError("the disk went away")
         return load_dataset(*args, **kwargs)
 
-    monkeypatch.setattr(ui, "load_dataset", fail_once)
+    monkeypatch.setattr(appdata, "load_dataset", fail_once)
     monkeypatch.setenv(DATA_DIR_VARIABLE, str(varied_dir))
     app = AppTest.from_file(DASHBOARD, default_timeout=TIMEOUT)
     app.run()

@@ -4,10 +4,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from borderstates import density, mapview
-from borderstates.filters import EventFilter, filter_events
-from borderstates.geo import load_countries
-from borderstates.synthetic import synthetic_events
+from borderstates.analysis import density
+from borderstates.core.filters import EventFilter, filter_events
+from borderstates.core.geo import load_countries
+from borderstates.render import mapview
+from tools.synthetic import synthetic_events
 
 from .conftest import ROOT
 
@@ -67,7 +68,7 @@ def test_markers_up_to_the_limit_then_cells():
 
 
 def test_layers_switch_from_markers_to_cells(fixture_rows, make_data_dir, events):
-    from borderstates.load import load_dataset
+    from borderstates.core.load import load_dataset
 
     countries = load_countries(ROOT / "data" / "geo")
     small = load_dataset(make_data_dir(fixture_rows))

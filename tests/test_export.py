@@ -2,8 +2,8 @@ import json
 
 import pandas as pd
 
-from borderstates.export import export_events, flatten, to_csv_bytes
-from borderstates.load import load_dataset, load_events
+from borderstates.core.export import export_events, flatten, to_csv_bytes
+from borderstates.core.load import load_dataset, load_events
 
 HOSTILE = ["=cmd|' /C calc'!A0", "+1+1", "-2+3", "@SUM(1)", "\t=1", "\r=1", "'=1"]
 

@@ -2,9 +2,9 @@
 
 import datetime as dt
 
-from borderstates import filterform
-from borderstates.filters import Choices, EventFilter
-from borderstates.load import load_dataset
+from borderstates.app import filterform
+from borderstates.core.filters import Choices, EventFilter
+from borderstates.core.load import load_dataset
 
 
 def test_widget_values_become_contract_parameters():

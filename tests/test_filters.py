@@ -2,15 +2,9 @@ import datetime as dt
 
 import pytest
 
-from borderstates.filters import (
-    Choices,
-    EventFilter,
-    describe_filter,
-    filter_events,
-    filter_from_params,
-    params_from_filter,
-)
-from borderstates.load import load_files
+from borderstates.app.filterform import filter_from_params, params_from_filter
+from borderstates.core.filters import Choices, EventFilter, describe_filter, filter_events
+from borderstates.core.load import load_files
 
 from .conftest import FIXTURES
 

@@ -4,7 +4,8 @@ import geopandas as gpd
 import pytest
 import shapely
 
-from borderstates.geobuild import CONTEXT_FRAME, FOCUS, build_geo
+from borderstates.core.contract import FOCUS_STATES as FOCUS
+from borderstates.core.geobuild import CONTEXT_FRAME, build_geo
 
 from .conftest import ROOT
 

@@ -15,10 +15,10 @@ import re
 
 import pytest
 
-from borderstates import schema
-from borderstates.csvio import guard_cell
-from borderstates.export import export_events, to_csv_bytes
-from borderstates.load import load_dataset, load_events
+from borderstates.core import contract
+from borderstates.core.csvio import guard_cell
+from borderstates.core.export import export_events, to_csv_bytes
+from borderstates.core.load import load_dataset, load_events
 from tests.conftest import write_csv_rows
 
 OWASP_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
@@ -72,8 +72,8 @@ def hostile_dir(fixture_rows, tmp_path):
         )
     directory = tmp_path / "hostile"
     directory.mkdir()
-    write_csv_rows(directory / "events.csv", schema.EVENT_COLUMNS, events)
-    write_csv_rows(directory / "articles.csv", schema.ARTICLE_COLUMNS, articles)
+    write_csv_rows(directory / "events.csv", contract.EVENT_COLUMNS, events)
+    write_csv_rows(directory / "articles.csv", contract.ARTICLE_COLUMNS, articles)
     return directory
 
 

@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from borderstates.load import load_events
+from borderstates.core.load import load_events
 
 from .import_helpers import IMPORTS, assert_valid, import_to, problem_lines
 

@@ -4,7 +4,7 @@ import zipfile
 
 import pytest
 
-from borderstates.importers import import_file
+from borderstates.importers.run import import_file
 
 from .import_helpers import IMPORTS, assert_valid, import_to, problem_lines
 

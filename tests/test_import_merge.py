@@ -12,11 +12,11 @@ import textwrap
 import pandas as pd
 import pytest
 
-from borderstates import schema
 from borderstates.cli import main
-from borderstates.csvio import write_csv
-from borderstates.importers import ImportFailure, import_file
-from borderstates.load import load_dataset
+from borderstates.core import contract
+from borderstates.core.csvio import write_csv
+from borderstates.core.load import load_dataset
+from borderstates.importers.run import ImportFailure, import_file
 
 from .conftest import FIXTURES, ROOT, read_rows, write_csv_rows
 from .import_helpers import IMPORTS
@@ -132,7 +132,7 @@ def test_a_newer_export_updates_shared_ids_and_keeps_the_rest(data_dir, tmp_path
 def test_an_id_held_by_another_dataset_is_left_alone(data_dir):
     rows = read_rows(data_dir / "events.csv")
     rows[0]["event_id"] = "ACLED:UKR1001"  # a curated row that happens to carry an ACLED id
-    write_csv_rows(data_dir / "events.csv", schema.EVENT_COLUMNS, rows)
+    write_csv_rows(data_dir / "events.csv", contract.EVENT_COLUMNS, rows)
     report = into(data_dir, "acled_export.csv")
     assert report.merge["conflicts"] == 1 and report.merge["added"] == 6
     kept = [r for r in read_rows(data_dir / "events.csv") if r["event_id"] == "ACLED:UKR1001"]

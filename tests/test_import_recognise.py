@@ -8,7 +8,7 @@ import zipfile
 import pytest
 
 from borderstates.cli import main
-from borderstates.importers import ImportFailure, import_file
+from borderstates.importers.run import ImportFailure, import_file
 from borderstates.importers.source import recognise
 
 from .conftest import FIXTURES, ROOT

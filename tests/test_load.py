@@ -3,8 +3,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from borderstates import schema
-from borderstates.load import LOCATED_IN, SPAN_END, load_dataset, load_events, load_files
+from borderstates.core import contract
+from borderstates.core.contract import LOCATED_IN, SPAN_END
+from borderstates.core.load import load_dataset, load_events, load_files
 
 from .conftest import BROKEN, FIXTURES, write_csv_rows
 
@@ -23,7 +24,7 @@ def test_fixture_loads_typed():
     assert str(events["fatalities"].dtype) == "Int64"
     assert events["fatalities"].tolist()[1] == 0
     assert isinstance(events["relation_type"].dtype, pd.CategoricalDtype)
-    assert list(events["relation_type"].cat.categories) == list(schema.RELATION_TYPES)
+    assert list(events["relation_type"].cat.categories) == list(contract.RELATION_TYPES)
     assert events["excerpt"][2] == "Azerbeidzjan zegde Oekraïne steun toe tegen de Russische inval."
     assert events[LOCATED_IN].astype(str).tolist() == ["ARM", "AZE", "UKR"]
 
@@ -123,14 +124,14 @@ def test_events_citing_an_invalid_article_are_reported():
 
 def test_line_numbers_count_physical_lines(fixture_rows, tmp_path):
     rows = [dict(fixture_rows[0], excerpt="one\r\ntwo\nthree"), dict(fixture_rows[1], date="2025-99-01")]
-    path = write_csv_rows(tmp_path / "events.csv", schema.EVENT_COLUMNS, rows)
+    path = write_csv_rows(tmp_path / "events.csv", contract.EVENT_COLUMNS, rows)
     _, problems, rows_in_file = load_events(path)
     assert [(p.line, p.column) for p in problems] == [(5, "date")]
     assert rows_in_file == 2
 
 
 def test_extra_columns_are_kept_and_optional_ones_may_be_absent(fixture_rows, tmp_path):
-    columns = [c for c in schema.EVENT_COLUMNS if c not in ("status", "dataset", "notes")] + ["confidence"]
+    columns = [c for c in contract.EVENT_COLUMNS if c not in ("status", "dataset", "notes")] + ["confidence"]
     rows = [{**{c: r.get(c, "") for c in columns}, "confidence": "high"} for r in fixture_rows]
     path = write_csv_rows(tmp_path / "events.csv", columns, rows)
     events, problems, _ = load_events(path)
@@ -147,7 +148,7 @@ def test_excerpt_may_be_empty_for_imported_rows_only(fixture_rows, make_data_dir
 
 
 def test_dutch_excel_export_loads_back(fixture_rows, make_data_dir, tmp_path):
-    from borderstates.export import export_events
+    from borderstates.core.export import export_events
 
     data = load_dataset(make_data_dir(fixture_rows))
     out = tmp_path / "excel.csv"

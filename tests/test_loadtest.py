@@ -2,8 +2,9 @@
 
 import pytest
 
-from borderstates import loadtest, schema
-from borderstates.synthetic import write_synthetic_dataset
+from borderstates.core import contract
+from tools import loadtest
+from tools.synthetic import write_synthetic_dataset
 
 
 def test_it_refuses_to_grow_beyond_one_machine():
@@ -18,4 +19,4 @@ def test_each_reader_gets_an_actor_of_its_own_and_the_counts_add_up(tmp_path):
     assert total == 300
     assert len(actors) == len(set(actors)) == 20
     for actor in actors:
-        assert sum(counts[actor, relation] for relation in schema.RELATION_TYPES) == counts[actor, ""] > 0
+        assert sum(counts[actor, relation] for relation in contract.RELATION_TYPES) == counts[actor, ""] > 0

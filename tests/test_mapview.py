@@ -8,9 +8,9 @@ import folium
 import folium.plugins
 import pytest
 
-from borderstates import assets, mapview
-from borderstates.geo import load_countries
-from borderstates.load import load_dataset
+from borderstates.core.geo import load_countries
+from borderstates.core.load import load_dataset
+from borderstates.render import assets, mapview
 from tests.conftest import ROOT
 
 HOSTILE = "<script>alert(1)</script> <img src=x onerror=alert(2)> ${alert(3)} `tick` \\ '\" </div>"
@@ -63,10 +63,10 @@ def text_content(markup_text):
 def test_the_page_loads_only_local_scripts_and_stylesheets(countries, hostile_data):
     m, page = full_map(countries, hostile_data.events, hostile_data.articles)
     links = re.findall(r'<(?:script|link)\b[^>]*\b(?:src|href)="([^"]*)"', page)
-    assert links and all(assets.is_local(link) for link in links), links
+    assert links and all(assets.is_served_here(link) for link in links), links
     walked = set(assets.asset_links(m))
     assert walked == {url for _, url in assets.map_js() + assets.MAP_CSS}, walked
-    assert all(assets.is_local(link) for link in walked)
+    assert all(assets.is_served_here(link) for link in walked)
     for gone in ("bootstrap", "fontawesome", "awesome-markers", "glyphicons", "cdn.", "jsdelivr"):
         assert gone not in page
     # The only other URLs are the optional tile layer's, which Leaflet fetches only when chosen,

@@ -2,8 +2,9 @@
 
 import pandas as pd
 
-from borderstates import markup
-from borderstates.load import load_dataset
+from borderstates.core import contract
+from borderstates.core.load import load_dataset
+from borderstates.render import markup
 
 
 def test_link_only_for_http_urls():
@@ -60,7 +61,7 @@ def test_date_label_shows_spans_with_their_precision(fixture_rows, make_data_dir
 
 def test_event_links_open_the_map_with_the_filter_and_escape_everything():
     params = {"actor": ["Russian police", "A&B"], "q": ['"><script>']}
-    assert markup.map_href("ACLED:UKR1", params) == (
+    assert contract.map_href("ACLED:UKR1", params) == (
         "./?event=ACLED:UKR1&actor=Russian%20police&actor=A%26B&q=%22%3E%3Cscript%3E"
     )
     link = markup.event_link("<b>X</b>", {})
@@ -72,7 +73,7 @@ def test_event_links_open_the_map_with_the_filter_and_escape_everything():
 
 
 def test_an_article_shows_its_passages_with_links_to_their_events(fixture_rows, make_data_dir):
-    from borderstates.passages import article_passages
+    from borderstates.analysis.passages import article_passages
 
     rows = [dict(row, excerpt="<i>quoted</i>") if row["event_id"] == "T-1" else row for row in fixture_rows]
     data = load_dataset(make_data_dir(rows), check_geography=False)

@@ -6,10 +6,12 @@ import pandas as pd
 import pytest
 from markupsafe import Markup
 
-from borderstates import markup, quality, schema
-from borderstates.eventtable import table_frame
-from borderstates.export import flatten
-from borderstates.load import load_articles, load_dataset
+from borderstates.analysis import quality
+from borderstates.analysis.eventtable import table_frame
+from borderstates.core import contract
+from borderstates.core.export import flatten
+from borderstates.core.load import load_articles, load_dataset
+from borderstates.render import markup
 
 from .conftest import write_csv_rows
 
@@ -54,17 +56,17 @@ URLS = [
 def test_validation_accepts_exactly_the_urls_that_are_shown_as_links(url, valid, tmp_path):
     articles = write_csv_rows(
         tmp_path / "articles.csv",
-        schema.ARTICLE_COLUMNS,
+        contract.ARTICLE_COLUMNS,
         [{"article_id": "A", "title": "T", "language": "en", "url": url}],
     )
     _, problems = load_articles(articles)
     assert (problems == []) is valid, problems
-    assert schema.is_http_url(url) is valid
+    assert contract.is_http_url(url) is valid
     assert isinstance(markup.link(url, "T"), Markup)
     assert ("<a href" in markup.link(url, "T")) is valid
 
 
 def test_first_article_reads_each_cell_once():
     cells = pd.Series(["X", "X; Y", "Y;X ;Z", ""])
-    assert schema.first_article(cells).tolist() == ["X", "X", "Y", ""]
-    assert schema.article_ids("Y;X ;Z") == ["Y", "X", "Z"]
+    assert contract.first_article(cells).tolist() == ["X", "X", "Y", ""]
+    assert contract.article_ids("Y;X ;Z") == ["Y", "X", "Z"]

@@ -7,14 +7,16 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from borderstates import cli, navigation
-from borderstates.filters import Choices, filter_events, filter_from_params
-from borderstates.load import load_dataset
-from borderstates.relations import actor_events
+from borderstates import cli
+from borderstates.analysis.relations import actor_events
+from borderstates.app import sidebar
+from borderstates.app.filterform import filter_from_params
+from borderstates.core.filters import Choices, filter_events
+from borderstates.core.load import load_dataset
 from tests.conftest import ROOT
 from tests.test_dashboard_app import html_bodies, run_app, shown_count
 
-PAGES = {script: label for script, label, _ in navigation.PAGES[1:]}
+PAGES = {script: label for script, label, _ in sidebar.PAGES[1:]}
 FILTER = {"relation": ["military", "security"], "country": ["AZE", "UKR"]}
 
 
@@ -70,14 +72,14 @@ def test_every_page_runs_on_the_shipped_data(monkeypatch, script):
     assert not app.warning and not app.info
     assert [b.proto.label for b in app.get("download_button")] == ["Download CSV", "Download GeoJSON"]
     links = [(link.proto.label, link.proto.page) for link in app.sidebar.get("page_link")]
-    assert [label for label, _ in links] == [label for _, label, _ in navigation.PAGES]
+    assert [label for label, _ in links] == [label for _, label, _ in sidebar.PAGES]
 
 
 @pytest.mark.parametrize("script", PAGES)
 def test_every_page_says_when_the_filter_keeps_nothing(monkeypatch, script):
     app = run_app(monkeypatch, params={"q": "no event says this"}, page=script)
     assert shown_count(app) == (0, len(load_dataset(ROOT / "data").events))
-    if script == navigation.QUALITY_PAGE:  # the file's report still stands; the checks cover nothing
+    if script == sidebar.QUALITY_PAGE:  # the file's report still stands; the checks cover nothing
         assert "cover the 0 filtered events" in captions(app)
     else:
         assert [i.value for i in app.info] == [
@@ -93,7 +95,7 @@ def test_every_page_shows_the_valid_rows_of_a_broken_file_and_links_to_the_repor
     assert shown_count(app) == (3, 3)
     assert "1 of 4 event rows were left out" in app.warning[0].value
     to_report = [link for link in app.main.get("page_link") if link.proto.page == "Data_quality"]
-    assert len(to_report) == (0 if script == navigation.QUALITY_PAGE else 1)
+    assert len(to_report) == (0 if script == sidebar.QUALITY_PAGE else 1)
 
 
 def test_the_map_warns_and_links_to_the_report(monkeypatch, invalid_rows_dir):
@@ -104,7 +106,7 @@ def test_the_map_warns_and_links_to_the_report(monkeypatch, invalid_rows_dir):
 
 
 def test_the_report_lists_the_invalid_rows_as_validate_prints_them(monkeypatch, invalid_rows_dir, capsys):
-    app = run_app(monkeypatch, invalid_rows_dir, page=navigation.QUALITY_PAGE)
+    app = run_app(monkeypatch, invalid_rows_dir, page=sidebar.QUALITY_PAGE)
     assert cli.main(["validate"]) == cli.EXIT_INVALID  # the data directory's files, as the page
     printed = capsys.readouterr()
     (report,) = app.code
@@ -176,7 +178,7 @@ def test_the_articles_page_quotes_every_filtered_event(monkeypatch, five_events_
 
 def test_the_quality_checks_cover_the_filtered_events(monkeypatch, five_events_dir):
     expected, _ = expected_events(five_events_dir, FILTER)
-    app = run_app(monkeypatch, five_events_dir, FILTER, page=navigation.QUALITY_PAGE)
+    app = run_app(monkeypatch, five_events_dir, FILTER, page=sidebar.QUALITY_PAGE)
     precision = [t.value for t in app.dataframe if "precision" in t.value.columns]
     assert [frame["events"].sum() for frame in precision] == [len(expected)] * 2
     assert f"cover the {len(expected)} filtered events" in captions(app)
@@ -194,7 +196,7 @@ def test_hostile_text_on_the_pages_is_escaped(monkeypatch, fixture_rows, make_da
 def test_moving_between_the_map_and_the_pages_keeps_the_filter(monkeypatch, five_events_dir):
     expected, total = expected_events(five_events_dir, FILTER)
     app = run_app(monkeypatch, five_events_dir, {**FILTER, "event": "T-2"}, page="dashboard.py")
-    for script, label, _ in navigation.PAGES:
+    for script, label, _ in sidebar.PAGES:
         app.switch_page(script).run()
         assert not app.exception
         assert shown_count(app) == (len(expected), total), label

@@ -30,9 +30,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from borderstates import schema
-from borderstates.csvio import LINE, WHOLE_ROW, guard_cell, read_table
-from borderstates.load import load_events
+from borderstates.core import contract
+from borderstates.core.csvio import LINE, WHOLE_ROW, guard_cell, read_table
+from borderstates.core.load import load_events
 from tests.conftest import write_csv_rows
 
 ARTICLES = {"A-1", "A-2"}
@@ -62,19 +62,19 @@ def valid_row(draw, number: int) -> dict[str, str]:
         "event_id": f"P-{number}",
         "date": start.isoformat(),
         "date_end": end,
-        "date_precision": draw(st.sampled_from(schema.DATE_PRECISIONS)),
+        "date_precision": draw(st.sampled_from(contract.DATE_PRECISIONS)),
         "actor1": draw(REQUIRED),
         "actor1_country": draw(st.sampled_from(("", *COUNTRIES))),
         "actor2": draw(FREE),
         "actor2_country": draw(st.sampled_from(("", *COUNTRIES))),
-        "relation_type": draw(st.sampled_from(schema.RELATION_TYPES)),
-        "quad_class": draw(st.sampled_from(schema.QUAD_CLASSES)),
-        "status": draw(st.sampled_from(("", *schema.STATUSES))),
+        "relation_type": draw(st.sampled_from(contract.RELATION_TYPES)),
+        "quad_class": draw(st.sampled_from(contract.QUAD_CLASSES)),
+        "status": draw(st.sampled_from(("", *contract.STATUSES))),
         "country": draw(st.sampled_from(COUNTRIES)),
         "location": draw(REQUIRED),
         "latitude": draw(coordinate(90)),
         "longitude": draw(coordinate(180)),
-        "geo_precision": draw(st.sampled_from(schema.GEO_PRECISIONS)),
+        "geo_precision": draw(st.sampled_from(contract.GEO_PRECISIONS)),
         "summary": draw(REQUIRED),
         "article_id": draw(st.sampled_from(("A-1", "A-2", "A-1;A-2", " A-2 "))),
         "excerpt": draw(REQUIRED),
@@ -144,7 +144,7 @@ def encode(cells: list[str]) -> str:
 
 @st.composite
 def events_file(draw) -> File:
-    columns = [*schema.EVENT_COLUMNS, EXTRA]
+    columns = [*contract.EVENT_COLUMNS, EXTRA]
     count = draw(st.integers(1, 9))
     rows = [draw(valid_row(n)) for n in range(count)]
     if draw(st.booleans()):
@@ -208,15 +208,15 @@ def events_file(draw) -> File:
 
 def expected_frame(untouched: list[tuple[int, dict[str, str]]]) -> pd.DataFrame:
     rows = [{**row, LINE: line} for line, row in untouched]
-    frame = pd.DataFrame(rows, columns=[*schema.EVENT_COLUMNS, EXTRA, LINE])
-    frame["status"] = frame["status"].replace("", schema.DEFAULT_STATUS)
-    frame["dataset"] = frame["dataset"].replace("", schema.DEFAULT_DATASET)
+    frame = pd.DataFrame(rows, columns=[*contract.EVENT_COLUMNS, EXTRA, LINE])
+    frame["status"] = frame["status"].replace("", contract.DEFAULT_STATUS)
+    frame["dataset"] = frame["dataset"].replace("", contract.DEFAULT_DATASET)
     return frame
 
 
 def as_written(events: pd.DataFrame) -> pd.DataFrame:
     """Turn loaded, typed events back into the text they were read from."""
-    out = events.loc[:, [*schema.EVENT_COLUMNS, EXTRA, LINE]].copy()
+    out = events.loc[:, [*contract.EVENT_COLUMNS, EXTRA, LINE]].copy()
     for column in ("date", "date_end"):
         out[column] = out[column].dt.strftime("%Y-%m-%d").fillna("")
     out["fatalities"] = out["fatalities"].astype("string").fillna("")
@@ -307,7 +307,7 @@ def test_digits_of_other_scripts_and_loose_dates_are_reported_not_raised(
     fixture_rows, tmp_path, column, value
 ):
     path = write_csv_rows(
-        tmp_path / "events.csv", schema.EVENT_COLUMNS, [dict(fixture_rows[0], **{column: value})]
+        tmp_path / "events.csv", contract.EVENT_COLUMNS, [dict(fixture_rows[0], **{column: value})]
     )
     events, problems, _ = load_events(path)
     assert [(p.line, p.column) for p in problems] == [(2, column)] and events.empty

@@ -3,8 +3,11 @@
 import pandas as pd
 import pytest
 
-from borderstates import cli, quality, schema
-from borderstates.load import DRAWING_FILE, FULL_FILE, load_dataset, load_files
+from borderstates import cli
+from borderstates.analysis import quality
+from borderstates.core import contract
+from borderstates.core.load import load_dataset, load_files
+from borderstates.core.paths import DRAWING_FILE, FULL_FILE
 from tests.conftest import BROKEN, FIXTURES, ROOT, read_rows
 
 ARTICLES = [
@@ -103,7 +106,7 @@ def test_a_broken_file_is_reported_line_by_line():
 
 def test_citations_split_only_the_cells_that_cite_several_articles():
     events = pd.DataFrame({"event_id": ["a", "b", "c", "d"], "article_id": ["X", "X; Y", "Y;X ;Z", ""]})
-    assert list(schema.first_article(events["article_id"])) == ["X", "X", "Y", ""]
+    assert list(contract.first_article(events["article_id"])) == ["X", "X", "Y", ""]
     rows = quality.citations(events).sort_values(["event_id", "position"])
     assert rows.values.tolist() == [
         ["a", "X", 0], ["b", "X", 0], ["b", "Y", 1], ["c", "Y", 0], ["c", "X", 1], ["c", "Z", 2],

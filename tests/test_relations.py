@@ -6,8 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from borderstates import charts, relations
-from borderstates.relations import NO_OTHER_SIDE
+from borderstates.analysis import relations
+from borderstates.analysis.relations import NO_OTHER_SIDE
+from borderstates.render import charts
 
 
 def events(*rows) -> pd.DataFrame:

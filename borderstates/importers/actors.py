@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from borderstates.csvio import LINE, read_table
+from borderstates.core.contract import ISO3_CODES
+from borderstates.core.csvio import LINE, read_table
+from borderstates.core.paths import data_dir
 from borderstates.importers.common import ImportFailure, ProblemLog
-from borderstates.load import data_dir
-from borderstates.schema import ISO3_CODES
 
 ALIAS_COLUMNS = ("alias", "canonical", "country")
 SHIPPED_ACTORS = Path(__file__).resolve().parents[2] / "data" / "actors.csv"

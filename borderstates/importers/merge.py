@@ -19,8 +19,10 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import IO
 
-from borderstates import schema
-from borderstates.csvio import WHOLE_ROW, atomic_write
+from filelock import FileLock, Timeout
+
+from borderstates.core import contract
+from borderstates.core.csvio import WHOLE_ROW, atomic_write, sniff_delimiter
 from borderstates.importers.common import IMPORTED_EVENT_COLUMNS, SOURCE_UPDATED, ImportFailure, ImportOptions
 from borderstates.importers.pipeline import (
     ArticleWriter,
@@ -32,11 +34,6 @@ from borderstates.importers.pipeline import (
     stream,
 )
 from borderstates.importers.source import FORMATS, Layout
-
-try:
-    import fcntl
-except ImportError:  # Windows: imports into one directory are not guarded against each other
-    fcntl = None
 
 LOCK_FILE = ".borderstates-import.lock"
 STAGING_PREFIX = ".borderstates-import-"
@@ -83,14 +80,16 @@ def import_into(
 
 @contextmanager
 def _exclusive(directory: Path) -> Iterator[None]:
-    """Hold the directory's import lock; the system releases it even when the process is killed."""
-    with (directory / LOCK_FILE).open("a") as handle:
-        if fcntl is not None:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                raise ImportFailure(f"{directory}: another import into this directory is running") from None
+    """Hold the directory's import lock, on any system; it is released even when the process is killed."""
+    lock = FileLock(directory / LOCK_FILE)
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        raise ImportFailure(f"{directory}: another import into this directory is running") from None
+    try:
         yield
+    finally:
+        lock.release()
 
 
 def _remove_stale_files(directory: Path) -> None:
@@ -152,8 +151,8 @@ def _merge_articles(existing: Path, staged: Path, out: IO[str]) -> int:
     """Copy the existing articles, then add the staged ones whose id is new; return how many."""
     writer = csv.writer(out, lineterminator="\r\n")
     rows = _read_existing(existing)
-    header = next(rows, list(schema.ARTICLE_COLUMNS))
-    header = _with_columns(header, schema.ARTICLE_COLUMNS)
+    header = next(rows, list(contract.ARTICLE_COLUMNS))
+    header = _with_columns(header, contract.ARTICLE_COLUMNS)
     writer.writerow(header)
     id_column = header.index("article_id")
     known = set()
@@ -162,7 +161,7 @@ def _merge_articles(existing: Path, staged: Path, out: IO[str]) -> int:
         if len(record) > id_column:
             known.add(record[id_column])
     added = 0
-    for cells in _staged_rows(staged, schema.ARTICLE_COLUMNS, header):
+    for cells in _staged_rows(staged, contract.ARTICLE_COLUMNS, header):
         if cells[id_column] not in known:
             writer.writerow(cells)
             added += 1
@@ -254,7 +253,7 @@ def _staged_rows(staged: Path, columns: tuple[str, ...], header: list[str]) -> I
 def _delimiter(path: Path) -> str:
     with path.open(encoding="utf-8-sig", newline="") as handle:
         first = handle.readline()
-    return ";" if first.count(";") > first.count(",") else ","
+    return sniff_delimiter(first)
 
 
 def _backup(path: Path) -> None:

@@ -14,8 +14,8 @@ from typing import IO, NamedTuple
 
 import pandas as pd
 
-from borderstates import schema
-from borderstates.csvio import LINE, MAX_FILE_BYTES, WHOLE_ROW, atomic_write, guard_formulas
+from borderstates.core import contract
+from borderstates.core.csvio import LINE, MAX_FILE_BYTES, WHOLE_ROW, atomic_write, guard_formulas
 from borderstates.importers.actors import load_aliases
 from borderstates.importers.common import (
     IMPORTED_EVENT_COLUMNS,
@@ -146,7 +146,7 @@ class ArticleWriter:
     def __init__(self, handle: IO[str]) -> None:
         self.ids: set[str] = set()
         self._csv = csv.writer(handle, lineterminator="\r\n")
-        self._csv.writerow(schema.ARTICLE_COLUMNS)
+        self._csv.writerow(contract.ARTICLE_COLUMNS)
 
     def write(self, articles: pd.DataFrame) -> None:
         """Write the articles whose id was not written before."""
@@ -154,7 +154,7 @@ class ArticleWriter:
         unseen = [article_id not in self.ids for article_id in articles["article_id"]]
         new = articles[unseen].drop_duplicates("article_id")
         self.ids.update(new["article_id"])
-        self._csv.writerows(_rows(guard_formulas(new[list(schema.ARTICLE_COLUMNS)])))
+        self._csv.writerows(_rows(guard_formulas(new[list(contract.ARTICLE_COLUMNS)])))
 
 
 def _rows(frame: pd.DataFrame) -> list[list[str]]:

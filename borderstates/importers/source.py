@@ -14,11 +14,11 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import IO, TextIO
 
 import pandas as pd
 
-from borderstates.csvio import LINE, WHOLE_ROW
+from borderstates.core.csvio import LINE, WHOLE_ROW, sniff_delimiter
 from borderstates.importers import acled, gdelt, ucdp
 from borderstates.importers.common import ImportFailure, MapContext
 
@@ -45,6 +45,7 @@ class Layout:
 def open_text(path: Path) -> Iterator[TextIO]:
     """Open a plain, zipped or gzipped file as text; undecodable bytes become U+FFFD."""
     with ExitStack() as stack:
+        binary: IO[bytes] | gzip.GzipFile
         try:
             raw = stack.enter_context(path.open("rb"))
             magic = raw.read(4)
@@ -106,7 +107,7 @@ def recognise(path: Path, declared: str = "auto") -> Layout:
 def _detect(lines: list[str]) -> tuple[Layout | None, str]:
     """Return the layout of a known format, or None and what the file looks like instead."""
     first = lines[0]
-    delimiter = max("\t,;", key=first.count)
+    delimiter = sniff_delimiter(first, "\t,;")
     header = [h.strip().lower() for h in next(csv.reader([first], delimiter=delimiter))]
     names = set(header)
     if "event_id_cnty" in names or {"event_type", "sub_event_type", "actor1"} <= names:
@@ -167,10 +168,15 @@ def read_chunks(path: Path, layout: Layout, ctx: MapContext) -> Iterator[pd.Data
     absent = [c for c in module.USED if c not in layout.names]
     pick = operator.itemgetter(*(layout.names.index(c) for c in present))
     width = len(layout.names)
-    quoting = csv.QUOTE_NONE if layout.format == "gdelt" and not layout.has_header else csv.QUOTE_MINIMAL
+    unquoted = layout.format == "gdelt" and not layout.has_header
     csv.field_size_limit(max(csv.field_size_limit(), _FIELD_SIZE_LIMIT))  # process-wide: only ever raised
     with open_text(path) as text:
-        reader = csv.reader(text, delimiter=layout.delimiter, quoting=quoting, strict=True)
+        reader = csv.reader(
+            text,
+            delimiter=layout.delimiter,
+            quoting=csv.QUOTE_NONE if unquoted else csv.QUOTE_MINIMAL,
+            strict=True,
+        )
         if layout.has_header:
             _next(reader, path, 1, ctx)
         rows, lines = [], []

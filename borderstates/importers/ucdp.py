@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from borderstates.importers.actors import AliasTable
@@ -115,7 +114,7 @@ def _summary(
     sides = (" between " + side_a + " and " + side_b).where(
         violence_type != "3", " by " + side_a + " against " + side_b
     )
-    counted = pd.Series(np.where(deaths == "1", "1 death", deaths + " deaths"), index=deaths.index)
+    counted = (deaths + " deaths").where(deaths != "1", "1 death")
     toll = (": " + counted + " (UCDP best estimate)").where(deaths != "", "")
     return kind + sides + " in " + place + toll + "."
 

@@ -7,10 +7,10 @@ import os
 import pytest
 from playwright.sync_api import expect
 
-from borderstates.load import load_dataset
-from borderstates.localserver import APP_READY, CHROMIUM, CHROMIUM_ARGS, MAP_FRAME, is_local, streamlit_server
+from borderstates.core.load import load_dataset
 from tests.browser.driver import OPEN_WAIT, WAIT, map_frame, settle, watch
 from tests.conftest import ROOT
+from tools.localserver import APP_READY, CHROMIUM, CHROMIUM_ARGS, MAP_FRAME, is_loopback, streamlit_server
 
 __all__ = ["APP_READY", "MAP_FRAME", "streamlit_server"]  # what the browser tests import from here
 
@@ -56,7 +56,7 @@ class OutsideRequests(list):
     """Every request for a host other than localhost: blocked, and recorded here."""
 
     def route(self, route):
-        if is_local(route.request.url):
+        if is_loopback(route.request.url):
             route.continue_()
         else:
             self.append(route.request.url)

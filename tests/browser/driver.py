@@ -28,7 +28,7 @@ import time
 
 from playwright.sync_api import expect
 
-from borderstates.localserver import APP_READY, MAP_FRAME
+from tools.localserver import APP_READY, MAP_FRAME
 
 WAIT = 60_000  # ms for a rerun, a remount, a chart to draw (a rerun takes 10+ s on a busy CI machine)
 OPEN_WAIT = 180_000  # ms for the first page of a server: the first load of its data is cold

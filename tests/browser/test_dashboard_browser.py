@@ -10,9 +10,9 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from borderstates.filters import EventFilter, filter_events
-from borderstates.mapview import FIT_MAX_ZOOM
-from borderstates.ui import MAP_HEIGHT
+from borderstates.app.mapui import MAP_HEIGHT
+from borderstates.core.filters import EventFilter, filter_events
+from borderstates.render.mapview import FIT_MAX_ZOOM
 from tests.browser.conftest import MAP_FRAME
 from tests.browser.driver import (
     BOUNDS_JS,

@@ -7,12 +7,14 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from borderstates import density, load, ui
-from borderstates.filters import EventFilter, filter_events
-from borderstates.load import load_dataset
-from borderstates.synthetic import write_synthetic_dataset
+from borderstates.analysis import density
+from borderstates.app import data as app_data
+from borderstates.core import load
+from borderstates.core.filters import EventFilter, filter_events
+from borderstates.core.load import load_dataset
 from tests.browser.conftest import APP_READY, new_context, streamlit_server
 from tests.browser.driver import MARKERS_JS, after_rerun, map_frame
+from tools.synthetic import write_synthetic_dataset
 
 pytestmark = pytest.mark.browser
 
@@ -34,7 +36,8 @@ PROGRESS_JS = r"""(() => { if (window !== window.top) return;
 
 def stage_texts() -> list[re.Pattern]:
     """Every text the loading bar may show: the loader's stages, each file name a wildcard."""
-    texts = [text for text, _ in load._STAGES.values()] + [ui._Loading.stage[0]]  # and before the first stage
+    before_first = app_data._Loading.stage[0]
+    texts = [text for text, _ in load._STAGES.values()] + [before_first]
     return [re.compile(".+".join(re.escape(part) for part in re.split(r"\{\w+\}", text))) for text in texts]
 
 

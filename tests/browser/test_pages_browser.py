@@ -7,13 +7,13 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from borderstates import navigation
-from borderstates.filters import EventFilter, filter_events
+from borderstates.app import sidebar
+from borderstates.core.filters import EventFilter, filter_events
 from tests.browser.driver import WAIT, after_rerun, choose, count_line, map_frame, settle
 
 pytestmark = pytest.mark.browser
 
-PATHS = {label: "/" + script.removeprefix("pages/")[2:-3] for script, label, _ in navigation.PAGES[1:]}
+PATHS = {label: "/" + script.removeprefix("pages/")[2:-3] for script, label, _ in sidebar.PAGES[1:]}
 CHART = "[data-testid='stVegaLiteChart']"
 
 

@@ -8,7 +8,7 @@ import shutil
 import pytest
 from playwright.sync_api import expect
 
-from borderstates.ui import MAP_HEIGHT
+from borderstates.app.mapui import MAP_HEIGHT
 from tests.browser.conftest import APP_READY, MAP_FRAME, streamlit_server
 from tests.browser.driver import MARKER_SHOWN_JS, WAIT, after_rerun, click_map, map_frame
 from tests.conftest import ROOT

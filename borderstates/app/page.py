@@ -1,0 +1,297 @@
+"""Streamlit glue of the analysis pages: the head every page shares, and what each page draws.
+
+Pages stay thin: they call `open_page` and the `show_*` functions here, which draw what the
+package's plain modules (`eventtable`, `timeline`, `relations`, `passages`, `quality`) compute.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import partial
+from typing import TYPE_CHECKING
+
+import pandas as pd
+import streamlit as st
+from markupsafe import Markup
+
+from borderstates.analysis import eventtable
+from borderstates.analysis.eventtable import table_identity
+from borderstates.analysis.passages import article_passages
+from borderstates.analysis.quality import QualityReport, validation_summary
+from borderstates.analysis.relations import Relations, network
+from borderstates.analysis.timeline import UNITS, Timeline, chronological, default_unit
+from borderstates.app import data as appdata
+from borderstates.app import filterform, mapui, sidebar
+from borderstates.core import contract
+from borderstates.core.contract import CONFLICT, COOPERATION, NEUTRAL
+from borderstates.core.filters import filter_events
+from borderstates.core.load import Dataset
+from borderstates.core.paths import data_dir
+from borderstates.render import charts, markup
+from borderstates.render.palette import RELATION_COLOURS
+from borderstates.render.styles import PAGE_CSS
+
+if TYPE_CHECKING:  # Streamlit has the type of a column's configuration in no public module
+    from streamlit.elements.lib.column_types import ColumnConfig
+
+CHRONICLE_SHOWN = 200  # events in the timeline's list
+TABLE_HEIGHT, ROW_HEIGHT = 460, 35  # px of the events table at most, and of a row in it
+ARTICLES_SHOWN = 30  # articles on the Articles page
+MAP_LINK = r"event=([^&]*)"  # a link column shows the event id out of the map link
+
+
+@dataclass
+class PageView:
+    """What a page shows: the loaded data, the sidebar's selection and the events it keeps."""
+
+    data: Dataset
+    selection: sidebar.Selection
+    events: pd.DataFrame
+
+
+def open_page(title: str, icon: str, intro: str, *, quality_link: bool = True) -> PageView:
+    """Set a page up as every page is: sidebar filter, title, "N of M events", download, warnings."""
+    st.set_page_config(page_title=f"{title} · Borderstates", page_icon=icon, layout="wide")
+    data = appdata.load_data()
+    selection = sidebar.sidebar_filter(data)
+    events = filter_events(data.events, selection.event_filter)
+    sidebar.show_count(selection, len(events), len(data.events))
+    heading, downloads = st.columns([3, 2], vertical_alignment="bottom")
+    heading.title(title)
+    heading.caption(intro)
+    with downloads:
+        mapui.download_buttons(events, data.articles, selection.event_filter)
+    sidebar.show_problems(data, link=quality_link)
+    sidebar.show_notices(selection)
+    st.html(PAGE_CSS)
+    return PageView(data, selection, events)
+
+
+def has_events(view: PageView) -> bool:
+    """Say so when the filter keeps no event; return whether there is anything to show."""
+    if view.events.empty:
+        st.info("No event matches the filter. Widen it in the sidebar, or reset it.")
+    return not view.events.empty
+
+
+def _event_column(label: str = "event") -> ColumnConfig:
+    return st.column_config.LinkColumn(label, display_text=MAP_LINK, help="Opens the map on this event")
+
+
+# --- Events ------------------------------------------------------------------------------------
+
+
+def show_event_table(view: PageView) -> str | None:
+    """Draw the filtered events as a sortable, searchable table; return the id of the chosen row."""
+    frame = eventtable.table_frame(view.events, view.data.articles, view.selection.params)
+    if len(frame) < len(view.events):
+        st.caption(f"The {len(frame):,} newest of {len(view.events):,} events; the download holds them all.")
+    chosen = st.dataframe(
+        frame,
+        # Keyed by the rows it shows: a table keeps its selection by position, so when a filter
+        # changes the rows, a new table starts with none instead of pointing at another event.
+        key=f"events_table_{table_identity(frame)}",
+        hide_index=True,
+        on_select="rerun",
+        selection_mode="single-row",
+        height=min(TABLE_HEIGHT, ROW_HEIGHT * (len(frame) + 1) + 3),  # no empty rows below a short table
+        column_order=[c for c in frame.columns if c != "event_id"],
+        column_config={
+            "event": _event_column(),
+            "date": st.column_config.DateColumn("from", format="YYYY-MM-DD", help="First possible day"),
+            "until": st.column_config.DateColumn("until", format="YYYY-MM-DD", help="Last possible day"),
+            "relation": st.column_config.MultiselectColumn(
+                "relation type",
+                options=list(contract.RELATION_TYPES),
+                color=[RELATION_COLOURS[r] for r in contract.RELATION_TYPES],
+            ),
+            "quad_class": st.column_config.TextColumn("quad class"),
+            "summary": st.column_config.TextColumn(width="large", help="What happened, in one sentence"),
+            "fatalities": st.column_config.NumberColumn(format="%d"),
+            "source": st.column_config.LinkColumn("source", display_text=":material/open_in_new:"),
+        },
+    )
+    rows = [row for row in (chosen.selection.rows if chosen else []) if 0 <= row < len(frame)]
+    return str(frame["event_id"].iloc[rows[0]]) if rows else None
+
+
+def show_chosen_event(view: PageView, event_id: str | None) -> None:
+    """Show the chosen event's passage and article below the table, with a link to the map."""
+    if event_id is None:
+        st.caption("Choose a row (the box at its left) to read its passage and article here.")
+        return
+    st.html(Markup("<p>Open {} on the map</p>").format(markup.event_link(event_id, view.selection.params)))
+    mapui.show_passage(view.data.events, view.data.articles, event_id)
+
+
+# --- Timeline ----------------------------------------------------------------------------------
+
+
+def choose_unit(events: pd.DataFrame) -> str:
+    """Let the reader count by week or month; by default week for a year or less, else month."""
+    return st.segmented_control(
+        "Count per", UNITS, default=default_unit(events), key="timeline_unit", required=True
+    ) or default_unit(events)
+
+
+def show_timeline(timeline: Timeline) -> None:
+    """Draw the counts per bin, the neutral events apart, and the band of less precise events."""
+    unit = timeline.unit
+    st.caption(
+        f"{timeline.total:,} events: {timeline.binned:,} dated within one {unit} are counted per {unit} "
+        f"({timeline.count(COOPERATION):,} cooperation above the axis, {timeline.count(CONFLICT):,} conflict "
+        f"below it, {timeline.count(NEUTRAL):,} neutral in the row beneath); {timeline.in_band:,} "
+        f"dated less precisely are kept apart in the band at the bottom."
+    )
+    st.altair_chart(charts.timeline_bars(timeline), key="timeline_bars")
+    if timeline.count(NEUTRAL):
+        st.altair_chart(charts.timeline_neutral(timeline), key="timeline_neutral")
+    if timeline.in_band:
+        st.altair_chart(charts.timeline_band(timeline), key="timeline_band")
+        if charts.band_lanes_left_out(timeline)[0]:
+            st.caption("Too many spans to draw one by one: narrow the filter to see each event's span.")
+
+
+def show_chronicle(view: PageView) -> None:
+    """List the events oldest first, each with its excerpt and the link to the map."""
+    ordered = chronological(view.events).head(CHRONICLE_SHOWN)
+    st.subheader("The events in order")
+    if len(ordered) < len(view.events):
+        st.caption(
+            f"The {len(ordered)} oldest of {len(view.events):,} events; narrow the filter for the others."
+        )
+    st.html(markup.chronicle_html(ordered, view.selection.params))
+
+
+# --- Actors ------------------------------------------------------------------------------------
+
+
+def choose_actor_count(actors_in_data: int) -> int:
+    """Let the reader choose how many actors (those with most events) the matrix and network show."""
+    if actors_in_data <= 5:
+        return actors_in_data
+    slider, _ = st.columns([1, 2])
+    return slider.slider(
+        "Actors shown", 5, min(actors_in_data, 50), min(15, actors_in_data), key="actors_shown"
+    )
+
+
+def show_relations(relations: Relations) -> None:
+    """Draw the matrix and the network; a click on an actor applies it as the actor filter."""
+    shown, total = len(relations.actors), relations.actors_in_data
+    which = (
+        f"All {total} actors" if shown == total else f"The {shown} actors with the most events, of {total:,}"
+    )
+    st.caption(
+        f"{which}; the pairs among them hold {relations.events_shown:,} of the {relations.total:,} events. "
+        "Colour: the balance (cooperation − conflict) / (cooperation + conflict), red for conflict, "
+        "blue for cooperation, grey for neutral events only. Click an actor to filter by it."
+    )
+    st.altair_chart(
+        charts.actor_matrix(relations),
+        key="actor_matrix",
+        on_select=partial(_apply_picked_actor, "actor_matrix"),
+        width="content",
+    )
+    st.caption(
+        "The same relations as a network: edges join two actors whichever acted, as wide as their count."
+    )
+    nodes, edges = network(relations)
+    st.altair_chart(
+        charts.actor_network(nodes, edges),
+        key="actor_network",
+        on_select=partial(_apply_picked_actor, "actor_network"),
+    )
+    st.html(markup.actor_list_html(relations.actors))
+
+
+def _apply_picked_actor(chart_key: str) -> None:
+    actor = charts.picked_actor(st.session_state.get(chart_key))
+    if actor is not None:
+        st.session_state["actor"] = [actor]  # as if chosen in the sidebar
+        filterform.clear_event()
+
+
+# --- Articles ----------------------------------------------------------------------------------
+
+
+def show_articles(view: PageView) -> None:
+    """Show each article the filtered events cite, with every passage quoted from it."""
+    shown, total = article_passages(view.events, view.data.events, view.data.articles, ARTICLES_SHOWN)
+    which = f"The first {len(shown)} of {total:,}" if len(shown) < total else f"The {total}"
+    st.caption(
+        f"{which} {'article' if total == 1 else 'articles'} that the "
+        f"{markup.counted(len(view.events), 'filtered event')} cite, in the order of the articles file; "
+        "passages in the order of the events file. Each event id opens the map on that event."
+    )
+    for item in shown:
+        st.html(markup.article_html(item, view.selection.params))
+
+
+# --- Data quality ------------------------------------------------------------------------------
+
+
+def show_validation(view: PageView, report: QualityReport) -> None:
+    """Show the validation report exactly as `borderstates validate` prints it, and as a table."""
+    st.subheader("Validation report")
+    st.caption(validation_summary(view.data, data_dir() / "events.csv"))
+    if not report.printed:
+        st.success("No problems: every row of both files keeps the data contract.")
+        return
+    st.code("\n".join(report.printed), language=None, wrap_lines=True)
+    with st.expander(f"The {len(report.printed):,} problems as a table, to sort and search"):
+        st.dataframe(report.problems, hide_index=True)
+
+
+def show_checks(view: PageView, report: QualityReport) -> None:
+    """Show the checks of the filtered events: geography, precision, English, article URLs."""
+    params = view.selection.params
+    st.caption(f"The checks below cover the {len(view.events):,} filtered events and the articles they cite.")
+    st.subheader("Events outside their declared country")
+    if report.outside is None:
+        st.warning(
+            "The geography check did not run: the data has no country polygons (see the report above)."
+        )
+    else:
+        _table(
+            report.outside,
+            params,
+            "Every point lies inside its country.",
+            located_in="located in",
+            beyond_tolerance="beyond 25 km",
+        )
+    st.subheader("Precision")
+    dates, places = st.columns(2)
+    for column, frame, label in (
+        (dates, report.date_precision, "date"),
+        (places, report.geo_precision, "place"),
+    ):
+        column.dataframe(
+            frame,
+            hide_index=True,
+            column_config={
+                "precision": f"{label} precision",
+                "share": st.column_config.ProgressColumn(format="percent", min_value=0, max_value=1),
+            },
+        )
+    st.subheader("Events without an English rendering")
+    _table(report.without_english, params, "Every excerpt is in English or has its English rendering.")
+    st.subheader("Articles without URL")
+    _table(report.articles_without_url, None, "Every article the events cite has a URL.")
+    if len(report.uncited_articles):
+        st.caption(
+            f"{markup.counted(len(report.uncited_articles), 'article')} of the file cited by no event:"
+        )
+        st.dataframe(report.uncited_articles, hide_index=True)
+
+
+def _table(frame: pd.DataFrame, params: dict | None, when_empty: str, **labels: str) -> None:
+    if frame.empty:
+        st.success(when_empty)
+        return
+    shown = frame.copy()
+    config: dict[str, ColumnConfig | str] = dict(labels)
+    if params is not None:
+        shown["event_id"] = eventtable.event_links(shown["event_id"], params)
+        config["event_id"] = _event_column()
+    st.dataframe(shown, hide_index=True, column_config=config)

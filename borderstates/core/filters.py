@@ -1,0 +1,154 @@
+"""The one filter: which events match, and the values a filter may take."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from borderstates.core import contract
+from borderstates.core.contract import SPAN_END
+
+# Columns the free-text search looks in.
+SEARCHED_COLUMNS = ("summary", "excerpt", "excerpt_en", "location", "tags", "actor1", "actor2")
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
+
+
+@dataclass(frozen=True)
+class EventFilter:
+    """Which events to show; an empty field does not narrow anything."""
+
+    actors: tuple[str, ...] = ()
+    side: str = "any"  # any · actor1 · actor2: which side an actor must be on
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    relations: tuple[str, ...] = ()
+    quads: tuple[str, ...] = ()
+    statuses: tuple[str, ...] = ()
+    datasets: tuple[str, ...] = ()
+    countries: tuple[str, ...] = ()
+    involving: bool = False  # countries also match the actors' countries
+    text: str = ""
+    bounds: tuple[float, float, float, float] | None = None  # south, west, north, east
+
+    def is_empty(self) -> bool:
+        """Return True when the filter keeps every event."""
+        return self == EventFilter()
+
+
+def filter_events(events: pd.DataFrame, event_filter: EventFilter) -> pd.DataFrame:
+    """Return the events that match the filter: the single truth for "which events match".
+
+    An actor matches either side (or only the side `side` names); a date range keeps an event
+    whose span (`date` … `span_end`) overlaps it, ends included; countries match where the event
+    happened, and with `involving` also the countries of its actors; text matches
+    case-insensitively anywhere in the summary, excerpts, location, tags and actors.
+    """
+    return events[match_mask(events, event_filter)]
+
+
+def match_mask(events: pd.DataFrame, f: EventFilter) -> np.ndarray:
+    """Return a boolean array over `events`: True where the event matches `f`."""
+    keep = np.ones(len(events), dtype=bool)
+    if f.actors:
+        sides = {"any": ("actor1", "actor2"), "actor1": ("actor1",), "actor2": ("actor2",)}[f.side]
+        keep &= np.logical_or.reduce([_isin(events[s], f.actors) for s in sides])
+    dates = contract.overlaps(
+        events["date"],
+        events[SPAN_END],
+        None if f.date_from is None else pd.Timestamp(f.date_from),
+        None if f.date_to is None else pd.Timestamp(f.date_to),
+    )
+    if dates is not None:
+        keep &= dates.to_numpy()
+    for column, wanted in (
+        ("relation_type", f.relations),
+        ("quad_class", f.quads),
+        ("status", f.statuses),
+        ("dataset", f.datasets),
+    ):
+        if wanted:
+            keep &= _isin(events[column], wanted)
+    if f.countries:
+        where = ("country", "actor1_country", "actor2_country") if f.involving else ("country",)
+        keep &= np.logical_or.reduce([_isin(events[c], f.countries) for c in where])
+    if f.bounds is not None:
+        south, west, north, east = f.bounds
+        keep &= (
+            events["latitude"].between(south, north) & events["longitude"].between(west, east)
+        ).to_numpy()
+    if f.text.strip():
+        keep &= np.logical_or.reduce([_contains(events[c], f.text.strip()) for c in SEARCHED_COLUMNS])
+    return keep
+
+
+def _isin(cells: pd.Series, wanted: tuple[str, ...]) -> np.ndarray:
+    """Membership test; on a categorical column it compares small integer codes, not strings."""
+    if isinstance(cells.dtype, pd.CategoricalDtype):
+        return np.isin(cells.cat.codes.to_numpy(), np.flatnonzero(cells.cat.categories.isin(wanted)))
+    return cells.isin(wanted).to_numpy()
+
+
+def _contains(cells: pd.Series, needle: str) -> np.ndarray:
+    """Case-insensitive substring test; a categorical column is searched in its categories only."""
+    if isinstance(cells.dtype, pd.CategoricalDtype):
+        hits = cells.cat.categories.astype("str").str.contains(needle, case=False, regex=False)
+        return np.isin(cells.cat.codes.to_numpy(), np.flatnonzero(hits))
+    return cells.str.contains(needle, case=False, regex=False).fillna(False).to_numpy(dtype=bool)
+
+
+@dataclass(frozen=True)
+class Choices:
+    """The values a filter field may take for one dataset."""
+
+    actors: frozenset[str]
+    datasets: frozenset[str]
+    countries: frozenset[str] = contract.ISO3_CODES
+    relations: frozenset[str] = frozenset(contract.RELATION_TYPES)
+    quads: frozenset[str] = frozenset(contract.QUAD_CLASSES)
+    statuses: frozenset[str] = frozenset(contract.STATUSES)
+
+    @classmethod
+    def of(cls, events: pd.DataFrame) -> Choices:
+        """Return the choices that the events offer."""
+        actors = present_values(events["actor1"]) | present_values(events["actor2"])
+        return cls(frozenset(actors), frozenset(present_values(events["dataset"])))
+
+
+def present_values(cells: pd.Series) -> set[str]:
+    """Return a column's distinct non-empty values; on a categorical, without touching each row's text."""
+    values: pd.Index | np.ndarray
+    if isinstance(cells.dtype, pd.CategoricalDtype):
+        used = np.unique(cells.cat.codes.to_numpy())
+        values = cells.cat.categories[used[used >= 0]]
+    else:
+        values = cells.dropna().unique()
+    return {str(v) for v in values} - {""}
+
+
+def describe_filter(f: EventFilter, limit: int = 40) -> str:
+    """Return a short, file-name-safe summary of a filter, such as `actor-Russian-police_2025`."""
+    parts = [*f.actors, *f.relations, *f.quads, *f.statuses, *f.datasets, *f.countries]
+    if f.date_from or f.date_to:
+        parts.append(f"{f.date_from or ''}--{f.date_to or ''}")
+    if f.text:
+        parts.append(f.text)
+    summary = "_".join(parts) or "all"
+    safe = "".join(c if c.isalnum() or c in "-_" else "-" for c in summary)
+    return safe[:limit].strip("-_") or "all"
+
+
+def parse_date(text: str) -> dt.date:
+    """Parse a strict `YYYY-MM-DD` date; raise ValueError for anything else."""
+    # fromisoformat alone also takes `20240101  ` and week dates (`2024-W01-1`).
+    if not _ISO_DAY.fullmatch(text):
+        raise ValueError(f"not a date YYYY-MM-DD: {text!r}")
+    return dt.date.fromisoformat(text)
+
+
+def present_countries(events: pd.DataFrame) -> set[str]:
+    """Return every country code the events name: where they happened, and their actors' states."""
+    return set().union(*(present_values(events[c]) for c in ("country", "actor1_country", "actor2_country")))

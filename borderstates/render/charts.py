@@ -1,0 +1,302 @@
+"""Chart builders: plain functions that return Altair charts and never touch Streamlit.
+
+Vega-Lite draws them inside Streamlit's own bundle, from data inlined in the chart: no chart
+fetches anything (no data URLs, no web fonts).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Literal, cast
+
+import altair as alt
+import numpy as np
+import pandas as pd
+
+from borderstates.analysis.relations import NO_OTHER_SIDE, Relations
+from borderstates.analysis.timeline import NOT_DRAWN, Timeline, band_overlap
+from borderstates.core import contract
+from borderstates.core.contract import CONFLICT, NEUTRAL
+from borderstates.render.palette import NO_BALANCE, RELATION_COLOURS, VIOLET
+
+AXIS_WIDTH = 56  # px held for every y axis, so that the stacked time axes line up
+LANE_HEIGHT = 12  # px
+FRAME_HEIGHT = 64  # px of a chart's title and time axis: Streamlit fits both into the height
+LABEL_LIMIT = 220  # px of an actor's name on a chart, cut with "…" beyond (the tooltip has it whole)
+PICK = "actor_pick"  # the selection that applies an actor as the filter
+_RELATION_SCALE = alt.Scale(
+    domain=list(contract.RELATION_TYPES), range=[RELATION_COLOURS[r] for r in contract.RELATION_TYPES]
+)
+_BALANCE_SCALE = alt.Scale(domain=[-1, 1], scheme="redblue")
+_BALANCE_LEGEND = alt.Legend(
+    title="balance",
+    values=[-1, 0, 1],
+    labelExpr="datum.value < 0 ? 'conflict' : datum.value > 0 ? 'cooperation' : 'even'",
+)
+
+
+def _shown(rows: int) -> bool:
+    """Return whether a mark belongs in the accessibility tree: only when it draws something.
+
+    Vega names each drawn item from its tooltip, but gives an empty mark's container the role of
+    a graphic without a name (axe's `svg-img-alt`): a mark that draws nothing is hidden instead.
+    """
+    return rows > 0
+
+
+def _time_axis(timeline: Timeline) -> alt.Scale:
+    starts = [timeline.bins["bin"].min(), timeline.band["start"].min()]
+    ends = [timeline.bins["bin_end"].max(), timeline.band["end"].max()]
+    return alt.Scale(domain=[min(s for s in starts if pd.notna(s)), max(e for e in ends if pd.notna(e))])
+
+
+def _relation_colour(*, legend: bool = False) -> alt.Color:
+    shown = alt.Legend(orient="top", direction="horizontal", title=None, columns=9) if legend else None
+    return alt.Color("relation_type:N", scale=_RELATION_SCALE, legend=shown)
+
+
+def stacked(bins: pd.DataFrame) -> pd.DataFrame:
+    """Return the bins with `y0`, `y1`: each bin's relation types stacked away from the axis.
+
+    Cooperation and neutral stack upwards, conflict downwards, in the vocabulary's order.
+    """
+    order = bins["relation_type"].map({r: i for i, r in enumerate(contract.RELATION_TYPES)})
+    ordered = bins.assign(_order=order).sort_values(["bin", "side", "_order"]).drop(columns="_order")
+    reach = ordered.groupby(["bin", "side"])["events"].cumsum()
+    sign = np.where(ordered["side"] == CONFLICT, -1, 1)
+    return ordered.assign(y0=(reach - ordered["events"]) * sign, y1=reach * sign)
+
+
+def _bin_rects(bins: pd.DataFrame, timeline: Timeline, *, legend: bool) -> alt.Chart:
+    return (
+        alt.Chart(stacked(bins))
+        .mark_rect(stroke="white", strokeWidth=0.5, aria=_shown(len(bins)))
+        .encode(
+            x=alt.X("bin:T", title=None, scale=_time_axis(timeline)),
+            x2="bin_end:T",
+            y=alt.Y(
+                "y0:Q",
+                title="events",
+                axis=alt.Axis(labelExpr="abs(datum.value)", minExtent=AXIS_WIDTH, tickMinStep=1),
+            ),
+            y2="y1:Q",
+            color=_relation_colour(legend=legend),
+            tooltip=[
+                alt.Tooltip("bin:T", title=f"{timeline.unit} of", format="%Y-%m-%d"),
+                alt.Tooltip("relation_type:N", title="relation type"),
+                alt.Tooltip("side:N"),
+                alt.Tooltip("events:Q"),
+            ],
+        )
+    )
+
+
+def _title(text: str) -> alt.Title:
+    return alt.Title(text, anchor="start", fontSize=13, fontWeight="normal")
+
+
+def timeline_bars(timeline: Timeline) -> alt.LayerChart:
+    """Return the counts per bin: cooperation stacked above the axis, conflict below it."""
+    bars = _bin_rects(timeline.bins[timeline.bins["side"] != NEUTRAL], timeline, legend=True)
+    axis = alt.Chart(pd.DataFrame({"zero": [0]})).mark_rule(color="#444").encode(y="zero:Q")
+    title = f"Events per {timeline.unit}: cooperation above the axis, conflict below"
+    return (bars + axis).properties(height=240 + FRAME_HEIGHT, title=_title(title))
+
+
+def timeline_neutral(timeline: Timeline) -> alt.Chart:
+    """Return the counts per bin of the neutral events, drawn apart from the sided ones."""
+    neutral = _bin_rects(timeline.bins[timeline.bins["side"] == NEUTRAL], timeline, legend=False)
+    return neutral.properties(height=60 + FRAME_HEIGHT, title=_title(f"Neutral events per {timeline.unit}"))
+
+
+def timeline_band(timeline: Timeline) -> alt.Chart:
+    """Return the band of the events less precise than a bin: each span drawn from first to last day.
+
+    When there are too many spans to draw, the band shows instead how many of them may fall in
+    each bin (`band_overlap`).
+    """
+    if band_lanes_left_out(timeline)[0]:
+        return _band_overlap(timeline)
+    drawn = timeline.band[timeline.band["lane"] != NOT_DRAWN]
+    lanes = int(drawn["lane"].max()) + 1 if len(drawn) else 1
+    title = f"Dated less precisely than a {timeline.unit}: each bar spans the days the events can fall on"
+    return (
+        alt.Chart(drawn)
+        .mark_bar(height=LANE_HEIGHT - 3, cornerRadius=2, opacity=0.85, aria=_shown(len(drawn)))
+        .encode(
+            x=alt.X("start:T", title=None, scale=_time_axis(timeline)),
+            x2="end:T",
+            y=alt.Y(
+                "lane:O",
+                title=None,
+                axis=alt.Axis(labels=False, ticks=False, domain=False, minExtent=AXIS_WIDTH),
+            ),
+            color=_relation_colour(),
+            tooltip=[
+                alt.Tooltip("start:T", title="first day", format="%Y-%m-%d"),
+                alt.Tooltip("last_day:T", title="last day", format="%Y-%m-%d"),
+                alt.Tooltip("relation_type:N", title="relation type"),
+                alt.Tooltip("side:N"),
+                alt.Tooltip("events:Q"),
+                alt.Tooltip("event_ids:N", title="events"),
+            ],
+        )
+        .transform_calculate(last_day="datum.end - 24 * 3600 * 1000")
+        .properties(height=lanes * LANE_HEIGHT + FRAME_HEIGHT, title=_title(title))
+    )
+
+
+def _band_overlap(timeline: Timeline) -> alt.Chart:
+    title = (
+        f"Dated less precisely than a {timeline.unit}: how many may fall in each {timeline.unit} "
+        "(an event counts in every one its span covers)"
+    )
+    overlap = band_overlap(timeline)
+    return (
+        alt.Chart(overlap)
+        .mark_rect(color=VIOLET, aria=_shown(len(overlap)))
+        .encode(
+            x=alt.X("bin:T", title=None, scale=_time_axis(timeline)),
+            x2="bin_end:T",
+            y=alt.Y("events:Q", title="events", axis=alt.Axis(minExtent=AXIS_WIDTH, tickMinStep=1)),
+            tooltip=[
+                alt.Tooltip("bin:T", title=f"{timeline.unit} of", format="%Y-%m-%d"),
+                alt.Tooltip("events:Q", title="events that may fall in it"),
+            ],
+        )
+        .properties(height=80 + FRAME_HEIGHT, title=_title(title))
+    )
+
+
+def band_lanes_left_out(timeline: Timeline) -> tuple[int, int]:
+    """Return how many spans, and events, the band leaves undrawn."""
+    left = timeline.band[timeline.band["lane"] == NOT_DRAWN]
+    return len(left), int(left["events"].sum())
+
+
+def actor_matrix(relations: Relations) -> alt.LayerChart:
+    """Return the actor × actor matrix: every actor shown on both axes, counts coloured by balance."""
+    order = list(relations.actors.index)
+    pairs = relations.pairs.assign(actor=relations.pairs["actor1"])
+    pick = alt.selection_point(name=PICK, fields=["actor"], on="click", clear="dblclick")
+    base = alt.Chart(pairs).encode(
+        x=alt.X(
+            "actor2:N",
+            scale=alt.Scale(domain=[*order, NO_OTHER_SIDE]),
+            title="towards (actor2)",
+            axis=alt.Axis(labelAngle=-45, labelLimit=LABEL_LIMIT, labelOverlap=False, orient="top"),
+        ),
+        y=alt.Y(
+            "actor1:N",
+            scale=alt.Scale(domain=order),
+            title="acting (actor1)",
+            axis=alt.Axis(labelLimit=LABEL_LIMIT, labelOverlap=False),
+        ),
+        tooltip=_pair_tooltip("actor1", "actor2"),
+    )
+    neutral = int(pairs["balance"].isna().sum())
+    cells = (
+        base.mark_rect(stroke="white", cursor="pointer", aria=_shown(len(pairs) - neutral))
+        .encode(color=_balance_colour())
+        .add_params(pick)
+    )
+    neutral_only = base.transform_filter("!isValid(datum.balance)").mark_rect(
+        stroke="white", color=NO_BALANCE, cursor="pointer", aria=_shown(neutral)
+    )
+    counts = base.mark_text(fontSize=11).encode(
+        text="events:Q",
+        color=alt.condition("abs(datum.balance) > 0.6", alt.value("white"), alt.value("#222")),
+    )
+    return (cells + neutral_only + counts).properties(
+        width=alt.Step(30),
+        height=alt.Step(24),
+        description="Matrix of actors: each cell counts the events of the acting actor (row) towards "
+        "another (column), coloured by the balance of cooperation and conflict.",
+    )
+
+
+def actor_network(nodes: pd.DataFrame, edges: pd.DataFrame) -> alt.LayerChart:
+    """Return the network: actors on a circle, edges coloured by balance and as wide as their count."""
+    neutral = int(edges["balance"].isna().sum())
+    x = alt.X("x:Q", scale=alt.Scale(domain=[-2.4, 2.4]), axis=None)
+    y = alt.Y("y:Q", scale=alt.Scale(domain=[-1.2, 1.2]), axis=None)
+    links = (
+        alt.Chart(edges)
+        .mark_rule(opacity=0.85, strokeCap="round", aria=_shown(len(edges) - neutral))
+        .encode(
+            x=x,
+            y=y,
+            x2="x2:Q",
+            y2="y2:Q",
+            color=_balance_colour(),
+            strokeWidth=alt.StrokeWidth(
+                "events:Q",
+                scale=alt.Scale(range=[1.5, 10]),
+                legend=alt.Legend(
+                    title="events",
+                    values=sorted(set(edges["events"]))[:: max(1, edges["events"].nunique() // 4)],
+                ),
+            ),
+            tooltip=_pair_tooltip("a", "b"),
+        )
+    )
+    neutral_links = links.transform_filter("!isValid(datum.balance)").mark_rule(
+        opacity=0.85, strokeCap="round", color=NO_BALANCE, aria=_shown(neutral)
+    )
+    pick = alt.selection_point(name=PICK, fields=["actor"], on="click", clear="dblclick")
+    dots = (
+        alt.Chart(nodes)
+        .mark_circle(color="#3d3d3d", opacity=1, cursor="pointer", aria=_shown(len(nodes)))
+        .encode(
+            x=x,
+            y=y,
+            size=alt.Size("events:Q", scale=alt.Scale(range=[40, 360]), legend=None),
+            tooltip=[alt.Tooltip("actor:N"), alt.Tooltip("events:Q", title="events (all)")],
+        )
+        .add_params(pick)
+    )
+    places: tuple[tuple[str, Literal["left", "center", "right"], int, int], ...] = (
+        ("datum.x < -0.05", "right", -14, 0),
+        ("datum.x > 0.05", "left", 14, 0),
+        ("abs(datum.x) <= 0.05 && datum.y > 0", "center", 0, -18),
+        ("abs(datum.x) <= 0.05 && datum.y <= 0", "center", 0, 18),
+    )
+    labels = [
+        alt.Chart(nodes)
+        .transform_filter(where)
+        .mark_text(align=align, dx=dx, dy=dy, fontSize=12, color="#222", limit=LABEL_LIMIT)
+        .encode(x=x, y=y, text="actor:N")
+        for where, align, dx, dy in places
+    ]
+    # `alt.layer` returns a FacetChart only when every layer has the same facet encoding: none has one.
+    layered = cast(alt.LayerChart, alt.layer(links, neutral_links, dots, *labels))
+    return layered.properties(
+        height=520,
+        description="Network of actors on a circle: an edge joins two actors with events between them, "
+        "as wide as their count and coloured by the balance of cooperation and conflict.",
+    )
+
+
+def _balance_colour() -> alt.Color:
+    # Vega-Lite leaves out marks whose colour field is empty: the neutral-only pairs (no
+    # balance) are drawn by a layer of their own in `NO_BALANCE`.
+    return alt.Color("balance:Q", scale=_BALANCE_SCALE, legend=_BALANCE_LEGEND)
+
+
+def _pair_tooltip(first: str, second: str) -> list[alt.Tooltip]:
+    return [
+        alt.Tooltip(f"{first}:N", title="actor"),
+        alt.Tooltip(f"{second}:N", title="with"),
+        alt.Tooltip("events:Q"),
+        alt.Tooltip("cooperation:Q"),
+        alt.Tooltip(f"{CONFLICT}:Q"),
+        alt.Tooltip("neutral:Q"),
+        alt.Tooltip("balance:Q", format="+.2f"),
+    ]
+
+
+def picked_actor(state: Mapping | None) -> str | None:
+    """Return the actor a click chose in a chart's selection state, or None."""
+    selection = ((state or {}).get("selection") or {}).get(PICK) or []
+    chosen = [point.get("actor") for point in selection if isinstance(point, Mapping)]
+    return next((a for a in chosen if isinstance(a, str) and a), None)

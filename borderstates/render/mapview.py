@@ -1,0 +1,446 @@
+"""Map builders: a base map drawn from our own geometry, the focus-state layer and the event layer.
+
+Plain functions that return folium objects and never touch Streamlit. The base map holds only
+what never changes with the filter, so a page can send the two layers separately (as
+streamlit-folium's `feature_group_to_add`) and keep the reader's view when the filter changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Mapping
+from typing import cast
+
+import folium
+import folium.plugins
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from branca.element import Figure
+from folium.utilities import JsCode
+from markupsafe import Markup
+
+from borderstates.analysis import density
+from borderstates.core import contract
+from borderstates.core.contract import LOCATED_IN
+from borderstates.core.export import flatten
+from borderstates.render import markup
+from borderstates.render.assets import use_local_cluster_assets, use_local_map_assets
+from borderstates.render.mapcontrols import (
+    ClickReset,
+    DensityCells,
+    FitButtons,
+    KeyboardAccess,
+    Legend,
+    LinkedGeoJson,
+    page_style,
+)
+from borderstates.render.palette import (
+    CONTEXT_FILL,
+    CONTEXT_LINE,
+    COUNT_COLOURS,
+    DENSITY_COLOURS,
+    FOCUS_LINE,
+    RELATION_COLOURS,
+    SELECTED_LINE,
+    UNKNOWN_RELATION,
+)
+from borderstates.render.styles import MAP_CSS
+
+MIN_ZOOM = 2
+MAX_ZOOM = 10  # our simplified borders are not drawn for closer views
+FIT_MAX_ZOOM = 7  # "Fit events" never zooms closer than this, even to a single event
+# The map's and a cluster's accessible names ("{}": the cluster's number of events).
+MAP_LABEL = (
+    "Map of the filtered events: arrow keys pan, plus and minus zoom; "
+    "Tab reaches the markers and the focus states, Enter opens one"
+)
+CLUSTER_LABEL = "{} events grouped here: press Enter to zoom in"
+DENSITY_PANE = "bs-density"
+
+
+def focus_codes(countries: gpd.GeoDataFrame) -> tuple[str, ...]:
+    """Return the codes of the focus states in the drawing layer."""
+    return tuple(countries.loc[countries["role"] == "focus", "iso_a3"].astype("str"))
+
+
+def focus_bounds(countries: gpd.GeoDataFrame) -> tuple[float, float, float, float]:
+    """Return the bounding box of the focus states as (south, west, north, east)."""
+    west, south, east, north = countries[countries["role"] == "focus"].total_bounds
+    return float(south), float(west), float(north), float(east)
+
+
+def state_counts(events: pd.DataFrame, codes: Iterable[str]) -> dict[str, int]:
+    """Return the number of events inside each state's polygon (the loader's `located_in` join)."""
+    counts = events[LOCATED_IN].value_counts()  # per category: no per-row text
+    return {code: int(counts.get(code, 0)) for code in codes}
+
+
+def outside_focus(events: pd.DataFrame, codes: Collection[str]) -> int:
+    """Return how many events lie in none of the focus states: the loader placed them elsewhere or at sea."""
+    return len(events) - int(events[LOCATED_IN].isin(list(codes)).sum())
+
+
+def fill_classes(events: pd.DataFrame, countries: gpd.GeoDataFrame) -> list[tuple[int, int | None]]:
+    """Return the fill classes for a dataset: from its busiest focus state, so no filter changes them."""
+    return count_classes(max(state_counts(events, focus_codes(countries)).values(), default=0))
+
+
+def count_classes(max_count: int) -> list[tuple[int, int | None]]:
+    """Return the fill classes for counts up to `max_count`: ranges on a 1-2-5 ladder, at most five.
+
+    Each class is (lowest, highest) with None for the open top class; zero has a colour of its own.
+    """
+    ladder, step = [1], 1
+    while step * 2 <= max_count:
+        ladder += [rung for rung in (step * 2, step * 5, step * 10) if rung <= max_count]
+        step *= 10
+    # At most five rungs, from 1 to the highest one reached: a log scale for big counts.
+    starts = [ladder[i] for i in _spread(min(5, len(ladder)), len(ladder))]
+    highs: list[int | None] = [nxt - 1 for nxt in starts[1:]]
+    return list(zip(starts, [*highs, None], strict=True))
+
+
+def count_colour(count: int, classes: list[tuple[int, int | None]]) -> str:
+    """Return the fill colour for a count: classes spread over the ramp, the top one darkest."""
+    if count <= 0 or not classes:
+        return COUNT_COLOURS[0]
+    ramp = COUNT_COLOURS[1:]
+    # Spread over the whole ramp, so that three classes differ as much as five do.
+    for step, (low, high) in zip(_spread(len(classes), len(ramp)), classes, strict=True):
+        if low <= count and (high is None or count <= high):
+            return ramp[step]
+    return ramp[-1]
+
+
+def _spread(count: int, size: int) -> list[int]:
+    """Return `count` distinct indexes into `size` slots, evenly spaced and ending at the last."""
+    if count == 1:
+        return [size - 1]
+    return [round(i * (size - 1) / (count - 1)) for i in range(count)]
+
+
+def build_base_map(
+    countries: gpd.GeoDataFrame,
+    classes: list[tuple[int, int | None]],
+    relations: Iterable[str] = contract.RELATION_TYPES,
+    grid: density.Grid | None = None,
+    context_url: str | None = None,
+) -> folium.Map:
+    """Return the map without its filtered layers: sea, muted neighbours, legend and controls.
+
+    Parameters
+    ----------
+    countries
+        The drawing layer (`geo.load_countries`): focus and context states.
+    classes
+        The fill classes of the focus states (`count_classes`), for the legend.
+    relations
+        The relation types to list in the legend.
+    grid
+        The dataset's density grid (`density.fit_grid`), when it is large enough to be drawn
+        as cells: the legend then explains their colours.
+    context_url
+        Where the browser can fetch the neighbouring states (`context_geojson` published by
+        `assets.publish`); without it they are embedded in the map.
+
+    Returns
+    -------
+    folium.Map
+        A map that loads only the app's own scripts and stylesheets and no tiles; OpenStreetMap
+        tiles are offered in the layer control, off until chosen.
+
+    """
+    south, west, north, east = focus_bounds(countries)
+    m = folium.Map(
+        location=[(south + north) / 2, (west + east) / 2],
+        zoom_start=5,
+        tiles=None,
+        min_zoom=MIN_ZOOM,
+        control_scale=True,
+        font_size="13px",  # folium's default, 1rem, makes tooltips and popups large
+    )
+    use_local_map_assets(m)
+    # folium hands max_zoom to tile layers only; without it on the map, Leaflet.markercluster
+    # throws "Map has no maxZoom specified" and no marker appears.
+    m.options["maxZoom"] = MAX_ZOOM
+    m.options["keyboard"] = True  # Leaflet's default, relied upon: Tab reaches the map, arrows pan it
+    page = cast(Figure, m.get_root())  # a new folium.Map is the child of a Figure, the page it draws on
+    page.header.add_child(page_style(MAP_CSS), name="borderstates_css")
+    # Optional online tiles, off by default: Leaflet fetches no tile until the layer is chosen.
+    folium.TileLayer(
+        "OpenStreetMap", name="OpenStreetMap tiles (online)", overlay=True, show=False, max_zoom=MAX_ZOOM
+    ).add_to(m)
+    # Not interactive: clicks fall through to the map, and only focus states filter.
+    context_style = {"color": CONTEXT_LINE, "weight": 0.8, "fillColor": CONTEXT_FILL, "fillOpacity": 0.85}
+    if context_url is not None:
+        LinkedGeoJson(context_url, context_style).add_to(m)
+    else:
+        folium.GeoJson(
+            context_geojson(countries), name="Neighbouring states", style_function=lambda _: context_style,
+            interactive=False,
+        ).add_to(m)  # fmt: skip
+    folium.LayerControl(position="topright", collapsed=True).add_to(m)
+    # Density cells are drawn in a pane of their own, above the states' fill (overlay pane, 400).
+    folium.map.CustomPane(DENSITY_PANE, z_index=450).add_to(m)
+    first_view = folium.FitBounds([[south, west], [north, east]])
+    # Not animated: while Leaflet animates a zoom it ignores setView, and the page's first
+    # setView (a link to one event) would be lost.
+    first_view.options["animate"] = False
+    first_view.add_to(m)
+    FitButtons([[south, west], [north, east]], FIT_MAX_ZOOM).add_to(m)
+    ClickReset().add_to(m)
+    KeyboardAccess(MAP_LABEL, CLUSTER_LABEL).add_to(m)
+    Legend(legend_html(classes, relations, grid), position="bottomleft").add_to(m)
+    return m
+
+
+def context_geojson(countries: gpd.GeoDataFrame) -> str:
+    """Return the neighbouring (non-focus) states as GeoJSON text, geometry only."""
+    return countries.loc[countries["role"] != "focus", ["geometry"]].to_json(drop_id=True)
+
+
+def legend_html(
+    classes: list[tuple[int, int | None]], relations: Iterable[str], grid: density.Grid | None = None
+) -> Markup:
+    """Return the legend: marker colours by relation type, the states' fill classes, grid cells."""
+    keys = Markup("").join(
+        Markup('<div class="bs-key"><span class="bs-dot" style="background:{}"></span>{}</div>').format(
+            RELATION_COLOURS.get(r, UNKNOWN_RELATION), r
+        )
+        for r in relations
+    )
+    ranges = [(0, 0), *classes]
+    boxes = Markup("").join(
+        Markup('<div class="bs-key"><span class="bs-box" style="background:{}"></span>{}</div>').format(
+            count_colour(low, classes), _range_label(low, high)
+        )
+        for low, high in ranges
+    )
+    legend = Markup(
+        '<h4>Events by relation type</h4><div class="bs-keys">{}</div>'
+        '<h4>Filtered events per state</h4><div class="bs-classes">{}</div>'
+    ).format(keys, boxes)
+    if grid is None:
+        return legend
+    cell_classes = count_classes(grid.densest)
+    cells = Markup("").join(
+        Markup(
+            '<div class="bs-key"><span class="bs-box" style="background:{};border:0"></span>{}</div>'
+        ).format(DENSITY_COLOURS[step], _range_label(low, high))
+        for step, (low, high) in zip(
+            _spread(len(cell_classes), len(DENSITY_COLOURS)), cell_classes, strict=True
+        )
+    )
+    return legend + Markup(
+        '<h4>Events per {}° cell (over {} filtered events)</h4><div class="bs-classes">{}</div>'
+    ).format(f"{grid.size:g}", f"{density.MARKER_LIMIT:,}", cells)
+
+
+def _range_label(low: int, high: int | None) -> str:
+    if high is None:
+        return f"{low} or more"
+    return str(low) if low == high else f"{low}–{high}"
+
+
+def build_layers(
+    countries: gpd.GeoDataFrame,
+    events: pd.DataFrame,
+    articles: pd.DataFrame,
+    classes: list[tuple[int, int | None]],
+    selected: Collection[str] = (),
+    grid: density.Grid | None = None,
+) -> list[folium.FeatureGroup]:
+    """Return the layers that change with the filter: the focus states, then the events on top.
+
+    The events are markers while `density.draws_markers` allows, and otherwise cells of `grid`.
+    """
+    counts = state_counts(events, focus_codes(countries))
+    if grid is not None and not density.draws_markers(len(events)):
+        event_layer = build_density_layer(events, grid)
+    else:
+        event_layer = build_event_layer(events, articles)
+    return [build_country_layer(countries, counts, classes, selected), event_layer]
+
+
+def build_country_layer(
+    countries: gpd.GeoDataFrame,
+    counts: Mapping[str, int],
+    classes: list[tuple[int, int | None]],
+    selected: Collection[str] = (),
+) -> folium.FeatureGroup:
+    """Return the focus states, filled by their count of filtered events and outlined.
+
+    Parameters
+    ----------
+    countries
+        The drawing layer (`geo.load_countries`).
+    counts
+        Filtered events per state (`state_counts`).
+    classes
+        The fill classes (`count_classes`), the same as the legend's.
+    selected
+        States in the country filter: drawn with a heavier, coloured outline.
+
+    Returns
+    -------
+    folium.FeatureGroup
+        Each state carries its own tooltip (code, English and Dutch name, count), which a click
+        reports back; `clicked_state` reads the code from it.
+
+    """
+    focus = countries[countries["role"] == "focus"]
+    features = []
+    for code, name_en, name_nl, geometry in focus[["iso_a3", "name_en", "name_nl", "geometry"]].itertuples(
+        index=False
+    ):
+        count = int(counts.get(code, 0))
+        chosen = code in selected
+        features.append(
+            {
+                "type": "Feature",
+                "id": str(code),
+                "geometry": geometry.__geo_interface__,
+                "properties": {
+                    "tooltip": str(markup.state_tooltip(code, name_en, name_nl, count)),
+                    "fill": count_colour(count, classes),
+                    "line": SELECTED_LINE if chosen else FOCUS_LINE,
+                    "weight": 4 if chosen else 2,
+                },
+            }
+        )
+    layer = folium.FeatureGroup(name="Focus states", control=False)
+    folium.GeoJson(
+        {"type": "FeatureCollection", "features": features},
+        style_function=lambda f: {
+            "color": f["properties"]["line"],
+            "weight": f["properties"]["weight"],
+            "fillColor": f["properties"]["fill"],
+            "fillOpacity": 0.75,
+        },
+        highlight_function=lambda _: {"fillOpacity": 0.9},
+        # A tooltip on each state's own shape: streamlit-folium reports the clicked shape's
+        # tooltip, not one bound to the whole GeoJson layer.
+        on_each_feature=JsCode(
+            "function (f, layer) { layer.bindTooltip(f.properties.tooltip, {sticky: true}); }"
+        ),
+    ).add_to(layer)
+    return layer
+
+
+def build_event_layer(events: pd.DataFrame, articles: pd.DataFrame) -> folium.FeatureGroup:
+    """Return the events as circle markers coloured by relation type, clustered where they crowd.
+
+    Parameters
+    ----------
+    events
+        The filtered events (typed, as `load_dataset` returns them).
+    articles
+        The articles, for each popup's title, outlet and link.
+
+    Returns
+    -------
+    folium.FeatureGroup
+        Markers with a tooltip (id, date, actors, relation type; `clicked_event` reads the id)
+        and a popup (summary, excerpt, English rendering, article title and outlet, link).
+
+    """
+    columns = ["article_title", "article_outlet", "article_url"]
+    article_fields = flatten(events, articles)[columns]
+    records = events.assign(**{c: article_fields[c].to_numpy() for c in columns})
+    features = [
+        {
+            "type": "Feature",
+            "id": str(event["event_id"]),
+            "geometry": {
+                "type": "Point",
+                "coordinates": [float(event["longitude"]), float(event["latitude"])],
+            },
+            "properties": {
+                "colour": RELATION_COLOURS.get(str(event["relation_type"]), UNKNOWN_RELATION),
+                "tooltip": str(markup.event_tooltip(event)),
+                "popup": str(markup.event_popup(event)),
+            },
+        }
+        for event in records.to_dict("records")
+    ]
+    layer = folium.FeatureGroup(name="Events", control=False)
+    cluster = folium.plugins.MarkerCluster(
+        control=False, options={"maxClusterRadius": 40, "showCoverageOnHover": False}
+    )
+    use_local_cluster_assets(cluster).add_to(layer)
+    folium.GeoJson(
+        {"type": "FeatureCollection", "features": features},
+        # A filled circle with a white ring: visible on every fill, and clickable in its centre.
+        marker=folium.CircleMarker(radius=7, color="#ffffff", weight=1.5, fill=True, fill_opacity=0.95),
+        style_function=lambda f: {"fillColor": f["properties"]["colour"]},
+        on_each_feature=JsCode(
+            "function (f, layer) {"
+            " layer.bindTooltip(f.properties.tooltip, {sticky: true});"
+            " layer.bindPopup(f.properties.popup, {maxWidth: 300, maxHeight: 260}); }"
+        ),
+        control=False,
+    ).add_to(cluster)
+    return layer
+
+
+def build_density_layer(events: pd.DataFrame, grid: density.Grid) -> folium.FeatureGroup:
+    """Return the events as grid cells coloured by count, for more events than markers can show.
+
+    Parameters
+    ----------
+    events
+        The filtered events.
+    grid
+        The dataset's grid (`density.fit_grid`): the same cells and colours for every filter.
+
+    Returns
+    -------
+    folium.FeatureGroup
+        One rectangle per occupied cell, drawn on a canvas, with its count and commonest relation
+        type as tooltip; the counts add up to the number of events.
+
+    """
+    cells = density.grid_cells(events, grid)
+    classes = count_classes(grid.densest)
+    steps = _spread(len(classes), len(DENSITY_COLOURS)) if classes else []
+    lows = np.array([low for low, _ in classes]) if classes else np.array([1])
+    colour_index = np.asarray(steps)[np.searchsorted(lows, cells["count"].to_numpy(), side="right") - 1]
+    relation_index = pd.Categorical(cells["top_relation"], categories=contract.RELATION_TYPES).codes
+    rows = zip(
+        *(cells[c].round(4).tolist() for c in ("south", "west", "north", "east")),
+        cells["count"].tolist(),
+        colour_index.tolist(),
+        relation_index.tolist(),
+        strict=True,
+    )
+    layer = folium.FeatureGroup(name="Event density", control=False)
+    cells_element = DensityCells(
+        [list(row) for row in rows], list(DENSITY_COLOURS), list(contract.RELATION_TYPES), DENSITY_PANE
+    )
+    cells_element.add_to(layer)
+    return layer
+
+
+def view_bounds(bounds: Mapping | None) -> tuple[float, float, float, float] | None:
+    """Return Leaflet's reported bounds (`_southWest`, `_northEast`) as (south, west, north, east)."""
+    if bounds is None:
+        return None
+    try:
+        south_west, north_east = bounds["_southWest"], bounds["_northEast"]
+        box = (south_west["lat"], south_west["lng"], north_east["lat"], north_east["lng"])
+        south, west, north, east = (float(v) for v in box)
+    except (KeyError, TypeError, ValueError):
+        return None
+    return south, west, north, east
+
+
+def clicked_event(tooltip: object, event_ids: Collection[str]) -> str | None:
+    """Return the id of the event whose marker reported this tooltip, or None."""
+    head = markup.tooltip_head(tooltip)
+    return head if head in event_ids else None
+
+
+def clicked_state(tooltip: object, codes: Collection[str]) -> str | None:
+    """Return the code of the focus state whose shape reported this tooltip, or None."""
+    head = markup.tooltip_head(tooltip)
+    return head if head in codes else None

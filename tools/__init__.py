@@ -1,0 +1,1 @@
+"""Development tooling, outside the installed package: benchmarks, load test, local test server."""

