@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8501
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench bench-big clean
 
 $(VENV)/.python-ok:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
@@ -39,8 +39,17 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# The targets of issue #13 measured in one run (15–30 minutes): 10 million events in a temporary
+# store, 1 million beside today's pandas path, Spark local[2], a GDELT import. BENCH_ARGS passes
+# options (`$(BIN)/python -m tools.bench --help`), e.g. BENCH_ARGS="--skip spark".
 bench: $(VENV)/.installed-test
-	$(BIN)/python -m tools.bench
+	$(BIN)/python -m tools.bench $(BENCH_ARGS)
+
+# The big tier: 100 million events (filter, search, memory) and 10 million GDELT rows imported.
+# Writing the events alone takes the better part of an hour on 2 cores; BENCH_ARGS="--events 20000000"
+# runs it smaller.
+bench-big: $(VENV)/.installed-test
+	$(BIN)/python -m tools.bench --big $(BENCH_ARGS)
 
 # 20 browser sessions at once against one local server for a minute; prints its figures.
 .PHONY: loadtest

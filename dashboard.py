@@ -4,9 +4,9 @@ from dataclasses import replace
 
 import streamlit as st
 
+from borderstates.analysis import density, mapdata
 from borderstates.app import data as appdata
 from borderstates.app import filterform, mapui, sidebar
-from borderstates.core.filters import filter_events
 from borderstates.render import mapview
 from borderstates.render.assets import ensure_static
 from borderstates.render.styles import PAGE_CSS
@@ -14,14 +14,17 @@ from borderstates.render.styles import PAGE_CSS
 st.set_page_config(page_title="Borderstates", page_icon="🗺️", layout="wide")
 ensure_static(appdata.static_dir())
 
-data = appdata.load_data()
+store = appdata.load_store()
+dataset = appdata.per_dataset(store)
 countries = appdata.load_drawing()
-selection = sidebar.sidebar_filter(data)
-events = filter_events(data.events, selection.event_filter)
+codes = mapview.focus_codes(countries)
+selection = sidebar.sidebar_filter(store, dataset.offered)
+chosen = selection.event_filter
+placed = appdata.ask(store, mapdata.placed, chosen)
 
 st.title("Events in Russia's southern border states")
 st.html(PAGE_CSS)
-sidebar.show_problems(data)
+sidebar.show_problems(store)
 sidebar.show_notices(selection)
 options, downloads = st.columns([3, 2])
 in_view = options.toggle("Only events in the current view", key=filterform.IN_VIEW)
@@ -29,35 +32,43 @@ outside_line = options.empty()
 
 map_column, panel = st.columns([2, 1], gap="medium")
 with map_column:
-    classes = mapview.fill_classes(data.events, countries)
-    grid = appdata.load_grid()
-    codes = mapview.focus_codes(countries)
+    many = dataset.grid is not None and not density.draws_markers(placed.total)
+    markers = None if many else appdata.ask(store, mapdata.markers, chosen, density.MARKER_LIMIT)
+    cells = appdata.ask(store, density.grid_cells, chosen, dataset.grid) if many else None
+    base = mapview.build_base_map(
+        countries, dataset.classes, grid=dataset.grid, context_url=appdata.context_url()
+    )
+    layers = mapview.build_layers(
+        countries,
+        placed.of(codes),
+        dataset.classes,
+        chosen.countries,
+        markers=markers,
+        cells=cells,
+        grid=dataset.grid,
+    )
     bounds = mapui.show_map(
-        mapview.build_base_map(countries, classes, grid=grid, context_url=appdata.context_url()),
-        mapview.build_layers(
-            countries, events, data.articles, classes, selection.event_filter.countries, grid
-        ),
-        event_ids=data.event_ids,
+        base,
+        layers,
+        event_ids=set(markers["event_id"]) if markers is not None else set(),
         codes=codes,
         in_view=in_view,
-        centre=mapui.map_centre(data.events, selection.event_id),
+        centre=mapui.map_centre(store, selection.event_id),
     )
     st.caption("Borders: Natural Earth 1:10m, German point of view (Crimea in Ukraine, Abkhazia in Georgia).")
 
-shown_filter = replace(selection.event_filter, bounds=bounds)
-if bounds is not None:
-    events = filter_events(data.events, shown_filter)
-sidebar.show_count(selection, len(events), len(data.events))
+shown = replace(chosen, bounds=bounds)
+in_sight = appdata.ask(store, mapdata.placed, shown) if bounds is not None else placed
+sidebar.show_count(selection, in_sight.total, store.total)
 outside_line.caption(
-    f"{mapview.outside_focus(events, codes)} of the {len(events)} filtered events "
-    "lie outside the four focus states."
+    f"{in_sight.outside(codes)} of the {in_sight.total} filtered events lie outside the four focus states."
 )
 with downloads:
-    mapui.download_buttons(events, data.articles, shown_filter)
+    mapui.download_buttons(store, shown)
 
 with panel:
     if selection.event_id is not None:
         st.button("← All filtered excerpts", key="back", on_click=filterform.clear_event)
-        mapui.show_passage(data.events, data.articles, selection.event_id)
+        mapui.show_passage(store, selection.event_id)
     else:
-        mapui.show_excerpts(events)
+        mapui.show_excerpts(store, shown, in_sight.total)

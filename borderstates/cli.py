@@ -8,18 +8,22 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from borderstates.analysis.mapdata import offered
 from borderstates.analysis.quality import validation_lines, validation_summary
-from borderstates.core import contract
+from borderstates.core import contract, query, storage
+from borderstates.core.area import Area, AreaError, read_area
 from borderstates.core.export import FORMATS, export_events
-from borderstates.core.filters import Choices, EventFilter, filter_events, parse_date
+from borderstates.core.filters import EventFilter, parse_date
 from borderstates.core.load import load_files
 from borderstates.core.paths import data_dir
+from borderstates.core.store import DataStatus, open_files
 from borderstates.importers.run import (
     FOCUS_COUNTRIES,
     FORMAT_NAMES,
     ImportFailure,
     ImportOptions,
     import_file,
+    migrate_directory,
 )
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
@@ -73,8 +77,21 @@ def _parser() -> argparse.ArgumentParser:
         "--until", type=_date, metavar="YYYY-MM-DD", help="events whose span starts by this day"
     )
     export.add_argument("--search", default="", metavar="TEXT", help="case-insensitive text search")
+    export.add_argument(
+        "--within", type=_area, metavar="AREA.geojson",
+        help="events whose point lies in this area (Polygon, MultiPolygon, circles, or a FeatureCollection)",
+    )  # fmt: skip
     export.add_argument("--format", default="csv", choices=FORMATS, dest="export_format")
-    export.add_argument("-o", "--output", type=Path, required=True, help="file to write")
+    output = export.add_mutually_exclusive_group(required=True)
+    output.add_argument("-o", "--output", type=Path, help="file to write")
+    output.add_argument(
+        "--show-sql", action="store_true",
+        help="print the SQL that selects these events, to run where the data lives, and write nothing",
+    )  # fmt: skip
+    export.add_argument(
+        "--dialect", default="duckdb", choices=query.DIALECTS,
+        help="with --show-sql: the SQL's dialect (default: duckdb)",
+    )  # fmt: skip
     export.set_defaults(run=_export)
 
     importer = commands.add_parser("import", help="import an ACLED, UCDP GED or GDELT 2.0 events file")
@@ -87,7 +104,9 @@ def _parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     target = importer.add_mutually_exclusive_group(required=True)
     target.add_argument("-o", "--output", type=Path, help="write a new events file (its articles beside it)")
-    target.add_argument("--into", type=Path, metavar="DATA_DIR", help="merge into a data directory")
+    target.add_argument(
+        "--into", type=Path, metavar="DATA_DIR", help="merge into the columnar store of a data directory"
+    )
     importer.add_argument(
         "--articles", type=Path, help="with -o: the articles file (default: articles.csv beside the events)"
     )
@@ -108,6 +127,18 @@ def _parser() -> argparse.ArgumentParser:
     )
     importer.set_defaults(run=_import)
 
+    migrator = commands.add_parser(
+        "migrate", help="move the imported rows of a data directory's events.csv into its columnar store"
+    )
+    migrator.add_argument(
+        "directory",
+        nargs="?",
+        type=Path,
+        metavar="DATA_DIR",
+        help="the data directory (default: the configured one)",
+    )
+    migrator.set_defaults(run=_migrate)
+
     build_geo = commands.add_parser("build-geo", help="rebuild data/geo from Natural Earth")
     build_geo.add_argument("--out", type=Path, help="folder to write (default: the data directory's geo/)")
     build_geo.set_defaults(run=_build_geo)
@@ -119,6 +150,13 @@ def _date(text: str) -> object:
         return parse_date(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date written YYYY-MM-DD") from None
+
+
+def _area(text: str) -> Area:
+    try:
+        return read_area(text)
+    except AreaError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _country(text: str) -> str:
@@ -138,19 +176,28 @@ def _paths(events: Path | None, articles: Path | None) -> tuple[Path, Path]:
 def _validate(args: argparse.Namespace) -> int:
     events_path, articles_path = _paths(args.events, args.articles)
     dataset = load_files(events_path, articles_path)
-    for line in validation_lines(dataset):  # the data-quality page shows the same lines
+    stored = storage.current_generation(events_path.parent / storage.STORE_FOLDER)
+    status = DataStatus(
+        dataset.problems + storage.import_problems(stored),
+        dataset.rows_in_file,
+        len(dataset.events),
+        storage.event_count(stored),
+        len(dataset.articles) + storage.article_count(stored),
+    )
+    for line in validation_lines(status):  # the data-quality page shows the same lines
         print(line)
-    print(validation_summary(dataset, events_path), file=sys.stderr)
+    print(validation_summary(status, events_path), file=sys.stderr)
+    # The store's rows were checked when they were imported: the files' own errors decide.
     return EXIT_INVALID if dataset.errors else EXIT_OK
 
 
 def _export(args: argparse.Namespace) -> int:
     events_path, articles_path = _paths(args.events, args.articles)
-    dataset = load_files(events_path, articles_path, check_geography=False)
-    if dataset.errors:
+    store = open_files(events_path, articles_path)
+    if store.status.errors:
         print(
-            f"borderstates: {len(dataset.errors)} problems in the input; exporting the "
-            f"{len(dataset.events)} valid events (see: borderstates validate {events_path})",
+            f"borderstates: {len(store.status.errors)} problems in the input; exporting the "
+            f"{store.total} valid events (see: borderstates validate {events_path})",
             file=sys.stderr,
         )
     sides = [(args.actor, "any"), (args.actor1, "actor1"), (args.actor2, "actor2")]
@@ -159,7 +206,7 @@ def _export(args: argparse.Namespace) -> int:
         print("borderstates: use one of --actor, --actor1 and --actor2", file=sys.stderr)
         return EXIT_USAGE
     actors, side = chosen[0] if chosen else ([], "any")
-    choices = Choices.of(dataset.events)
+    choices = offered(store).choices
     unknown = [_unknown("actor", a, choices.actors) for a in actors if a not in choices.actors]
     unknown += [_unknown("dataset", d, choices.datasets) for d in args.dataset if d not in choices.datasets]
     if unknown:
@@ -177,10 +224,24 @@ def _export(args: argparse.Namespace) -> int:
         countries=tuple(args.country),
         involving=args.involving,
         text=args.search,
+        area=args.within,
     )
-    matched = filter_events(dataset.events, event_filter)
-    count = export_events(matched, dataset.articles, args.output, args.export_format)
-    print(f"{args.output}: {count} of {len(dataset.events)} events", file=sys.stderr)
+    if args.show_sql:
+        try:
+            print(store.to_sql(event_filter, args.dialect))
+        except ValueError as exc:
+            print(f"borderstates export: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+        return EXIT_OK
+    count = export_events(store, event_filter, args.output, args.export_format)
+    if args.within is not None and args.within.repaired:
+        print(
+            f"borderstates export: a polygon of {args.within.name} crossed itself and was repaired",
+            file=sys.stderr,
+        )
+    if count == 0 and args.within is not None:
+        print(f"borderstates export: no event lies in {args.within.name}", file=sys.stderr)
+    print(f"{args.output}: {count} of {store.total} events", file=sys.stderr)
     return EXIT_OK
 
 
@@ -218,6 +279,16 @@ def _import(args: argparse.Namespace) -> int:
         print(problem)
     print("\n".join(report.summary()), file=sys.stderr)
     return EXIT_INVALID if report.log.errors else EXIT_OK
+
+
+def _migrate(args: argparse.Namespace) -> int:
+    try:
+        report = migrate_directory(args.directory or data_dir())
+    except ImportFailure as exc:
+        print(f"borderstates migrate: {exc}; nothing was moved", file=sys.stderr)
+        return EXIT_USAGE
+    print("\n".join(report.summary()), file=sys.stderr)
+    return EXIT_OK
 
 
 def _build_geo(args: argparse.Namespace) -> int:

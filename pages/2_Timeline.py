@@ -11,6 +11,6 @@ view = page.open_page(
     "the band at the bottom keeps it apart, drawn over its whole span.",
 )
 if page.has_events(view):
-    unit = page.choose_unit(view.events)
-    page.show_timeline(build_timeline(view.events, unit))
+    unit = page.choose_unit(view)
+    page.show_timeline(view.ask(build_timeline, unit))
     page.show_chronicle(view)

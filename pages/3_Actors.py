@@ -1,6 +1,6 @@
 """Actors: who relates to whom in the filtered events, as a matrix and as a network."""
 
-from borderstates.analysis.relations import actor_events, actor_relations
+from borderstates.analysis.relations import actor_count, actor_relations
 from borderstates.app import page
 
 view = page.open_page(
@@ -10,5 +10,5 @@ view = page.open_page(
     "(column); the network joins the same actors whichever side acted.",
 )
 if page.has_events(view):
-    shown = page.choose_actor_count(len(actor_events(view.events)))
-    page.show_relations(actor_relations(view.events, shown))
+    shown = page.choose_actor_count(view.ask(actor_count))
+    page.show_relations(view.ask(actor_relations, shown))

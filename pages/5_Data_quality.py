@@ -10,6 +10,6 @@ view = page.open_page(
     "their country, how precise dates and places are, missing English renderings and URLs.",
     quality_link=False,
 )
-report = build_report(view.data, view.events)
+report = view.ask(build_report)
 page.show_validation(view, report)
 page.show_checks(view, report)

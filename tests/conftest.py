@@ -6,6 +6,8 @@ import atexit
 import csv
 import os
 import shutil
+import signal
+import subprocess
 import tempfile
 from pathlib import Path
 
@@ -13,6 +15,7 @@ import pytest
 
 from borderstates.core import contract
 from borderstates.core.cache import CACHE_DIR_VARIABLE
+from borderstates.core.store import EngineConfig
 
 TESTS = Path(__file__).parent
 FIXTURES = TESTS / "data"
@@ -59,3 +62,32 @@ def make_data_dir(tmp_path):
         return directory
 
     return make
+
+
+@pytest.fixture(scope="session")
+def spark() -> EngineConfig:
+    """The Spark engine on two local cores; its session starts once and serves every test.
+
+    Without Java the Spark tier fails in CI and is skipped, loudly, elsewhere.
+    """
+    if shutil.which("java") is None:
+        reason = "java is missing: the SPARK TIER IS NOT RUN (apt-get install -y openjdk-17-jre-headless)"
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    return EngineConfig(engine="spark", master="local[2]")
+
+
+def kill_once_said(process: subprocess.Popen, said: str) -> None:
+    """Read a process's stderr until a line says `said`, then SIGKILL it there (fail if it never does)."""
+    assert process.stderr is not None
+    try:
+        lines = []
+        while (line := process.stderr.readline()) and said not in line:
+            lines.append(line)
+        assert said in line, "".join(lines)
+    finally:
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        process.stderr.close()
+    assert process.returncode == -signal.SIGKILL

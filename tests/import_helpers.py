@@ -29,3 +29,11 @@ def assert_valid(events: Path) -> None:
 
 def problem_lines(report) -> list[str]:
     return [str(p) for p in report.log.problems]
+
+
+def stored_events(directory: Path):
+    """The events the dashboard's store serves for a data directory, as a frame ordered by id."""
+    from borderstates.core.store import open_store
+
+    store = open_store(directory)
+    return store.fetch(store.events.order_by("event_id"))

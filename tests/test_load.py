@@ -149,10 +149,13 @@ def test_excerpt_may_be_empty_for_imported_rows_only(fixture_rows, make_data_dir
 
 def test_dutch_excel_export_loads_back(fixture_rows, make_data_dir, tmp_path):
     from borderstates.core.export import export_events
+    from borderstates.core.filters import EventFilter
+    from borderstates.core.store import open_store
 
-    data = load_dataset(make_data_dir(fixture_rows))
+    directory = make_data_dir(fixture_rows)
+    data = load_dataset(directory)
     out = tmp_path / "excel.csv"
-    export_events(data.events, data.articles, out, "csv-excel")
+    export_events(open_store(directory), EventFilter(), out, "csv-excel")
     again, problems, _ = load_events(out)
     assert problems == []
     assert again["longitude"].tolist() == data.events["longitude"].tolist()

@@ -3,13 +3,16 @@
 import html
 import json
 import re
+from types import SimpleNamespace
 
 import folium
 import folium.plugins
 import pytest
 
+from borderstates.analysis import mapdata
+from borderstates.core.filters import EventFilter
 from borderstates.core.geo import load_countries
-from borderstates.core.load import load_dataset
+from borderstates.core.store import open_store
 from borderstates.render import assets, mapview
 from tests.conftest import ROOT
 
@@ -24,7 +27,7 @@ def countries():
 
 @pytest.fixture
 def hostile_data(fixture_rows, make_data_dir):
-    """The fixture events with hostile text in every free-text field, and a javascript: URL."""
+    """The fixture events with hostile text in every free-text field, as the map's markers get them."""
     rows = [
         dict(row, summary=HOSTILE, actor1=HOSTILE, actor2=HOSTILE, excerpt=HOSTILE, excerpt_en=HOSTILE)
         for row in fixture_rows
@@ -33,15 +36,16 @@ def hostile_data(fixture_rows, make_data_dir):
         {"article_id": "A-1", "title": HOSTILE, "outlet": HOSTILE, "language": "nl", "url": ""},
         {"article_id": "A-2", "title": "Two", "language": "en", "url": "https://example.org/two"},
     ]
-    return load_dataset(make_data_dir(rows, articles), check_geography=False)
+    store = open_store(make_data_dir(rows, articles))
+    return SimpleNamespace(store=store, events=mapdata.markers(store, EventFilter(), 1_000))
 
 
-def full_map(countries, events, articles, selected=()):
+def full_map(countries, events, selected=()):
     classes = mapview.count_classes(5)
     m = mapview.build_base_map(countries, classes)
-    counts = mapview.state_counts(events.assign(located_in=events["country"]), FOCUS)
+    counts = {code: int((events["country"] == code).sum()) for code in FOCUS}
     mapview.build_country_layer(countries, counts, classes, selected).add_to(m)
-    mapview.build_event_layer(events, articles).add_to(m)
+    mapview.build_event_layer(events).add_to(m)
     return m, m.get_root().render()
 
 
@@ -61,7 +65,7 @@ def text_content(markup_text):
 
 
 def test_the_page_loads_only_local_scripts_and_stylesheets(countries, hostile_data):
-    m, page = full_map(countries, hostile_data.events, hostile_data.articles)
+    m, page = full_map(countries, hostile_data.events)
     links = re.findall(r'<(?:script|link)\b[^>]*\b(?:src|href)="([^"]*)"', page)
     assert links and all(assets.is_served_here(link) for link in links), links
     walked = set(assets.asset_links(m))
@@ -90,7 +94,7 @@ def test_optional_tiles_are_offered_but_not_added(countries):
 
 def test_class_wide_asset_lists_are_left_alone(countries, hostile_data):
     before = (list(folium.Map.default_js), list(folium.plugins.MarkerCluster.default_js))
-    full_map(countries, hostile_data.events, hostile_data.articles)
+    full_map(countries, hostile_data.events)
     assert (folium.Map.default_js, folium.plugins.MarkerCluster.default_js) == before
     assert any("cdn" in url for _, url in folium.Map.default_js)
 
@@ -102,13 +106,13 @@ def test_max_zoom_is_on_the_map_itself(countries):
 
 
 def test_hostile_text_is_escaped_everywhere(countries, hostile_data):
-    _, page = full_map(countries, hostile_data.events, hostile_data.articles)
+    _, page = full_map(countries, hostile_data.events)
     assert "alert(1)</script>" not in page and "<img src=x" not in page
     assert page.count("</script>") == len(re.findall(r"<script\b", page))
     # Data reaches the script only as JSON strings, never inside a JS template literal
     # (folium's Tooltip and Popup put text in backticks, where `${…}` would run).
     assert "bindTooltip(`" not in page and "$(`" not in page
-    layer = mapview.build_event_layer(hostile_data.events, hostile_data.articles)
+    layer = mapview.build_event_layer(hostile_data.events)
     for feature in geojson_features(layer):
         for key in ("tooltip", "popup"):
             shown = feature["properties"][key]
@@ -118,15 +122,16 @@ def test_hostile_text_is_escaped_everywhere(countries, hostile_data):
 
 
 def test_only_http_links_are_rendered(countries, hostile_data):
-    hostile_data.articles.loc[hostile_data.articles["article_id"] == "A-1", "url"] = "javascript:alert(1)"
-    layer = mapview.build_event_layer(hostile_data.events, hostile_data.articles)
+    events = hostile_data.events
+    events.loc[events["article_id"].str.startswith("A-1"), "article_url"] = "javascript:alert(1)"
+    layer = mapview.build_event_layer(hostile_data.events)
     popups = {f["id"]: f["properties"]["popup"] for f in geojson_features(layer)}
     assert "href" not in popups["T-1"] and "javascript" not in popups["T-1"]  # A-1 first
     assert 'href="https://example.org/two"' in popups["T-3"]
 
 
 def test_markers_are_coloured_by_relation_and_carry_their_id(hostile_data):
-    layer = mapview.build_event_layer(hostile_data.events, hostile_data.articles)
+    layer = mapview.build_event_layer(hostile_data.events)
     features = geojson_features(layer)
     relation = hostile_data.events.set_index("event_id")["relation_type"]
     assert {f["id"] for f in features} == set(relation.index)
@@ -186,8 +191,8 @@ def test_count_classes_stay_five_for_big_counts():
 def test_focus_bounds_and_counts(countries, hostile_data):
     south, west, north, east = mapview.focus_bounds(countries)
     assert 38 < south < 39 and 22 < west < 23 and 52 < north < 53 and 50 < east < 51
-    events = hostile_data.events.assign(located_in=["ARM", "AZE", ""])
-    assert mapview.state_counts(events, FOCUS) == {"UKR": 0, "GEO": 0, "ARM": 1, "AZE": 1}
+    located = {"UKR": 1, "GEO": 0, "ARM": 1, "AZE": 1}  # the fixture's three events, by the loader
+    assert mapdata.state_counts(hostile_data.store, EventFilter(), FOCUS) == located
 
 
 def test_view_bounds_reads_leaflet_bounds():
@@ -215,7 +220,7 @@ def test_ensure_static_copies_once(tmp_path):
 
 
 def test_geojson_of_the_page_is_valid_json(countries, hostile_data):
-    layer = mapview.build_event_layer(hostile_data.events, hostile_data.articles)
+    layer = mapview.build_event_layer(hostile_data.events)
     json.dumps(geojson_features(layer))  # plain types only: folium embeds it with tojson
 
 
@@ -237,14 +242,14 @@ def test_outside_focus_counts_the_states_not_their_bounding_box(countries, fixtu
              longitude=str(lon), geo_precision="city")
         for n, (name, code, lat, lon) in enumerate(OUTSIDE_FOCUS + INSIDE_FOCUS)
     ]  # fmt: skip
-    events = load_dataset(make_data_dir(rows)).events
+    store = open_store(make_data_dir(rows))
     south, west, north, east = mapview.focus_bounds(countries)
     assert all(south < lat < north and west < lon < east for *_, lat, lon in OUTSIDE_FOCUS)
-    assert mapview.outside_focus(events, mapview.focus_codes(countries)) == len(OUTSIDE_FOCUS)
+    assert mapdata.outside_count(store, EventFilter(), mapview.focus_codes(countries)) == len(OUTSIDE_FOCUS)
 
 
 def test_the_map_is_usable_from_the_keyboard(countries, hostile_data):
-    m, page = full_map(countries, hostile_data.events, hostile_data.articles)
+    m, page = full_map(countries, hostile_data.events)
     assert m.options["keyboard"] is True  # Leaflet pans and zooms with the keys
     assert 'setAttribute("tabindex", "0")' in page and 'setAttribute("role", "button")' in page
     assert 'e.key !== "Enter" && e.key !== " "' in page  # Enter and Space click

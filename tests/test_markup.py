@@ -74,10 +74,11 @@ def test_event_links_open_the_map_with_the_filter_and_escape_everything():
 
 def test_an_article_shows_its_passages_with_links_to_their_events(fixture_rows, make_data_dir):
     from borderstates.analysis.passages import article_passages
+    from borderstates.core.filters import EventFilter
+    from borderstates.core.store import open_store
 
     rows = [dict(row, excerpt="<i>quoted</i>") if row["event_id"] == "T-1" else row for row in fixture_rows]
-    data = load_dataset(make_data_dir(rows), check_geography=False)
-    (first, second), total = article_passages(data.events, data.events, data.articles, limit=5)
+    (first, second), total = article_passages(open_store(make_data_dir(rows)), EventFilter(), limit=5)
     page = markup.article_html(first, {"q": ["x"]})
     assert total == 2 and "&lt;i&gt;quoted&lt;/i&gt;" in page and "<i>quoted</i>" not in page
     assert 'href="./?event=T-1&amp;q=x"' in page and "<i>no URL</i>" in page

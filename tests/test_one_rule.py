@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import csv
+import io
+
 import pandas as pd
 import pytest
 from markupsafe import Markup
 
-from borderstates.analysis import quality
+from borderstates.analysis import mapdata
 from borderstates.analysis.eventtable import table_frame
-from borderstates.core import contract
-from borderstates.core.export import flatten
+from borderstates.core import contract, query
+from borderstates.core.export import export_bytes
+from borderstates.core.filters import EventFilter
 from borderstates.core.load import load_articles, load_dataset
+from borderstates.core.store import open_store
 from borderstates.render import markup
 
 from .conftest import write_csv_rows
@@ -30,14 +35,23 @@ def test_every_part_names_the_same_first_article(fixture_rows, make_data_dir):
     # A-2 first, with spaces around: the export, the quality checks, the passage panel, the
     # table and the Articles page must all.
     rows = [dict(fixture_rows[0], article_id=" A-2 ; A-1"), *fixture_rows[1:]]
-    data = load_dataset(make_data_dir(rows))
-    assert data.problems == []
-    event = data.events[data.events["event_id"] == "T-1"]
-    assert flatten(event, data.articles)["article_title"].tolist() == ["Test article two"]
-    assert quality.citations(event).query("position == 0")["article_id"].tolist() == ["A-2"]
-    assert markup.articles_of(event.iloc[0].to_dict(), data.articles)[0]["article_id"] == "A-2"
-    assert table_frame(event, data.articles, {})["article"].tolist() == ["Test article two"]
-    assert 'lang="en"' in markup.passage_html(event.iloc[0].to_dict(), data.articles)
+    directory = make_data_dir(rows)
+    store = open_store(directory)
+    assert store.status.problems == []
+    only = EventFilter(text="Armenia stops taking part")  # T-1
+    exported = list(csv.DictReader(io.StringIO(export_bytes(store, only).decode("utf-8"))))
+    assert [row["article_title"] for row in exported] == ["Test article two"]
+    events = store.matching(only)
+    firsts = store.fetch(events.select(first=query.first_article(events["article_id"])))
+    assert firsts["first"].tolist() == ["A-2"]
+    assert table_frame(store, only, {})["article"].tolist() == ["Test article two"]
+    record = mapdata.event_record(store, "T-1")
+    cited = mapdata.articles_of(store, record)
+    assert cited["article_id"].tolist() == ["A-2", "A-1"]
+    assert markup.articles_of(record, cited)[0]["article_id"] == "A-2"
+    assert 'lang="en"' in markup.passage_html(record, cited)
+    events = load_dataset(directory).events
+    assert contract.first_article(events["article_id"]).tolist()[0] == "A-2"  # the pandas form agrees
 
 
 URLS = [

@@ -18,11 +18,12 @@ from streamlit.testing.v1 import AppTest
 
 from borderstates.app.filterform import KNOWN_PARAMS, MAX_SEARCH_LENGTH, filter_from_params
 from borderstates.core import contract
-from borderstates.core.filters import Choices, EventFilter, filter_events
+from borderstates.core.filters import Choices, EventFilter
 from borderstates.core.load import load_dataset
 from borderstates.core.paths import DATA_DIR_VARIABLE
 from borderstates.render import markup
 from tests.conftest import ROOT
+from tests.oracle import filter_events
 
 DASHBOARD = str(ROOT / "dashboard.py")
 TIMEOUT = 300  # s for one run: the first imports geopandas and folium, slow on a busy CI machine

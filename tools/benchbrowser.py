@@ -1,30 +1,66 @@
-"""The benchmark's browser half: the map drawn after navigation, a filter change, the server's memory.
+"""The benchmark's browser half: a new server started, visited and changed in headless Chromium.
 
 Times are read from the browser's own clock (`performance.now()`, milliseconds since the
-navigation started), at the moment a check running in the page first sees the state asked for;
-Playwright's round trips to the browser are not counted.
+navigation started; `performance.timeOrigin` places that start on the machine's clock), at the
+moment a check running in the page first sees the state asked for; Playwright's round trips to
+the browser are not counted.
 """
 
 from __future__ import annotations
 
+import os
 import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
+from borderstates.core.cache import CACHE_DIR_VARIABLE
+from borderstates.core.paths import DATA_DIR_VARIABLE
 from tools.localserver import (
     APP_READY,
     CHROMIUM,
     CHROMIUM_ARGS,
     MAP_FRAME,
+    ROOT,
+    START_TIMEOUT_S,
+    Server,
+    free_port,
     is_loopback,
-    rss_mb,
-    streamlit_server,
+    stop,
 )
 
-TIMEOUT_MS = 180_000
+TIMEOUT_MS = 600_000  # a first visit on a busy machine, at a hundred million events
 REPEATS = 5
-SEARCHES = ("baku", "")  # alternated, so that each search changes the filtered events
-RELATION = "military"  # chosen, then taken off again
+READERS = 4  # new browser profiles, one at a time, for "a new reader's map drawn"
+RELATIONS = ("military", "security", "diplomatic", "economic", "energy")  # chosen one more each time
+SEARCHES = ("kharkiv", "baku", "tbilisi", "yerevan", "odesa")  # each a filter not asked before
+_POLL_S = 0.05  # how often a new server is tried while it starts
 
+# The first run of the page's script has finished: the script is not running and the map's
+# frame is there (it is only there once the script has reached the map). An exception shown
+# on the page ends the wait at once (-1).
+READY_AT_JS = f"""() => {{
+    if (document.querySelector("[data-testid='stException']")) return -1;
+    return !!(document.querySelector("{APP_READY}") && document.querySelector('{MAP_FRAME}'))
+        && performance.now();
+}}"""
+# Installed in every page before its own scripts: the browser-clock moments at which the app's
+# script was first seen in each state ("running", "notRunning"…), for the first visit's parts.
+MARKS_JS = """
+window.__bsMarks = {};
+new MutationObserver(() => {
+    const app = document.querySelector("[data-testid='stApp']");
+    if (!app) return;
+    if (!("app" in window.__bsMarks)) window.__bsMarks.app = performance.now();
+    const state = app.getAttribute("data-test-script-state");
+    if (state && !(state in window.__bsMarks)) window.__bsMarks[state] = performance.now();
+}).observe(document, {subtree: true, childList: true, attributes: true});
+"""
 # The map is drawn when the script has finished, the frame has its height and Leaflet's layers
 # hold more than the four focus states (markers, cells or the neighbouring states).
 _DRAWN = f"""
@@ -45,77 +81,158 @@ LAYERS_REDRAWN_AT_JS = (
 )
 
 
-def measure_browser(data_dir: Path) -> dict[str, float]:
-    """Serve a data directory, open the dashboard in headless Chromium; return timings and RSS.
+def prepare_static() -> None:
+    """Prepare `static/` beside the dashboard, as `make run` does before it starts the server."""
+    command = [sys.executable, "-m", "borderstates.render.assets", str(ROOT / "static")]
+    subprocess.run(command, check=True, capture_output=True)  # noqa: S603 (this interpreter, our module)
 
-    - `first_visit_s`: the first session, which waits for the server to load the data (from the
-      Parquet cache when there is one);
-    - `drawn_s`: a new session on the running server, in a new browser profile (nothing
-      cached), the median of four, each closed before the next: a reader's browser draws one
-      dashboard, not five;
-    - `filter_s`, `search_s`: from a change in the sidebar (relation type chosen or taken off;
-      a new search text) to the rerun's layers drawn and the script finished, median of five;
-    - `rss_one_mb`, `rss_five_mb`: the server's resident memory with one and with five sessions;
-      `peak_one_mb`, `peak_five_mb`: its highest so far (the first includes the cold load).
+
+def measure_server(data_dir: Path, cache: Path, *, interact: bool) -> dict[str, Any]:
+    """Start a server on a data directory, visit it in headless Chromium; return timings and memory.
+
+    - `ready_s`: from `streamlit run` to the first page's script finished (the first reader
+      navigates as soon as the server answers; the columnar cache `cache` is new and empty);
+      `first_visit_s`, `first_drawn_s`: from that navigation to the script finished, to the map drawn;
+    - `up_s`: from the start to the server's first answer; `app_shown_s`, `script_started_s`: from
+      the navigation to the frontend drawn, to the first run of the script begun;
+    - `rss_mb`, `peak_mb`: the server's memory now and at its highest (VmHWM), with that one session;
+    - `drawn_s`: a new reader's map, from navigation to drawn, median of `READERS` new browser
+      profiles, each closed before the next;
+    - with `interact`: `filter_s`, `search_s`, from a change in the sidebar to the rerun's layers
+      drawn, median of five (each a filter not asked before), and `peak_end_mb` afterwards.
+
+    `prepare_static()` must have run.
     """
     from playwright.sync_api import sync_playwright
 
-    with streamlit_server(data_dir) as server, sync_playwright() as playwright:
+    with sync_playwright() as playwright:
+        # The browser is up before the server starts: its own start is no part of the figure.
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        url = server.url + "/"
-        first_page, first = _open(browser, url)
-        rss_one, peak_one = rss_mb(server.pid), rss_mb(server.pid, peak=True)
-        first_page.context.close()
-        drawn = []
-        for _ in range(4):
-            page, seconds = _open(browser, url)
-            drawn.append(seconds)
-            page.context.close()
-        page, _ = _open(browser, url)
-        filter_s = statistics.median(_change_relation(page, step) for step in range(REPEATS))
-        search_s = statistics.median(_search(page, SEARCHES[step % 2]) for step in range(REPEATS))
-        for _ in range(4):  # four more readers: five sessions
-            _open(browser, url)
-        rss_five, peak_five = rss_mb(server.pid), rss_mb(server.pid, peak=True)
-        browser.close()
-    return {
-        "first_visit_s": first,
-        "drawn_s": statistics.median(drawn),
-        "filter_s": filter_s,
-        "search_s": search_s,
-        "rss_one_mb": rss_one,
-        "rss_five_mb": rss_five,
-        "peak_one_mb": peak_one,
-        "peak_five_mb": peak_five,
-    }
+        try:
+            with _started(data_dir, cache) as (server, process, started):
+                figures = _visit(browser, server, process, started, interact=interact)
+        finally:
+            browser.close()
+    return figures
 
 
-def _open(browser, url: str):
-    """Open the dashboard in a new browser profile; return the page and the seconds to the map drawn."""
+def _visit(
+    browser: Any, server: Server, process: subprocess.Popen, started: float, *, interact: bool
+) -> dict[str, Any]:
+    url = server.url + "/"
+    figures: dict[str, Any] = {"load": float(Path("/proc/loadavg").read_text().split()[0])}
+    context = _context(browser)
+    page = context.new_page()
+    _navigate_when_up(page, url, process, server)
+    ready_ms = page.wait_for_function(READY_AT_JS, timeout=TIMEOUT_MS, polling="raf").json_value()
+    if ready_ms < 0:
+        raise RuntimeError(f"the dashboard raised; the server said: {server.output()[-2000:]}")
+    origin_ms = page.evaluate("performance.timeOrigin")
+    figures["ready_s"] = (origin_ms + ready_ms) / 1000 - started
+    figures["up_s"] = origin_ms / 1000 - started  # the server answered; the first reader navigated
+    figures["first_visit_s"] = ready_ms / 1000
+    marks = page.evaluate("window.__bsMarks")
+    figures["app_shown_s"] = marks.get("app", float("nan")) / 1000  # the frontend has drawn the app
+    figures["script_started_s"] = marks.get("running", float("nan")) / 1000  # the first run began
+    figures["first_drawn_s"] = _drawn_ms(page) / 1000
+    figures["rss_mb"], figures["peak_mb"] = _memory_mb(process.pid, "VmRSS"), _memory_mb(process.pid, "VmHWM")
+    context.close()
+    drawn = []
+    for _ in range(READERS):
+        context = _context(browser)
+        page = context.new_page()
+        page.goto(url)
+        drawn.append(_drawn_ms(page) / 1000)
+        context.close()
+    figures["drawn_s"] = statistics.median(drawn)
+    if interact:
+        context = _context(browser)
+        page = context.new_page()
+        page.goto(url)
+        _drawn_ms(page)
+        figures["search_s"] = statistics.median(_search(page, SEARCHES[step]) for step in range(REPEATS))
+        _search(page, "")
+        figures["filter_s"] = statistics.median(
+            _add_relation(page, RELATIONS[step]) for step in range(REPEATS)
+        )
+        context.close()
+    figures["peak_end_mb"] = _memory_mb(process.pid, "VmHWM")
+    return figures
+
+
+@contextmanager
+def _started(data_dir: Path, cache: Path) -> Iterator[tuple[Server, subprocess.Popen, float]]:
+    """Run `streamlit run dashboard.py` as `make run` does; yield it and the moment it was started.
+
+    As `localserver.streamlit_server`, but the moment of the start is kept and the server is not
+    waited for: the first reader tries it every `_POLL_S` seconds, so it is ready when it is up.
+    """
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k not in (DATA_DIR_VARIABLE, "BORDERSTATES_ENGINE")}
+    env[DATA_DIR_VARIABLE] = str(data_dir)
+    env[CACHE_DIR_VARIABLE] = str(cache)
+    command = [
+        sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard.py"),
+        "--server.port", str(port), "--server.address", "127.0.0.1", "--server.headless", "true",
+        "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false",
+    ]  # fmt: skip
+    with tempfile.TemporaryDirectory() as scratch, (Path(scratch) / "server.log").open("wb") as log:
+        started = time.time()
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603
+        try:
+            yield (
+                Server(f"http://127.0.0.1:{port}", process.pid, Path(scratch) / "server.log"),
+                process,
+                started,
+            )
+        finally:
+            stop(process)
+
+
+def _navigate_when_up(page: Any, url: str, process: subprocess.Popen, server: Server) -> None:
+    """Open the page as soon as the server accepts connections (a refused one fails at once)."""
+    from playwright.sync_api import Error
+
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while True:
+        if process.poll() is not None:
+            raise RuntimeError(f"streamlit exited: {server.output()[-2000:]}")
+        try:
+            page.goto(url)
+            return
+        except Error:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(_POLL_S)
+
+
+def _context(browser: Any) -> Any:
     context = browser.new_context(viewport={"width": 1400, "height": 900})
     context.route("**/*", _local_only)
-    page = context.new_page()
-    page.goto(url)
-    drawn_ms = page.wait_for_function(MAP_DRAWN_AT_JS, timeout=TIMEOUT_MS, polling="raf").json_value()
-    return page, drawn_ms / 1000
+    context.add_init_script(MARKS_JS)
+    return context
 
 
-def _change_relation(page, step: int) -> float:
+def _drawn_ms(page: Any) -> float:
+    """Return the browser clock's milliseconds from navigation to the map drawn."""
+    drawn: float = page.wait_for_function(MAP_DRAWN_AT_JS, timeout=TIMEOUT_MS, polling="raf").json_value()
+    return drawn
+
+
+def _add_relation(page: Any, relation: str) -> float:
     box = page.get_by_test_id("stMultiSelect").filter(has_text="Relation type").locator("input")
     box.click()
-    if step % 2 == 0:
-        page.keyboard.type(RELATION)
-        return _timed(page, lambda: page.keyboard.press("Enter"), after=lambda: page.keyboard.press("Escape"))
-    return _timed(page, lambda: page.keyboard.press("Backspace"))
+    page.keyboard.type(relation)
+    return _timed(page, lambda: page.keyboard.press("Enter"), after=lambda: page.keyboard.press("Escape"))
 
 
-def _search(page, text: str) -> float:
+def _search(page: Any, text: str) -> float:
     box = page.get_by_test_id("stTextInput").filter(has_text="Search text").locator("input")
     box.fill(text)
     return _timed(page, lambda: box.press("Enter"))
 
 
-def _timed(page, action, after=None) -> float:
+def _timed(page: Any, action: Any, after: Any = None) -> float:
     """Return the seconds from `action` (one filter change) to the rerun's layers drawn."""
     before = page.evaluate(LAYERS_SENT_JS)
     start_ms = page.evaluate("performance.now()")
@@ -125,10 +242,18 @@ def _timed(page, action, after=None) -> float:
     ).json_value()
     if after is not None:
         after()
-    return (done_ms - start_ms) / 1000
+    return float(done_ms - start_ms) / 1000
 
 
-def _local_only(route) -> None:
+def _memory_mb(pid: int, field: str) -> float:
+    """Return a process's resident memory (VmRSS) or its highest so far (VmHWM), in MB (10^6 bytes)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) * 1024 / 1e6
+    return float("nan")
+
+
+def _local_only(route: Any) -> None:
     if is_loopback(route.request.url):
         route.continue_()
     else:

@@ -5,7 +5,7 @@ Serves deterministic synthetic events (tools.synthetic) from a temporary folder 
 per reader, as Streamlit's own end-to-end tests do. After a warm-up (every reader has the map
 and has changed its filter once), every reader keeps changing its relation filter for the
 test's duration and checks, after each change, its own "N of M events" and its own URL against
-`filter_events`: a value from another session is a leak. Prints the figures; exits 1 when a
+the store's count: a value from another session is a leak. Prints the figures; exits 1 when a
 reader saw an error or another reader's filter, or when the server's memory grew more than
 `RSS_GROWTH_ALLOWED` after the warm-up.
 """
@@ -55,17 +55,18 @@ class Reader:
 
 def _expected_counts(directory: Path, sessions: int) -> tuple[dict[tuple[str, str], int], int, list[str]]:
     """Return the count of every (actor, relation) pair ("" for none), the total, and an actor per reader."""
-    from borderstates.core.filters import EventFilter, filter_events
-    from borderstates.core.load import load_dataset
+    from borderstates.core.filters import EventFilter
+    from borderstates.core.store import open_store
 
-    events = load_dataset(directory, check_geography=False).events
-    actors = list(islice(cycle(sorted(set(events["actor1"].astype(str)))), sessions))
+    store = open_store(directory)
+    names = store.fetch(store.events.select("actor1").distinct())["actor1"]
+    actors = list(islice(cycle(sorted(set(names))), sessions))
     counts = {}
     for actor in actors:
         for relation in ("", *contract.RELATION_TYPES):
             f = EventFilter(actors=(actor,), relations=(relation,) if relation else ())
-            counts[actor, relation] = len(filter_events(events, f))
-    return counts, len(events), actors
+            counts[actor, relation] = store.count(f)
+    return counts, store.total, actors
 
 
 async def _show(page, text: str, reader: Reader, what: str) -> float | None:

@@ -1,18 +1,26 @@
-"""Many events drawn as grid cells: the map shows what the eye can see, and counts are conserved."""
+"""Many events drawn as grid cells: the map shows what the eye can see, and counts are conserved.
+
+The engine counts the events per cell of a square grid in degrees; only the occupied cells come
+back, at most `MAX_CELLS` of them whatever the number of events.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import ibis
+import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 
 from borderstates.core import contract
+from borderstates.core.filters import EventFilter
+from borderstates.core.store import Store
 
 MARKER_LIMIT = 1_000  # filtered events drawn one by one; above this, as grid cells
 MAX_CELLS = 4_000  # cells drawn at most: the grid coarsens until the whole dataset fits
 FINEST_CELL = 0.125  # degrees: the finest cell side (about 14 km north-south)
-_BINCOUNT_LIMIT = 8_000_000  # grid slots up to which counting by array index beats sorting
+COARSEST_CELL = 64.0  # degrees: a grid this coarse always fits
 
 
 @dataclass(frozen=True)
@@ -28,59 +36,74 @@ def draws_markers(count: int) -> bool:
     return count <= MARKER_LIMIT
 
 
-def fit_grid(events: pd.DataFrame, max_cells: int = MAX_CELLS) -> Grid:
-    """Return the finest grid (doubling from `FINEST_CELL`) on which the events fill at most `max_cells`.
+def _cells(events: ir.Table, size: float) -> ir.Table:
+    """Return the events with the row and column of their cell (from the south-west corner)."""
+    return events.mutate(
+        cell_row=((events["latitude"] + 90.0) / size).floor().cast("int64"),
+        cell_col=((events["longitude"] + 180.0) / size).floor().cast("int64"),
+    )
 
-    Fitted to a whole dataset once, the grid stays the same whatever the filter, so the
-    colours of its cells mean the same counts on every view.
+
+def fit_grid(store: Store, max_cells: int = MAX_CELLS) -> Grid:
+    """Return the finest grid (doubling from `FINEST_CELL`) on which all events fill at most `max_cells`.
+
+    Fitted to the whole dataset once, the grid stays the same whatever the filter, so the
+    colours of its cells mean the same counts on every view. One query counts the occupied
+    cells of every candidate size at once.
     """
-    size = FINEST_CELL
-    while True:
-        counts = _cell_counts(events, size)[1]
-        if len(counts) <= max_cells or size >= 90:
-            return Grid(size, int(counts.max()) if len(counts) else 0)
-        size *= 2
+    sizes = [FINEST_CELL * 2**step for step in range(int(np.log2(COARSEST_CELL / FINEST_CELL)) + 1)]
+    events = store.events
+    occupied = events.aggregate(
+        **{
+            f"cells_{step}": (
+                ((events["latitude"] + 90.0) / size).floor().cast("int64") * 100_000
+                + ((events["longitude"] + 180.0) / size).floor().cast("int64")
+            ).nunique()
+            for step, size in enumerate(sizes)
+        }
+    )
+    counts = (
+        store.fetch(occupied).iloc[0]
+        if store.total
+        else pd.Series(0, index=[f"cells_{i}" for i in range(len(sizes))])
+    )
+    size = next((s for step, s in enumerate(sizes) if counts[f"cells_{step}"] <= max_cells), sizes[-1])
+    if not store.total:
+        return Grid(size, 0)
+    per_cell = _cells(events, size).group_by(["cell_row", "cell_col"]).aggregate(events=ibis._.count())
+    return Grid(size, int(store.scalar(per_cell["events"].max())))
 
 
-def grid_cells(events: pd.DataFrame, grid: Grid) -> pd.DataFrame:
+def grid_cells(store: Store, f: EventFilter, grid: Grid) -> pd.DataFrame:
     """Return one row per occupied cell: its bounds, its count of events, its commonest relation type.
 
-    The counts add up to the number of events: nothing is dropped or counted twice.
+    The counts add up to the number of filtered events: nothing is dropped or counted twice.
     """
-    keys, counts, inverse = _cell_counts(events, grid.size, with_inverse=True)
-    rows, cols = np.divmod(keys, _columns(grid.size))
-    south, west = rows * grid.size - 90.0, cols * grid.size - 180.0
-    relations = pd.Categorical(events["relation_type"], categories=contract.RELATION_TYPES).codes
-    kinds = len(contract.RELATION_TYPES)
-    per_kind = np.bincount(inverse * kinds + relations, minlength=len(keys) * kinds).reshape(-1, kinds)
+    per_kind = store.fetch(
+        _cells(store.matching(f), grid.size)
+        .group_by(["cell_row", "cell_col", "relation_type"])
+        .aggregate(events=ibis._.count())
+    )
+    if per_kind.empty:
+        return pd.DataFrame({c: [] for c in ("south", "west", "north", "east", "count", "top_relation")})
+    # The commonest relation type of a cell; ties go to the earlier type of the vocabulary.
+    per_kind["rank"] = pd.Categorical(per_kind["relation_type"], categories=contract.RELATION_TYPES).codes
+    ordered = per_kind.sort_values(
+        ["cell_row", "cell_col", "events", "rank"], ascending=[True, True, False, True]
+    )
+    top = ordered.drop_duplicates(["cell_row", "cell_col"]).set_index(["cell_row", "cell_col"])[
+        "relation_type"
+    ]
+    cells = per_kind.groupby(["cell_row", "cell_col"])["events"].sum().rename("count").reset_index()
+    south = cells["cell_row"].to_numpy() * grid.size - 90.0
+    west = cells["cell_col"].to_numpy() * grid.size - 180.0
     return pd.DataFrame(
         {
             "south": south,
             "west": west,
             "north": np.minimum(south + grid.size, 90.0),
             "east": np.minimum(west + grid.size, 180.0),
-            "count": counts,
-            "top_relation": np.asarray(contract.RELATION_TYPES)[per_kind.argmax(axis=1)],
+            "count": cells["count"].to_numpy(dtype=np.int64),
+            "top_relation": top.reindex(pd.MultiIndex.from_frame(cells[["cell_row", "cell_col"]])).to_numpy(),
         }
     )
-
-
-def _columns(size: float) -> int:
-    return int(np.ceil(360.0 / size)) + 1
-
-
-def _cell_counts(
-    events: pd.DataFrame, size: float, with_inverse: bool = False
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Return the occupied cells' keys (row * columns + column), their counts and each event's cell."""
-    row = np.floor((events["latitude"].to_numpy() + 90.0) / size).astype(np.int64)
-    col = np.floor((events["longitude"].to_numpy() + 180.0) / size).astype(np.int64)
-    key = row * _columns(size) + col
-    slots = (int(np.ceil(180.0 / size)) + 1) * _columns(size)
-    if slots <= _BINCOUNT_LIMIT:  # one pass, no sort
-        per_slot = np.bincount(key, minlength=slots)
-        keys = np.flatnonzero(per_slot)
-        inverse = np.searchsorted(keys, key) if with_inverse else np.empty(0, np.int64)
-        return keys, per_slot[keys], inverse
-    unique = np.unique(key, return_inverse=True, return_counts=True)  # values, inverse, counts
-    return unique[0], unique[2], unique[1]

@@ -2,27 +2,42 @@
 
 from __future__ import annotations
 
+import functools
+import operator
+import string
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
+import ibis
+import ibis.expr.types as ir
 import pandas as pd
 
-from borderstates.core import contract
+from borderstates.core import contract, query
 from borderstates.core.contract import LOCATED_IN
 from borderstates.core.csvio import LINE
-from borderstates.core.load import Dataset
+from borderstates.core.filters import EventFilter
 from borderstates.core.paths import FULL_FILE
+from borderstates.core.store import DataStatus, Store
 
 GEOGRAPHY_COLUMN = "latitude/longitude"  # the column of the geography check's warnings
 PROBLEM_COLUMNS = ("file", "line", "column", "message", "severity")
+ROWS_LISTED = 1_000  # rows of each list that a report holds; its count says how many there are
+AT_SEA = "(no country: at sea)"
+UNKNOWN_LANGUAGE = "(unknown)"
+# What the engines' `strip` removes (ibis trims ASCII white space): a cell without any of these
+# nor a separator is an article id as it stands, and needs no splitting or trimming.
+_WHITE_SPACE = string.whitespace
+_SOME_TEXT = r"[^ \t\n\r\x0b\x0c]"  # a character that `strip` keeps, as RE2 and Java read it
 
 
 @dataclass(frozen=True)
 class QualityReport:
-    """The checks of one dataset; the event checks cover the events given (the filtered ones).
+    """The checks of the data: its problems as a whole, and the checks of the filtered events.
 
-    `outside` is None when the geography check could not run (no country polygons).
+    Each list holds the first rows in file order (`build_report`'s `limit`), and beside it the
+    count of every row that belongs in it. `outside` is None when the geography check could not
+    run (no country polygons).
     """
 
     printed: list[str]
@@ -33,129 +48,220 @@ class QualityReport:
     without_english: pd.DataFrame
     articles_without_url: pd.DataFrame
     uncited_articles: pd.DataFrame
+    outside_count: int  # 0 when the geography check did not run
+    without_english_count: int
+    articles_without_url_count: int
+    uncited_articles_count: int
 
 
-def validation_lines(dataset: Dataset) -> list[str]:
+def validation_lines(status: DataStatus) -> list[str]:
     """Return the problems as `borderstates validate` prints them: `FILE:LINE: COLUMN: message`."""
-    return [str(problem) for problem in dataset.problems]
+    return [str(problem) for problem in status.problems]
 
 
-def validation_summary(dataset: Dataset, events_path: Path | str) -> str:
-    """Return the summary line that `borderstates validate` ends with."""
-    errors = len(dataset.errors)
+def validation_summary(status: DataStatus, events_path: Path | str) -> str:
+    """Return the summary line that `borderstates validate` ends with (and the quality page shows)."""
+    errors = len(status.errors)
+    # Every stored event passed its import's checks: it counts as read and as valid.
+    valid = status.valid_in_file + status.in_store
+    read = status.rows_in_file + status.in_store
     return (
-        f"{events_path}: {len(dataset.events)} valid events of {dataset.rows_in_file}, "
-        f"{len(dataset.articles)} articles; {errors} errors, {len(dataset.problems) - errors} warnings"
+        f"{events_path}: {valid} valid events of {read}, {status.articles} articles; "
+        f"{errors} errors, {len(status.problems) - errors} warnings"
     )
 
 
-def build_report(dataset: Dataset, events: pd.DataFrame) -> QualityReport:
-    """Check a dataset: its problems as a whole, and `events` (a filtered part of it) one by one."""
-    problems = pd.DataFrame([vars(p) for p in dataset.problems], columns=list(PROBLEM_COLUMNS))
+def build_report(store: Store, f: EventFilter, limit: int = ROWS_LISTED) -> QualityReport:
+    """Check the data: its problems as a whole, and the events that match `f` one by one.
+
+    Parameters
+    ----------
+    store
+        The data, on its engine.
+    f
+        The filter: the event checks and the articles without URL follow it; the uncited
+        articles are those no event at all cites.
+    limit
+        Rows each list holds at most; the report counts them all.
+
+    """
+    status = store.status
+    problems = pd.DataFrame([vars(p) for p in status.problems], columns=list(PROBLEM_COLUMNS))
+    outside, outside_count = outside_country(store, f, limit) if geography_checked(status) else (None, 0)
+    without, without_count = without_english(store, f, limit)
+    no_url, no_url_count = articles_without_url(store, f, limit)
+    uncited, uncited_count = uncited_articles(store, limit)
     return QualityReport(
-        printed=validation_lines(dataset),
+        printed=validation_lines(status),
         problems=problems,
-        outside=outside_country(events, problems) if _geography_checked(dataset) else None,
-        date_precision=precision_counts(events, "date_precision", contract.DATE_PRECISIONS),
-        geo_precision=precision_counts(events, "geo_precision", contract.GEO_PRECISIONS),
-        without_english=without_english(events, dataset.articles),
-        articles_without_url=articles_without_url(events, dataset.articles),
-        uncited_articles=uncited_articles(dataset.events, dataset.articles),
+        outside=outside,
+        date_precision=precision_counts(store, f, "date_precision", contract.DATE_PRECISIONS),
+        geo_precision=precision_counts(store, f, "geo_precision", contract.GEO_PRECISIONS),
+        without_english=without,
+        articles_without_url=no_url,
+        uncited_articles=uncited,
+        outside_count=outside_count,
+        without_english_count=without_count,
+        articles_without_url_count=no_url_count,
+        uncited_articles_count=uncited_count,
     )
 
 
-def _geography_checked(dataset: Dataset) -> bool:
-    unchecked = any(Path(p.file).name == FULL_FILE for p in dataset.problems)
-    return LOCATED_IN in dataset.events.columns and not unchecked
+def geography_checked(status: DataStatus) -> bool:
+    """Return False when the geography check could not run: a problem names the full geometry file."""
+    return not any(Path(p.file).name == FULL_FILE for p in status.problems)
 
 
-def outside_country(events: pd.DataFrame, problems: pd.DataFrame) -> pd.DataFrame:
-    """Return the events whose point lies outside their declared country.
+def outside_country(store: Store, f: EventFilter, limit: int = ROWS_LISTED) -> tuple[pd.DataFrame, int]:
+    """Return the first `limit` matching events whose point lies outside their declared country, and how many.
 
     `beyond_tolerance` marks those that `validate` warns about (further out than its tolerance
     for coasts and borders); the others lie just outside, at sea or across a border.
     """
-    located = events[LOCATED_IN].astype("str")
-    outside = events[located != events["country"].astype("str")]
-    warned = problems.loc[problems["column"] == GEOGRAPHY_COLUMN, "line"]
-    return pd.DataFrame(
+    events = store.matching(f)
+    outside = events.filter(events[LOCATED_IN] != events["country"])
+    columns = ["event_id", "location", "country", LOCATED_IN, "latitude", "longitude", LINE]
+    rows, count = in_file_order(store, outside.select(*columns), limit)
+    # The warnings name the line of the events file; imported rows have none, and no warning.
+    warned = {p.line for p in store.status.problems if p.column == GEOGRAPHY_COLUMN}
+    frame = pd.DataFrame(
         {
-            "event_id": outside["event_id"].astype("str"),
-            "location": outside["location"].astype("str"),
-            "country": outside["country"].astype("str"),
-            "located_in": located[outside.index].replace("", "(no country: at sea)"),
-            "latitude": outside["latitude"],
-            "longitude": outside["longitude"],
-            "beyond_tolerance": outside[LINE].isin(warned) if LINE in outside else False,
+            "event_id": rows["event_id"],
+            "location": rows["location"],
+            "country": rows["country"],
+            "located_in": rows[LOCATED_IN].replace("", AT_SEA),
+            "latitude": rows["latitude"],
+            "longitude": rows["longitude"],
+            "beyond_tolerance": rows[LINE].isin(warned).to_numpy(dtype=bool),
         }
-    ).reset_index(drop=True)
+    )
+    return frame, count
 
 
-def precision_counts(events: pd.DataFrame, column: str, levels: tuple[str, ...]) -> pd.DataFrame:
-    """Return how many events have each precision level, every level listed, with its share."""
-    counts = events[column].astype("str").value_counts().reindex(list(levels), fill_value=0)
+def precision_counts(store: Store, f: EventFilter, column: str, levels: tuple[str, ...]) -> pd.DataFrame:
+    """Return how many matching events have each precision level, every level listed, with its share."""
+    events = store.matching(f)
+    answer = store.fetch(events.group_by(column).aggregate(events=events.count()))
+    counts = answer.set_index(column)["events"].reindex(list(levels), fill_value=0).astype("int64")
     share = counts / counts.sum() if counts.sum() else counts.astype(float)
     return pd.DataFrame({"precision": levels, "events": counts.to_numpy(), "share": share.to_numpy()})
 
 
-def citations(events: pd.DataFrame) -> pd.DataFrame:
-    """Return a row per (event, article it cites): `event_id`, `article_id`, `position` (0: quoted)."""
-    ids = events["article_id"].astype("str")
-    several = ids.str.contains(contract.ARTICLE_ID_SEPARATOR, regex=False)
-    later = ids[several].map(contract.article_ids).explode()
-    later = later[later.groupby(level=0).cumcount() > 0]
-    rows = pd.DataFrame(
+def without_english(store: Store, f: EventFilter, limit: int = ROWS_LISTED) -> tuple[pd.DataFrame, int]:
+    """Return the first `limit` events quoting a non-English article without `excerpt_en`, and how many.
+
+    An article the data does not hold counts as not English (its language is shown as unknown).
+    """
+    events = store.matching(f)
+    untranslated = events.filter(has_text(events["excerpt"]) & ~has_text(events["excerpt_en"]))
+    untranslated = untranslated.mutate(quoted_from=first_article(untranslated["article_id"]))
+    english = store.articles.filter(store.articles["language"] == "en")
+    # An anti-join, not a lookup: an article id that two sources both hold cannot double a row.
+    missing = untranslated.anti_join(english, untranslated["quoted_from"] == english["article_id"])
+    rows, count = in_file_order(store, missing.select("event_id", "quoted_from", "excerpt", LINE), limit)
+    language = _languages(store, rows["quoted_from"].unique().tolist())
+    frame = pd.DataFrame(
         {
-            "event_id": pd.concat([events["event_id"], events.loc[later.index, "event_id"]])
-            .astype("str")
-            .to_numpy(),
-            "article_id": pd.concat([contract.first_article(events["article_id"]), later]).to_numpy(),
-            "position": np.concatenate(
-                [np.zeros(len(events), int), later.groupby(level=0).cumcount().to_numpy() + 1]
-            ),
+            "event_id": rows["event_id"],
+            "article_id": rows["quoted_from"],
+            "language": rows["quoted_from"].map(language).fillna("").replace("", UNKNOWN_LANGUAGE),
+            "excerpt": rows["excerpt"],
         }
     )
-    return rows[rows["article_id"] != ""]
+    return frame, count
 
 
-def without_english(events: pd.DataFrame, articles: pd.DataFrame) -> pd.DataFrame:
-    """Return the events quoted from a non-English article (or an unknown one) with no `excerpt_en`."""
-    # Object, not float: with no article at all the mapped column would be all-NaN floats.
-    language = (
-        contract.first_article(events["article_id"])
-        .map(articles.set_index("article_id")["language"])
-        .astype("object")
-        .fillna("")
+def articles_without_url(store: Store, f: EventFilter, limit: int = ROWS_LISTED) -> tuple[pd.DataFrame, int]:
+    """Return the first `limit` articles without URL that the matching events cite, and how many.
+
+    Each with `events`: how many of the matching events cite it (in any position).
+    """
+    articles = store.articles
+    no_url = articles.filter(~has_text(articles["url"]))
+    cited = citations(store.matching(f))
+    # Narrowed to the articles without URL before counting: the fewer the faster.
+    cited = cited.filter(cited["article_id"].isin(no_url["article_id"]))
+    counts = cited.group_by("article_id").aggregate(events=cited["event_id"].nunique())
+    joined = no_url.inner_join(counts, "article_id")
+    rows, count = in_file_order(
+        store, joined.select("article_id", "title", "outlet", "published", "language", "events", LINE), limit
     )
-    quoted = events["excerpt"].astype("str").str.strip() != ""
-    untranslated = events["excerpt_en"].astype("str").str.strip() == ""
-    missing = events[quoted & untranslated & (language != "en")]
-    return pd.DataFrame(
-        {
-            "event_id": missing["event_id"].astype("str"),
-            "article_id": contract.first_article(missing["article_id"]),
-            "language": language[missing.index].replace("", "(unknown)"),
-            "excerpt": missing["excerpt"].astype("str"),
-        }
-    ).reset_index(drop=True)
+    return rows.drop(columns=LINE).astype({"events": "int64"}), count
 
 
-def cited_articles(events: pd.DataFrame) -> pd.Series:
-    """Return how many of the events cite each article (in any position of `article_id`)."""
-    return citations(events).drop_duplicates(["event_id", "article_id"])["article_id"].value_counts()
+def uncited_articles(store: Store, limit: int = ROWS_LISTED) -> tuple[pd.DataFrame, int]:
+    """Return the first `limit` articles that no event cites (whatever the filter), and how many."""
+    articles = store.articles
+    cited = citations(store.events)
+    uncited = articles.anti_join(cited, articles["article_id"] == cited["article_id"])
+    rows, count = in_file_order(store, uncited.select("article_id", "title", "outlet", LINE), limit)
+    return rows.drop(columns=LINE), count
 
 
-def articles_without_url(events: pd.DataFrame, articles: pd.DataFrame) -> pd.DataFrame:
-    """Return the articles the events cite that have no URL, with how many events cite each."""
-    cited = cited_articles(events)
-    missing = articles[articles["article_id"].isin(cited.index) & (articles["url"].str.strip() == "")]
-    columns = ["article_id", "title", "outlet", "published", "language"]
-    return missing[columns].assign(events=missing["article_id"].map(cited).to_numpy()).reset_index(drop=True)
+def in_file_order(store: Store, rows: ir.Table, limit: int) -> tuple[pd.DataFrame, int]:
+    """Return the first `limit` rows in file order, and how many there are.
+
+    File order is the order of the CSV file (`LINE`), then the imported rows (no line) by id.
+    One row more than shown tells whether counting them all is needed at all.
+    """
+    # A top-N, then a count only when there are more rows: when they are many, two passes over
+    # `rows`. A window count over every row would make it one, a third faster on DuckDB, but
+    # Spark computes a window without partition in one task, on one machine.
+    identity = "event_id" if "event_id" in rows.columns else "article_id"
+    # ibis writes NULLS LAST on every engine: the imported rows come after the file's.
+    first = store.fetch(rows.order_by([rows[LINE].asc(), rows[identity].asc()]).limit(limit + 1))
+    count = len(first) if len(first) <= limit else int(store.scalar(rows.count()))
+    return first.head(limit).reset_index(drop=True), count
 
 
-def uncited_articles(events: pd.DataFrame, articles: pd.DataFrame) -> pd.DataFrame:
-    """Return the articles that no event cites."""
-    cited = cited_articles(events)
-    return articles.loc[
-        ~articles["article_id"].isin(cited.index), ["article_id", "title", "outlet"]
-    ].reset_index(drop=True)
+def _languages(store: Store, article_ids: Sequence[str]) -> dict[str, str]:
+    """Return the language of each of a few articles (the first a source gives, for an id held twice)."""
+    if not article_ids:
+        return {}
+    articles = store.articles
+    found = store.fetch(
+        articles.filter(articles["article_id"].isin(list(article_ids))).select("article_id", "language")
+    )
+    return dict(found.drop_duplicates("article_id").itertuples(index=False, name=None))
+
+
+def has_text(cells: ir.StringValue) -> ir.BooleanValue:
+    """Return where a text cell holds more than white space: `strip() != ""`, without trimming every cell."""
+    # Trimming copies each string (about 1 s a million long cells on DuckDB); the search stops at
+    # the first character that is not white space, and most cells are empty or start with text.
+    return (cells != "") & cells.re_search(_SOME_TEXT)
+
+
+def citations(events: ir.Table) -> ir.Table:
+    """Return a row per (event, article it cites): `event_id`, `article_id`, as `query.citations`.
+
+    Most cells name one article and nothing else: they are taken as they stand, and only the
+    others are split and trimmed (trimming with a character set is slow on DuckDB).
+    """
+    untidy = _untidy(events["article_id"])
+    tidy = events.filter(~untidy & (events["article_id"] != "")).select("event_id", "article_id")
+    return tidy.union(query.citations(events.filter(untidy)), distinct=False)
+
+
+def first_article(cells: ir.StringValue) -> ir.StringValue:
+    """Return each event's first article id as `query.first_article` does, splitting only where needed."""
+    return ibis.ifelse(_untidy(cells), query.first_article(cells), cells)
+
+
+def quotes_one_of(events: ir.Table, article_ids: Sequence[str]) -> ir.BooleanValue:
+    """Return where an event's first article is one of a few `article_ids`.
+
+    A filter condition: the engines test the cheap prefixes first, and read the first article
+    only of the cells that start with one of the ids (or with white space).
+    """
+    cells = events["article_id"]
+    maybe = functools.reduce(operator.or_, [cells.startswith(p) for p in [*article_ids, *_WHITE_SPACE]])
+    return maybe & first_article(cells).isin(list(article_ids))
+
+
+def _untidy(cells: ir.StringValue) -> ir.BooleanValue:
+    """Return where an `article_id` cell is more than one bare id: several ids, or white space."""
+    # One `contains` a character is a fast byte search, far cheaper than splitting or trimming.
+    return functools.reduce(
+        operator.or_, [cells.contains(c) for c in contract.ARTICLE_ID_SEPARATOR + _WHITE_SPACE]
+    )

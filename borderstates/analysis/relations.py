@@ -3,16 +3,25 @@
 The balance of a set of events is (cooperation − conflict) / (cooperation + conflict), from −1
 (conflict only) to +1 (cooperation only); neutral events are counted but weigh on neither side,
 so a pair with neutral events only has no balance (NaN).
+
+The counting is the engine's: it ranks the actors of the filtered events and groups the events
+among the few actors shown, so that only a bounded answer comes back however many events and
+actor names the data holds. An actor name is taken as written; a cell of white space only is
+no actor (an event without an actor2 has `NO_OTHER_SIDE` in the matrix).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import ibis
+import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 
-from borderstates.core.contract import CONFLICT, COOPERATION, NEUTRAL, quad_side
+from borderstates.core.contract import CONFLICT, COOPERATION, NEUTRAL, QUAD_SIDES, quad_side
+from borderstates.core.filters import EventFilter
+from borderstates.core.store import Store
 
 NO_OTHER_SIDE = "(no other side)"  # the column of events without an actor2
 DEFAULT_SHOWN = 15  # actors in the matrix and the network unless the reader asks for more
@@ -43,48 +52,145 @@ def balance(cooperation: np.ndarray | float, conflict: np.ndarray | float) -> np
     return result if result.ndim else float(result)
 
 
-def actor_events(events: pd.DataFrame) -> pd.Series:
-    """Return how many events each actor takes part in (either side, once per event), most first.
+def actor_events(store: Store, f: EventFilter, limit: int | None = None) -> pd.Series:
+    """Return how many of the filtered events each actor takes part in, most first.
 
-    Ties are broken by name, so that the same data always shows the same actors.
+    An actor counts an event once, whichever side it is on, and once when it is on both.
+
+    Parameters
+    ----------
+    store
+        The engine that holds the events.
+    f
+        Which events count.
+    limit
+        At most this many actors, those with most events; None for every actor (at tens of
+        thousands of names, ask for a limit).
+
+    Returns
+    -------
+    pd.Series
+        Events per actor, indexed by `actor`, named `events`; ties are broken by name, so that
+        the same data always shows the same actors.
+
     """
-    sides = pd.concat([_as_actor(events, "actor1"), _as_actor(events, "actor2")])
-    sides = sides[sides["actor"].str.strip() != ""].drop_duplicates()
-    counts = sides.groupby("actor").size().rename("events").reset_index()
-    counts = counts.sort_values(["events", "actor"], ascending=[False, True])
-    return counts.set_index("actor")["events"]
+    ranked = store.fetch(_ranked(store.matching(f), limit))
+    return _as_series(ranked[~ranked["blank"]])
 
 
-def _as_actor(events: pd.DataFrame, column: str) -> pd.DataFrame:
-    return pd.DataFrame({"event_id": events["event_id"], "actor": events[column].astype("str")})
+def actor_count(store: Store, f: EventFilter) -> int:
+    """Return how many distinct actors the filtered events name, on either side."""
+    counts = _counts(store.matching(f))
+    return int(store.scalar(counts["blank"].ifelse(0, 1).sum()) or 0)  # no events: NULL
 
 
-def actor_relations(events: pd.DataFrame, shown: int = DEFAULT_SHOWN) -> Relations:
-    """Count the events of every pair among the `shown` actors with the most events."""
-    counts = actor_events(events)
-    actors = counts.iloc[:shown]
-    frame = pd.DataFrame(
-        {
-            "actor1": events["actor1"].astype("str"),
-            "actor2": events["actor2"].astype("str").str.strip().replace("", NO_OTHER_SIDE),
-            "side": quad_side(events["quad_class"]),
-        }
+def actor_relations(store: Store, f: EventFilter, shown: int = DEFAULT_SHOWN) -> Relations:
+    """Count the filtered events of every pair among the `shown` actors with the most events.
+
+    Two questions to the engine, each with a small answer: the top `shown` actors with the
+    number of all actors and of the filtered events (`store.count(f)`, from the same scan),
+    then the events among those actors grouped by (actor1, actor2, quad class), at most
+    shown × (shown + 1) × 5 rows (one more column per actor2 written as white space only).
+
+    Parameters
+    ----------
+    store
+        The engine that holds the events.
+    f
+        Which events count.
+    shown
+        How many actors, those with most events (`actor_events`' order), the pairs are among.
+
+    Returns
+    -------
+    Relations
+        The actors shown, the pairs among them, and what they leave out.
+
+    """
+    events = store.matching(f)
+    # One row at least, so that `shown` = 0 still learns how many actors there are.
+    ranked = store.fetch(_ranked(events, max(shown, 1)))
+    actors_in_data, total = (int(ranked[c].iloc[0]) for c in ("actors", "total")) if len(ranked) else (0, 0)
+    actors = _as_series(ranked[~ranked["blank"]].iloc[: max(shown, 0)])
+    blanks = list(ranked.loc[ranked["blank"], "actor"])
+    pairs = _pairs(store, events, list(actors.index), blanks)
+    return Relations(actors, actors_in_data, pairs, int(pairs["events"].sum()), total)
+
+
+def _counts(events: ir.Table) -> ir.Table:
+    """Return `actor`, its `events` and how many it is `acting` in, for every name, and if it is `blank`.
+
+    A name counts an event once: actor2 only where it is not actor1 again; every event has one
+    actor1, so the `acting` of all names add up to the number of events. A blank name (white
+    space only) is marked on the grouped names, not filtered out of the rows: DuckDB pushes a
+    filter on a grouping key down to the rows, and trimming every row costs more than the
+    whole count. The plain empty actor2 is left out at once, which is cheap.
+    """
+    first = events.select(actor=events["actor1"], acting=ibis.literal(1))
+    other = events.filter(events["actor2"] != events["actor1"], events["actor2"] != "")
+    sides = first.union(other.select(actor=other["actor2"], acting=ibis.literal(0)), distinct=False)
+    counts = sides.group_by("actor").aggregate(events=ibis._.count(), acting=ibis._.acting.sum())
+    return counts.mutate(blank=counts["actor"].strip() == "")
+
+
+def _ranked(events: ir.Table, limit: int | None) -> ir.Table:
+    """Return the names of `_counts`, most events first then by name, with `actors` and `total`.
+
+    `actors` counts the names that are not blank, `total` the events. With a `limit`, only
+    that many names come back, and every blank name (in practice a few), which the pairs need
+    to find the events without an actor2.
+    """
+    counts = _counts(events)
+    everything = ibis.window()  # over every name, before the limit
+    ranked = counts.mutate(
+        actors=counts["blank"].ifelse(0, 1).sum().over(everything),
+        total=counts["acting"].sum().over(everything),
     )
-    kept = frame["actor1"].isin(actors.index) & frame["actor2"].isin([*actors.index, NO_OTHER_SIDE])
-    pairs = (
-        frame[kept]
-        .groupby(["actor1", "actor2", "side"])
-        .size()
-        .unstack("side")
-        .reindex(columns=[COOPERATION, CONFLICT, NEUTRAL], fill_value=0)
-        .fillna(0)
-        .astype(int)
-        .rename_axis(columns=None)
-        .reset_index()
+    if limit is not None:
+        place = ibis.row_number().over(
+            group_by=ranked["blank"], order_by=[ibis.desc(ranked["events"]), ranked["actor"]]
+        )
+        ranked = ranked.mutate(place=place)
+        ranked = ranked.filter(ranked["blank"] | (ranked["place"] < limit)).drop("place")  # from 0
+    return ranked.order_by([ibis.desc("events"), "actor"])
+
+
+def _pairs(store: Store, events: ir.Table, names: list[str], blanks: list[str]) -> pd.DataFrame:
+    """Return the pairs among `names` with their counts per side, `events` and `balance`.
+
+    `blanks` are the blank names of actor2 that the events hold beside "": their events are
+    those without an actor2. A plain `isin` on both sides lets the engine match by hash.
+    """
+    if not names:  # nothing to ask: an empty list is no portable `isin`
+        counts = pd.DataFrame(columns=["actor1", "actor2", *QUAD_SIDES]).astype(
+            dict.fromkeys(QUAD_SIDES, int)
+        )
+    else:
+        alone = ["", *blanks]
+        among = events.filter(events["actor1"].isin(names), events["actor2"].isin([*names, *alone]))
+        answer = store.fetch(among.group_by("actor1", "actor2", "quad_class").aggregate(count=ibis._.count()))
+        answer["actor2"] = answer["actor2"].where(~answer["actor2"].isin(alone), NO_OTHER_SIDE)
+        answer["side"] = quad_side(answer["quad_class"])
+        counts = (
+            answer.pivot_table(index=["actor1", "actor2"], columns="side", values="count", aggfunc="sum")
+            .reindex(columns=list(QUAD_SIDES))
+            .fillna(0)
+            .astype(int)
+            .rename_axis(columns=None)
+            .reset_index()
+        )
+    counts["events"] = counts[list(QUAD_SIDES)].sum(axis=1)
+    counts["balance"] = balance(counts[COOPERATION].to_numpy(), counts[CONFLICT].to_numpy())
+    return counts
+
+
+def _as_series(ranked: pd.DataFrame) -> pd.Series:
+    """Return the `actor`, `events` rows of a ranking as events per actor."""
+    return pd.Series(
+        ranked["events"].to_numpy(dtype="int64"),
+        index=pd.Index(ranked["actor"].astype("str"), name="actor"),
+        name="events",
     )
-    pairs["events"] = pairs[[COOPERATION, CONFLICT, NEUTRAL]].sum(axis=1)
-    pairs["balance"] = balance(pairs[COOPERATION].to_numpy(), pairs[CONFLICT].to_numpy())
-    return Relations(actors, len(counts), pairs, int(kept.sum()), len(events))
 
 
 def network(relations: Relations) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -3,17 +3,24 @@
 An event counts in a bin only when its whole span (`date` … `span_end`) lies inside that bin.
 Every other event, a year-precision one in a weekly view or a day-precision one that runs over
 two months, goes into the band, drawn as its span: bins plus band always add up to the events
-given, and no event is ever drawn as if it happened on the first day of its window.
+that match, and no event is ever drawn as if it happened on the first day of its window.
+
+The engine answers with counts per bin and per distinct span, and with a few ids of the spans
+drawn; the bins, the band and its lanes are made from these small answers.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import ibis
+import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 
-from borderstates.core.contract import CONFLICT, SPAN_END, quad_side
+from borderstates.core.contract import CONFLICT, NEUTRAL, SIDE_OF_QUAD, SPAN_END
+from borderstates.core.filters import EventFilter
+from borderstates.core.store import Store
 
 UNITS = ("week", "month")
 WEEKLY_UP_TO_DAYS = 366  # a range up to a year is counted by week, a longer one by month
@@ -21,17 +28,25 @@ IDS_LISTED = 8  # event ids named in a span's tooltip
 BAND_LANES = 40  # rows of the band
 SPANS_DRAWN = 400  # distinct spans given a lane at most, those with most events first
 NOT_DRAWN = -1  # the lane of a span left out of the band's drawing (it still counts)
+# What the chronicle shows of each event (`markup.chronicle_html`).
+CHRONICLE_COLUMNS = (
+    "event_id", "date", SPAN_END, "date_precision", "location", "country", "summary", "excerpt", "excerpt_en",
+)  # fmt: skip
+
+_TRUNCATION = {"week": "W", "month": "M"}  # ibis's units: weeks start on Monday on every engine
+_SPAN_KEYS = ["start", "end", "relation_type", "side"]  # a span of the band, as the band frame has it
 
 
 @dataclass(frozen=True)
 class Timeline:
-    """The events given, split into counts per bin and spans for the band.
+    """The matching events, split into counts per bin and spans for the band.
 
-    `bins` has a row per bin, relation type and side: `bin`, `bin_end` (the next bin's start),
-    `relation_type`, `side`, `events`, and `signed` (conflict counts negative, to draw below the
+    `bins` has a row per bin, relation type and side: `bin`, `relation_type`, `side`, `events`,
+    `bin_end` (the next bin's start) and `signed` (conflict counts negative, to draw below the
     axis). `band` has a row per distinct span, relation type and side: `start`, `end` (the day
-    after the span), `relation_type`, `side`, `events`, `event_ids` (the first few) and `lane`
-    (the row of the band, so that spans in one row do not overlap; `NOT_DRAWN` for spans left out).
+    after the span), `relation_type`, `side`, `events`, `lane` (the row of the band, so that spans
+    in one row do not overlap; `NOT_DRAWN` for spans left out) and `event_ids` (the first few, by
+    id; "" for spans not drawn).
     """
 
     unit: str
@@ -54,12 +69,14 @@ class Timeline:
         return int(self.bins.loc[self.bins["side"] == side, "events"].sum())
 
 
-def default_unit(events: pd.DataFrame) -> str:
-    """Return `week` when the events span a year or less, else `month`."""
-    if events.empty:
+def default_unit(store: Store, f: EventFilter) -> str:
+    """Return `week` when the matching events span a year or less, else `month` (also when none match)."""
+    events = store.matching(f)
+    reach = store.fetch(events.aggregate(first=events["date"].min(), last=events[SPAN_END].max()))
+    first, last = reach["first"].iloc[0], reach["last"].iloc[0]
+    if pd.isna(first) or pd.isna(last):
         return "month"
-    days = (events[SPAN_END].max() - events["date"].min()).days
-    return "week" if days <= WEEKLY_UP_TO_DAYS else "month"
+    return "week" if (last - first).days <= WEEKLY_UP_TO_DAYS else "month"
 
 
 def bin_start(dates: pd.Series, unit: str) -> pd.Series:
@@ -77,52 +94,102 @@ def next_bin(starts: pd.Series, unit: str) -> pd.Series:
     return starts + (pd.Timedelta(days=7) if unit == "week" else pd.offsets.MonthBegin(1))
 
 
-def build_timeline(events: pd.DataFrame, unit: str) -> Timeline:
-    """Count the events per bin of `unit` (week or month); put those less precise into the band."""
-    start = bin_start(events["date"], unit)
-    fits = (start == bin_start(events[SPAN_END], unit)).to_numpy()
-    frame = pd.DataFrame(
-        {
-            "start": events["date"],
-            "end": events[SPAN_END],
-            "bin": start,
-            "relation_type": events["relation_type"].astype("str"),
-            "side": quad_side(events["quad_class"]),
-            "event_id": events["event_id"].astype("str"),
-        }
+def build_timeline(store: Store, f: EventFilter, unit: str) -> Timeline:
+    """Count the matching events per bin of `unit` (week or month); put those less precise into the band.
+
+    Two questions go to the engine: the counts per bin (events whose span fits one bin) and per
+    distinct span (the others), by relation type and side, a row per group; then up to
+    `IDS_LISTED` ids of each of the `SPANS_DRAWN` spans with most events. The events themselves
+    never come back: the answers grow with the bins and spans, not with the events.
+    """
+    if unit not in UNITS:
+        raise ValueError(f"unit must be one of {UNITS}, not {unit!r}")
+    events = _with_side(store.matching(f))
+    fits = _bin_of(events["date"], unit) == _bin_of(events[SPAN_END], unit)
+    counted = store.fetch(
+        events.group_by(
+            fits=fits,
+            # A fitting event is counted in its bin: the engine returns a row per bin, not per day.
+            start=ibis.ifelse(fits, _bin_of(events["date"], unit), events["date"]),
+            end=ibis.ifelse(fits, _bin_of(events["date"], unit), events[SPAN_END]),
+            relation_type=events["relation_type"],
+            side=events["side"],
+        ).aggregate(events=ibis._.count())
     )
     bins = (
-        frame[fits]
-        .groupby(["bin", "relation_type", "side"], observed=True)
-        .size()
-        .rename("events")
-        .reset_index()
+        counted.loc[counted["fits"], ["start", "relation_type", "side", "events"]]
+        .rename(columns={"start": "bin"})
+        .sort_values(["bin", "relation_type", "side"], ignore_index=True)
     )
     bins["bin_end"] = next_bin(bins["bin"], unit)
     bins["signed"] = np.where(bins["side"] == CONFLICT, -bins["events"], bins["events"])
-    return Timeline(unit, bins, _band(frame[~fits]), len(events))
+    spans = counted.loc[~counted["fits"], [*_SPAN_KEYS, "events"]].sort_values(_SPAN_KEYS, ignore_index=True)
+    listed = _listed_ids(store, events.filter(~fits)) if len(spans) else spans[_SPAN_KEYS].assign(event_id="")
+    return Timeline(unit, bins, _band(spans, listed), int(counted["events"].sum()))
 
 
-def _band(frame: pd.DataFrame) -> pd.DataFrame:
-    keys = ["start", "end", "relation_type", "side"]
-    spans = frame.groupby(keys, observed=True).size().rename("events").reset_index()
+def _with_side(events: ir.Table) -> ir.Table:
+    """Return the events with their quad class's `side` (`contract.SIDE_OF_QUAD`, neutral otherwise)."""
+    return events.mutate(side=events["quad_class"].substitute(SIDE_OF_QUAD, else_=NEUTRAL))
+
+
+def _bin_of(dates: ir.DateValue, unit: str) -> ir.DateValue:
+    # DuckDB's and Spark's date_trunc give a timestamp where ibis expects a date (and drops a cast
+    # to date): through a timestamp, the cast stays, and every engine returns a date.
+    return dates.truncate(_TRUNCATION[unit]).cast("timestamp").cast("date")
+
+
+def _listed_ids(store: Store, band_events: ir.Table) -> pd.DataFrame:
+    """Return the spans the band draws (those with most events) and up to `IDS_LISTED` ids of each.
+
+    A row per (span, id) comes back, at most `SPANS_DRAWN` × `IDS_LISTED` rows.
+    """
     # Only the spans with most events get a lane (and their ids listed): a chart of thousands of
-    # spans reads no better, and finding lanes for them all would take seconds.
-    drawn = spans.nlargest(SPANS_DRAWN, "events", keep="first").sort_values(["start", "end"])
-    spans["lane"] = NOT_DRAWN
-    spans.loc[drawn.index, "lane"] = assign_lanes(
-        drawn["start"], drawn["end"] + pd.Timedelta(days=1), BAND_LANES
+    # spans reads no better, and finding lanes for them all would take seconds. The engine
+    # chooses them (most events first, then by key), in the query that finds their ids: the
+    # spans given a lane are always those whose ids are listed.
+    spans = band_events.group_by(
+        start=band_events["date"],
+        end=band_events[SPAN_END],
+        relation_type=band_events["relation_type"],
+        side=band_events["side"],
+    ).aggregate(events=ibis._.count())
+    drawn = spans.order_by([ibis.desc("events"), *_SPAN_KEYS]).limit(SPANS_DRAWN)
+    joined = band_events.join(
+        drawn,
+        [
+            band_events["date"] == drawn["start"],
+            band_events[SPAN_END] == drawn["end"],
+            band_events["relation_type"] == drawn["relation_type"],
+            band_events["side"] == drawn["side"],
+        ],
+    ).select(*_SPAN_KEYS, "event_id")
+    rank = ibis.row_number().over(group_by=[joined[k] for k in _SPAN_KEYS], order_by=joined["event_id"])
+    first = joined.mutate(rank=rank).filter(ibis._.rank < IDS_LISTED)  # row_number counts from 0
+    return store.fetch(first.select(*_SPAN_KEYS, "event_id"))
+
+
+def _band(spans: pd.DataFrame, listed: pd.DataFrame) -> pd.DataFrame:
+    """Return the band: every span with its events, and a lane and the ids named for those `listed`."""
+    named = (
+        listed.sort_values("event_id")
+        .groupby(_SPAN_KEYS, observed=True)["event_id"]
+        .agg(", ".join)
+        .rename("event_ids")
+        .reset_index()
     )
-    named = frame.merge(drawn[keys], on=keys).sort_values("event_id").groupby(keys, observed=True)["event_id"]
-    spans = spans.merge(named.agg(_listed).rename("event_ids").reset_index(), on=keys, how="left")
-    spans["event_ids"] = spans["event_ids"].fillna("")
-    spans["end"] = spans["end"] + pd.Timedelta(days=1)  # drawn up to the end of its last day
-    return spans
-
-
-def _listed(ids: pd.Series) -> str:
-    shown = ", ".join(ids.iloc[:IDS_LISTED])
-    return shown + (f" and {len(ids) - IDS_LISTED} more" if len(ids) > IDS_LISTED else "")
+    band = spans.merge(named, on=_SPAN_KEYS, how="left")
+    drawn = band.index[band["event_ids"].notna()]
+    order = band.loc[drawn].sort_values(["start", "end"], kind="stable").index
+    band["lane"] = NOT_DRAWN
+    band.loc[order, "lane"] = assign_lanes(
+        band.loc[order, "start"], band.loc[order, "end"] + pd.Timedelta(days=1), BAND_LANES
+    )
+    more = band["events"] - IDS_LISTED
+    said = band["event_ids"].fillna("")
+    band["event_ids"] = said.where((more <= 0) | (said == ""), said + " and " + more.astype("str") + " more")
+    band["end"] = band["end"] + pd.Timedelta(days=1)  # drawn up to the end of its last day
+    return band[[*_SPAN_KEYS, "events", "lane", "event_ids"]]
 
 
 def assign_lanes(starts: pd.Series, ends: pd.Series, lanes: int) -> list[int]:
@@ -167,6 +234,11 @@ def band_overlap(timeline: Timeline) -> pd.DataFrame:
     )
 
 
-def chronological(events: pd.DataFrame) -> pd.DataFrame:
-    """Return the events oldest first: by first day, then last day, then id."""
-    return events.sort_values(["date", SPAN_END, "event_id"])
+def chronological(store: Store, f: EventFilter, limit: int) -> pd.DataFrame:
+    """Return the `limit` oldest matching events: by first day, then last day, then id.
+
+    Only the columns the chronicle shows (`CHRONICLE_COLUMNS`) come back.
+    """
+    # Ordered last (after the columns are chosen): the engine's answer is then in that order.
+    oldest = store.matching(f).select(*CHRONICLE_COLUMNS).order_by(["date", SPAN_END, "event_id"])
+    return store.fetch(oldest.limit(limit))

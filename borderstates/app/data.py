@@ -1,23 +1,31 @@
-"""The app's data, loaded once per server and shared by every session: events, geometry, grid.
+"""The app's data, opened once per server and shared by every session: the store, geometry, grid.
 
-These are the only cached functions of the app (Streamlit caches them per server process).
+These are the only cached functions of the app (Streamlit caches them per server process). No
+session holds the events: the store answers questions about them, and only what is computed
+once per dataset (the grid, the choices of the form, the states' fill classes) is kept here.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import geopandas as gpd
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from borderstates.analysis import density
+from borderstates.analysis import density, mapdata
+from borderstates.core import contract
 from borderstates.core.geo import load_countries
-from borderstates.core.load import Dataset, load_dataset
 from borderstates.core.paths import DRAWING_FILE, FULL_FILE, data_dir, geometry_dir
+from borderstates.core.storage import CURRENT, STORE_FOLDER
+from borderstates.core.store import EngineConfig, Store, open_store
 from borderstates.render import assets, mapview
+
+T = TypeVar("T")
 
 
 def _mtimes(*paths: Path) -> tuple[int, ...]:
@@ -29,7 +37,7 @@ def _mtimes(*paths: Path) -> tuple[int, ...]:
 class _Loading:
     """A data directory being loaded in the background, once per server, and its latest stage."""
 
-    stage: tuple[str, float] = ("Loading the events…", 0.0)
+    stage: tuple[str, float] = ("Opening the events…", 0.0)
     future: Future = field(init=False)
 
     def report(self, text: str, done: float) -> None:
@@ -42,22 +50,20 @@ class _Loading:
 _LOADER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="borderstates-load")
 
 
-# A resource, not data: st.cache_data would hand every rerun of every session its own unpickled
-# copy (a second per rerun and a copy per session at a million events). The frames are never
-# changed in place: every filter returns new ones.
+# A resource, not data: the store is one engine connection that every session shares.
 @st.cache_resource(show_spinner=False, max_entries=2)
 def _loading(directory: str, mtimes: tuple[int, ...]) -> _Loading:
     # `mtimes` is only part of the cache key (a leading underscore would leave it out of the key).
-    # The Parquet cache spares a new server process the parsing of big imported files.
+    # The columnar cache spares a new server process the parsing of the CSV files.
     loading = _Loading()
-    loading.future = _LOADER.submit(load_dataset, directory, cache=True, progress=loading.report)
+    loading.future = _LOADER.submit(open_store, directory, progress=loading.report)
     return loading
 
 
-def load_data() -> Dataset:
-    """Return the data directory's events and articles (loaded once, again when a file changes).
+def load_store() -> Store:
+    """Return the data directory's store (opened once, again when a file or the store changes).
 
-    While a load runs, a progress bar says which stage it is in.
+    While the CSV files are loaded and checked, a progress bar says which stage it is in.
     """
     loading = _loading(*_data_files())
     # The slot is there on every run: an element only on the first would shift the ones after
@@ -74,19 +80,63 @@ def load_data() -> Dataset:
 
 
 @st.cache_resource(show_spinner=False, max_entries=2)
-def _fit_grid(directory: str, mtimes: tuple[int, ...]) -> density.Grid | None:
-    events = _loading(directory, mtimes).future.result().events
-    return None if density.draws_markers(len(events)) else density.fit_grid(events)
+def _per_dataset(version: str, _store: Store, codes: tuple[str, ...]) -> PerDataset:
+    # Keyed by the data's version; the store itself is not hashed (a leading underscore).
+    grid = None if density.draws_markers(_store.total) else density.fit_grid(_store)
+    busiest = mapdata.busiest_state(_store, codes)
+    return PerDataset(mapdata.offered(_store), grid, mapview.count_classes(busiest))
+
+
+@dataclass(frozen=True)
+class PerDataset:
+    """What is computed once per dataset: the form's choices, the density grid, the fill classes."""
+
+    offered: mapdata.Offered
+    grid: density.Grid | None  # None when markers can show every event
+    classes: list[tuple[int, int | None]]  # the focus states' fill classes, from the busiest state
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _ask(version: str, name: str, _question: Callable[..., object], _store: Store, *args: object) -> object:
+    return _question(_store, *args)
+
+
+def ask(store: Store, question: Callable[..., T], *args: object) -> T:
+    """Ask a question about the data (`question(store, *args)`), once per dataset and arguments.
+
+    The answers are kept for every session: a rerun with an unchanged filter (a click, a page
+    switch, another reader with the same link) asks the engine nothing. Questions are the
+    analysis layer's functions; their answers are small.
+    """
+    name = f"{question.__module__}.{question.__qualname__}"
+    return _ask(store.version, name, question, store, *args)  # type: ignore[return-value]
+
+
+@st.cache_data(show_spinner=False, max_entries=1_000)
+def _has_event(version: str, _store: Store, event_id: str) -> bool:
+    return mapdata.has_event(_store, event_id)
+
+
+def has_event(store: Store, event_id: str) -> bool:
+    """Return whether the data has an event with this id (asked once per dataset and id)."""
+    return _has_event(store.version, store, event_id)
+
+
+def per_dataset(store: Store) -> PerDataset:
+    """Return what is computed once per dataset for the data directory's store."""
+    return _per_dataset(store.version, store, contract.FOCUS_STATES)
 
 
 def _data_files() -> tuple[str, tuple[int, ...]]:
     directory = data_dir()
     geo_dir = geometry_dir(directory)
+    store = EngineConfig.from_environment().store
     files = [
         directory / "events.csv",
         directory / "articles.csv",
         geo_dir / DRAWING_FILE,
         geo_dir / FULL_FILE,
+        Path(store or directory / STORE_FOLDER) / CURRENT,  # a new import: a new generation
     ]
     return str(directory), _mtimes(*files)
 
@@ -106,11 +156,6 @@ def context_url() -> str:
     """Return the link from which the browser fetches the neighbouring states (published once)."""
     geo_dir = geometry_dir(data_dir())
     return _publish_context(str(geo_dir), (geo_dir / DRAWING_FILE).stat().st_mtime_ns, str(static_dir()))
-
-
-def load_grid() -> density.Grid | None:
-    """Return the density grid of the data directory's events, or None when markers can show them all."""
-    return _fit_grid(*_data_files())
 
 
 def load_drawing() -> gpd.GeoDataFrame:

@@ -16,13 +16,12 @@ import datetime as dt
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
-import pandas as pd
 import pycountry
 import streamlit as st
 
 from borderstates.core import contract
 from borderstates.core.contract import FOCUS_STATES, Params
-from borderstates.core.filters import Choices, EventFilter, parse_date, present_countries
+from borderstates.core.filters import Choices, EventFilter, parse_date
 
 MAX_SEARCH_LENGTH = 200  # characters of free text kept from a URL or a box
 EARLIEST, LATEST = dt.date(1900, 1, 1), dt.date(2100, 12, 31)  # the days the date fields accept
@@ -163,9 +162,9 @@ def _short(value: str, limit: int = 40) -> str:
 # --- widget values ⇄ URL parameters ----------------------------------------------------------------
 
 
-def country_options(events: pd.DataFrame) -> list[str]:
+def country_options(present: Collection[str]) -> list[str]:
     """Return the country codes to offer: the focus states, then every other code in the data."""
-    return [*FOCUS_STATES, *sorted(present_countries(events) - set(FOCUS_STATES))]
+    return [*FOCUS_STATES, *sorted(set(present) - set(FOCUS_STATES))]
 
 
 def country_name(code: str) -> str:

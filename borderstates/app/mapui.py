@@ -6,13 +6,15 @@ import datetime as dt
 from functools import partial
 
 import folium
-import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
+from borderstates.analysis import mapdata
+from borderstates.app import data as appdata
 from borderstates.app import filterform
-from borderstates.core.export import to_csv_bytes, to_geojson
+from borderstates.core.export import export_bytes
 from borderstates.core.filters import EventFilter, describe_filter
+from borderstates.core.store import Store
 from borderstates.render import mapview, markup
 
 MAP_HEIGHT = 620  # px
@@ -91,45 +93,50 @@ def _on_map_click(key: str, event_ids: set[str], codes: tuple[str, ...]) -> None
         filterform.clear_event()
 
 
-def map_centre(events: pd.DataFrame, event_id: str | None) -> tuple[float, float] | None:
+def map_centre(store: Store, event_id: str | None) -> tuple[float, float] | None:
     """Return where to open the map: on the linked event, on the session's first run only."""
     if _CENTRE not in st.session_state:
-        chosen = events[events["event_id"] == event_id]
+        record = mapdata.event_record(store, event_id) if event_id else None
         st.session_state[_CENTRE] = (
-            (float(chosen["latitude"].iloc[0]), float(chosen["longitude"].iloc[0])) if len(chosen) else None
+            (float(record["latitude"]), float(record["longitude"])) if record is not None else None  # type: ignore[arg-type]
         )
-    return st.session_state[_CENTRE]
+    centre: tuple[float, float] | None = st.session_state[_CENTRE]
+    return centre
 
 
 # --- the passage panel and downloads -----------------------------------------------------------
 
 
-def show_passage(events: pd.DataFrame, articles: pd.DataFrame, event_id: str) -> None:
+def show_passage(store: Store, event_id: str) -> None:
     """Show one event's passage and full record; every page shows an event this way."""
-    event = events[events["event_id"] == event_id].iloc[0].to_dict()
-    st.html(markup.passage_html(event, articles))
+    event = mapdata.event_record(store, event_id)
+    if event is None:
+        st.info(f"No event has the id {event_id!r} any more.")
+        return
+    st.html(markup.passage_html(event, mapdata.articles_of(store, event)))
 
 
-def show_excerpts(events: pd.DataFrame) -> None:
-    """List the events' excerpts, newest first."""
-    if events.empty:
+def show_excerpts(store: Store, f: EventFilter, count: int) -> None:
+    """List the excerpts of the filtered events (`count` of them), newest first."""
+    if count == 0:
         st.info("No event matches the filter.")
         return
-    shown = min(len(events), EXCERPTS_SHOWN)
-    which = f"The {shown} newest of {len(events)} events" if shown < len(events) else f"All {shown} events"
+    shown = min(count, EXCERPTS_SHOWN)
+    which = f"The {shown} newest of {count:,} events" if shown < count else f"All {shown} events"
     st.caption(f"{which}, newest first. Click a marker for its full record.")
-    st.html(markup.excerpt_list_html(events, EXCERPTS_SHOWN, filterform.current_params()))
+    newest = appdata.ask(store, mapdata.newest, f, EXCERPTS_SHOWN)
+    st.html(markup.excerpt_list_html(newest, EXCERPTS_SHOWN, filterform.current_params()))
 
 
-def download_buttons(events: pd.DataFrame, articles: pd.DataFrame, event_filter: EventFilter) -> None:
-    """Offer the events as CSV and GeoJSON, named with today's date and a filter summary."""
+def download_buttons(store: Store, event_filter: EventFilter) -> None:
+    """Offer the filtered events as CSV and GeoJSON, named with today's date and a filter summary."""
     stem = f"borderstates_{dt.date.today().isoformat()}_{describe_filter(event_filter)}"
     stem += "_in-view" if event_filter.bounds else ""
     left, right = st.columns(2)
-    # The files are made only when a button is pressed (a callable): a million rows take seconds.
+    # The files are made only when a button is pressed (a callable): streamed from the engine.
     left.download_button(
         "Download CSV",
-        partial(to_csv_bytes, events, articles),
+        partial(export_bytes, store, event_filter, "csv"),
         file_name=f"{stem}.csv",
         mime="text/csv",
         key="download_csv",
@@ -138,7 +145,7 @@ def download_buttons(events: pd.DataFrame, articles: pd.DataFrame, event_filter:
     )
     right.download_button(
         "Download GeoJSON",
-        lambda: to_geojson(events, articles).encode("utf-8"),
+        partial(export_bytes, store, event_filter, "geojson"),
         file_name=f"{stem}.geojson",
         mime="application/geo+json",
         key="download_geojson",

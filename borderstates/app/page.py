@@ -6,9 +6,10 @@ package's plain modules (`eventtable`, `timeline`, `relations`, `passages`, `qua
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import pandas as pd
 import streamlit as st
@@ -16,6 +17,7 @@ from markupsafe import Markup
 
 from borderstates.analysis import eventtable
 from borderstates.analysis.eventtable import table_identity
+from borderstates.analysis.mapdata import placed
 from borderstates.analysis.passages import article_passages
 from borderstates.analysis.quality import QualityReport, validation_summary
 from borderstates.analysis.relations import Relations, network
@@ -24,9 +26,9 @@ from borderstates.app import data as appdata
 from borderstates.app import filterform, mapui, sidebar
 from borderstates.core import contract
 from borderstates.core.contract import CONFLICT, COOPERATION, NEUTRAL
-from borderstates.core.filters import filter_events
-from borderstates.core.load import Dataset
+from borderstates.core.filters import EventFilter
 from borderstates.core.paths import data_dir
+from borderstates.core.store import Store
 from borderstates.render import charts, markup
 from borderstates.render.palette import RELATION_COLOURS
 from borderstates.render.styles import PAGE_CSS
@@ -39,39 +41,50 @@ TABLE_HEIGHT, ROW_HEIGHT = 460, 35  # px of the events table at most, and of a r
 ARTICLES_SHOWN = 30  # articles on the Articles page
 MAP_LINK = r"event=([^&]*)"  # a link column shows the event id out of the map link
 
+T = TypeVar("T")
+
 
 @dataclass
 class PageView:
-    """What a page shows: the loaded data, the sidebar's selection and the events it keeps."""
+    """What a page shows: the data's store, the sidebar's selection and how many events it keeps."""
 
-    data: Dataset
+    store: Store
     selection: sidebar.Selection
-    events: pd.DataFrame
+    count: int  # filtered events
+
+    @property
+    def event_filter(self) -> EventFilter:
+        """The sidebar's filter."""
+        return self.selection.event_filter
+
+    def ask(self, question: Callable[..., T], *args: object) -> T:
+        """Return `question(store, filter, *args)`, asked once per dataset, filter and arguments."""
+        return appdata.ask(self.store, question, self.event_filter, *args)
 
 
 def open_page(title: str, icon: str, intro: str, *, quality_link: bool = True) -> PageView:
     """Set a page up as every page is: sidebar filter, title, "N of M events", download, warnings."""
     st.set_page_config(page_title=f"{title} · Borderstates", page_icon=icon, layout="wide")
-    data = appdata.load_data()
-    selection = sidebar.sidebar_filter(data)
-    events = filter_events(data.events, selection.event_filter)
-    sidebar.show_count(selection, len(events), len(data.events))
+    store = appdata.load_store()
+    selection = sidebar.sidebar_filter(store, appdata.per_dataset(store).offered)
+    count = appdata.ask(store, placed, selection.event_filter).total
+    sidebar.show_count(selection, count, store.total)
     heading, downloads = st.columns([3, 2], vertical_alignment="bottom")
     heading.title(title)
     heading.caption(intro)
     with downloads:
-        mapui.download_buttons(events, data.articles, selection.event_filter)
-    sidebar.show_problems(data, link=quality_link)
+        mapui.download_buttons(store, selection.event_filter)
+    sidebar.show_problems(store, link=quality_link)
     sidebar.show_notices(selection)
     st.html(PAGE_CSS)
-    return PageView(data, selection, events)
+    return PageView(store, selection, count)
 
 
 def has_events(view: PageView) -> bool:
     """Say so when the filter keeps no event; return whether there is anything to show."""
-    if view.events.empty:
+    if view.count == 0:
         st.info("No event matches the filter. Widen it in the sidebar, or reset it.")
-    return not view.events.empty
+    return view.count > 0
 
 
 def _event_column(label: str = "event") -> ColumnConfig:
@@ -83,9 +96,9 @@ def _event_column(label: str = "event") -> ColumnConfig:
 
 def show_event_table(view: PageView) -> str | None:
     """Draw the filtered events as a sortable, searchable table; return the id of the chosen row."""
-    frame = eventtable.table_frame(view.events, view.data.articles, view.selection.params)
-    if len(frame) < len(view.events):
-        st.caption(f"The {len(frame):,} newest of {len(view.events):,} events; the download holds them all.")
+    frame = view.ask(eventtable.table_frame, view.selection.params)
+    if len(frame) < view.count:
+        st.caption(f"The {len(frame):,} newest of {view.count:,} events; the download holds them all.")
     chosen = st.dataframe(
         frame,
         # Keyed by the rows it shows: a table keeps its selection by position, so when a filter
@@ -121,17 +134,17 @@ def show_chosen_event(view: PageView, event_id: str | None) -> None:
         st.caption("Choose a row (the box at its left) to read its passage and article here.")
         return
     st.html(Markup("<p>Open {} on the map</p>").format(markup.event_link(event_id, view.selection.params)))
-    mapui.show_passage(view.data.events, view.data.articles, event_id)
+    mapui.show_passage(view.store, event_id)
 
 
 # --- Timeline ----------------------------------------------------------------------------------
 
 
-def choose_unit(events: pd.DataFrame) -> str:
+def choose_unit(view: PageView) -> str:
     """Let the reader count by week or month; by default week for a year or less, else month."""
-    return st.segmented_control(
-        "Count per", UNITS, default=default_unit(events), key="timeline_unit", required=True
-    ) or default_unit(events)
+    default = view.ask(default_unit)
+    chosen = st.segmented_control("Count per", UNITS, default=default, key="timeline_unit", required=True)
+    return chosen or default
 
 
 def show_timeline(timeline: Timeline) -> None:
@@ -154,12 +167,10 @@ def show_timeline(timeline: Timeline) -> None:
 
 def show_chronicle(view: PageView) -> None:
     """List the events oldest first, each with its excerpt and the link to the map."""
-    ordered = chronological(view.events).head(CHRONICLE_SHOWN)
+    ordered = view.ask(chronological, CHRONICLE_SHOWN)
     st.subheader("The events in order")
-    if len(ordered) < len(view.events):
-        st.caption(
-            f"The {len(ordered)} oldest of {len(view.events):,} events; narrow the filter for the others."
-        )
+    if len(ordered) < view.count:
+        st.caption(f"The {len(ordered)} oldest of {view.count:,} events; narrow the filter for the others.")
     st.html(markup.chronicle_html(ordered, view.selection.params))
 
 
@@ -217,11 +228,11 @@ def _apply_picked_actor(chart_key: str) -> None:
 
 def show_articles(view: PageView) -> None:
     """Show each article the filtered events cite, with every passage quoted from it."""
-    shown, total = article_passages(view.events, view.data.events, view.data.articles, ARTICLES_SHOWN)
+    shown, total = view.ask(article_passages, ARTICLES_SHOWN)
     which = f"The first {len(shown)} of {total:,}" if len(shown) < total else f"The {total}"
     st.caption(
         f"{which} {'article' if total == 1 else 'articles'} that the "
-        f"{markup.counted(len(view.events), 'filtered event')} cite, in the order of the articles file; "
+        f"{markup.counted(view.count, 'filtered event')} cite, in the order of the articles file; "
         "passages in the order of the events file. Each event id opens the map on that event."
     )
     for item in shown:
@@ -234,7 +245,7 @@ def show_articles(view: PageView) -> None:
 def show_validation(view: PageView, report: QualityReport) -> None:
     """Show the validation report exactly as `borderstates validate` prints it, and as a table."""
     st.subheader("Validation report")
-    st.caption(validation_summary(view.data, data_dir() / "events.csv"))
+    st.caption(validation_summary(view.store.status, data_dir() / "events.csv"))
     if not report.printed:
         st.success("No problems: every row of both files keeps the data contract.")
         return
@@ -246,7 +257,7 @@ def show_validation(view: PageView, report: QualityReport) -> None:
 def show_checks(view: PageView, report: QualityReport) -> None:
     """Show the checks of the filtered events: geography, precision, English, article URLs."""
     params = view.selection.params
-    st.caption(f"The checks below cover the {len(view.events):,} filtered events and the articles they cite.")
+    st.caption(f"The checks below cover the {view.count:,} filtered events and the articles they cite.")
     st.subheader("Events outside their declared country")
     if report.outside is None:
         st.warning(
@@ -255,6 +266,7 @@ def show_checks(view: PageView, report: QualityReport) -> None:
     else:
         _table(
             report.outside,
+            report.outside_count,
             params,
             "Every point lies inside its country.",
             located_in="located in",
@@ -275,20 +287,30 @@ def show_checks(view: PageView, report: QualityReport) -> None:
             },
         )
     st.subheader("Events without an English rendering")
-    _table(report.without_english, params, "Every excerpt is in English or has its English rendering.")
+    _table(
+        report.without_english,
+        report.without_english_count,
+        params,
+        "Every excerpt is in English or has its English rendering.",
+    )
     st.subheader("Articles without URL")
-    _table(report.articles_without_url, None, "Every article the events cite has a URL.")
-    if len(report.uncited_articles):
-        st.caption(
-            f"{markup.counted(len(report.uncited_articles), 'article')} of the file cited by no event:"
-        )
-        st.dataframe(report.uncited_articles, hide_index=True)
+    _table(
+        report.articles_without_url,
+        report.articles_without_url_count,
+        None,
+        "Every article the events cite has a URL.",
+    )
+    if report.uncited_articles_count:
+        st.caption(f"{markup.counted(report.uncited_articles_count, 'article')} cited by no event:")
+        _table(report.uncited_articles, report.uncited_articles_count, None, "")
 
 
-def _table(frame: pd.DataFrame, params: dict | None, when_empty: str, **labels: str) -> None:
+def _table(frame: pd.DataFrame, count: int, params: dict | None, when_empty: str, **labels: str) -> None:
     if frame.empty:
         st.success(when_empty)
         return
+    if count > len(frame):
+        st.caption(f"The first {len(frame):,} of {count:,}, in the order of the files.")
     shown = frame.copy()
     config: dict[str, ColumnConfig | str] = dict(labels)
     if params is not None:

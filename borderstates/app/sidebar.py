@@ -11,11 +11,13 @@ from dataclasses import dataclass, field
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
+from borderstates.analysis.mapdata import Offered
+from borderstates.app import data as appdata
 from borderstates.app import filterform
 from borderstates.core import contract
 from borderstates.core.contract import Params
 from borderstates.core.filters import Choices, EventFilter
-from borderstates.core.load import Dataset
+from borderstates.core.store import Store
 from borderstates.render import markup
 
 NOTICES_SHOWN = 10  # values of a link that were not applied, named one by one
@@ -42,26 +44,27 @@ class Selection:
     params: dict[str, list[str]] = field(default_factory=dict)  # the filter as URL parameters
 
 
-def sidebar_filter(data: Dataset) -> Selection:
+def sidebar_filter(store: Store, offered: Offered) -> Selection:
     """Draw the page links and the filter widgets in the sidebar, kept in the URL; return the selection.
 
     On a session's first run, the URL's parameters are compared with what the widgets kept;
     every dropped value becomes a notice, and unknown parameters leave the URL. The URL and
     the page links follow the widgets, so every page opens on the same filter.
     """
-    choices = Choices.of(data.events)
-    countries = filterform.country_options(data.events)
+    choices = offered.choices
+    countries = filterform.country_options(offered.countries)
     raw = filterform.url_params()
     filterform.restore_widgets(raw, choices, countries)
     links = st.sidebar.container()
     st.sidebar.header("Filters")
     count_slot = st.sidebar.empty()
-    values = _filter_widgets(st.sidebar, choices, countries, data.actor_countries)
+    values = _filter_widgets(st.sidebar, choices, countries, offered.actor_countries)
     if len(choices.datasets) <= 1:  # no dataset widget: the URL's values pass through
         values["dataset"] = raw.get("dataset", [])
     st.sidebar.button("Reset all filters", key="reset", on_click=filterform.reset_widgets, width="stretch")
     asked = raw.get(filterform.EVENT, [""])[-1]
-    form = filterform.apply_widgets(values, raw, choices, event_exists=asked in data.event_ids)
+    exists = bool(asked) and appdata.has_event(store, asked)
+    form = filterform.apply_widgets(values, raw, choices, event_exists=exists)
     event = {filterform.EVENT: [form.event_id]} if form.event_id else {}
     page_links(links, {**form.params, **event})
     return Selection(form.event_filter, form.notices, form.event_id, count_slot, form.params)
@@ -152,16 +155,17 @@ def show_notices(selection: Selection) -> None:
         st.warning("Not applied from the link: " + notices, icon="⚠️")
 
 
-def show_problems(dataset: Dataset, *, link: bool = True) -> None:
+def show_problems(store: Store, *, link: bool = True) -> None:
     """Warn briefly when the data has problems, linking to the data-quality page that lists them."""
-    if not dataset.problems:
+    status = store.status
+    if not status.problems:
         return
-    warnings = markup.counted(len(dataset.problems) - len(dataset.errors), "warning")
-    if dataset.errors:
+    warnings = markup.counted(len(status.problems) - len(status.errors), "warning")
+    if status.errors:
         st.warning(
-            f"{dataset.rows_left_out} of {dataset.rows_in_file} event rows were left out: the data files "
-            f"break the data contract in {markup.counted(len(dataset.errors), 'place')} (and have "
-            f"{warnings}). The page shows the {markup.counted(len(dataset.events), 'valid event')}.",
+            f"{status.rows_left_out} of {status.rows_in_file} event rows were left out: the data files "
+            f"break the data contract in {markup.counted(len(status.errors), 'place')} (and have "
+            f"{warnings}). The page shows the {markup.counted(store.total, 'valid event')}.",
             icon="⚠️",
         )
     else:

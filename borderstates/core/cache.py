@@ -1,4 +1,4 @@
-"""A columnar (Parquet) cache of loaded datasets, keyed on the content of their files."""
+"""A columnar (Parquet) cache of loaded CSV files, keyed on their content and the code that loaded them."""
 
 from __future__ import annotations
 
@@ -9,15 +9,19 @@ import importlib
 import importlib.metadata
 import json
 import os
+import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from borderstates.core.csvio import Problem, atomic_write
 
 CACHE_DIR_VARIABLE = "BORDERSTATES_CACHE_DIR"
 KEPT_ENTRIES = 6  # older cache entries are removed, so the cache cannot grow without bound
+ROW_GROUP_ROWS = 122_880  # rows per Parquet row group: the engines skip groups by their min and max
 # The modules whose code decides what a load gives: the contract, the reader, the loader, the
 # geography check, and this cache's own format.
 _SHAPING_MODULES = ("contract", "csvio", "load", "geo", "paths", "cache")
@@ -64,44 +68,64 @@ def content_key(*paths: Path, options: str = "") -> str:
     return digest.hexdigest()[:32]
 
 
-def read_cached(key: str) -> tuple[pd.DataFrame, pd.DataFrame, list[Problem], int] | None:
-    """Return the events, articles, problems and row count stored under `key`, or None."""
+@dataclass(frozen=True)
+class Entry:
+    """A loaded pair of files in columnar form, and what the load found wrong with them."""
+
+    events: Path  # Parquet, in `columnar.EVENT_SCHEMA` (plus the file's extra columns)
+    articles: Path  # Parquet, in `columnar.ARTICLE_SCHEMA`
+    problems: list[Problem]
+    rows_in_file: int  # event rows in the events file, valid or not
+
+
+def read_cached(key: str) -> Entry | None:
+    """Return the entry stored under `key`, or None when there is none (or only part of one)."""
     entry = cache_dir() / key
     try:
         meta = json.loads((entry / "meta.json").read_text(encoding="utf-8"))
-        events = pd.read_parquet(entry / "events.parquet")
-        articles = pd.read_parquet(entry / "articles.parquet")
     except (OSError, ValueError):
+        return None
+    if not (entry / "events.parquet").is_file() or not (entry / "articles.parquet").is_file():
         return None
     entry.touch()  # recently used entries are kept longest
     problems = [Problem(**p) for p in meta["problems"]]
-    return events, articles, problems, meta["rows_in_file"]
+    return Entry(entry / "events.parquet", entry / "articles.parquet", problems, meta["rows_in_file"])
 
 
 def write_cached(
-    key: str, events: pd.DataFrame, articles: pd.DataFrame, problems: list[Problem], rows_in_file: int
-) -> bool:
-    """Store a loaded dataset under `key`; return False (and keep going) if the cache is not writable."""
-    entry = cache_dir() / key
+    key: str, events: pa.Table, articles: pa.Table, problems: list[Problem], rows_in_file: int
+) -> Entry:
+    """Store a loaded pair of files under `key` and return the entry.
+
+    Where the cache cannot be written, the entry goes to a temporary folder of this process:
+    the engine still needs the files, and the next start simply loads again.
+    """
     try:
-        entry.mkdir(parents=True, exist_ok=True)
-        for name, frame in (("events", events), ("articles", articles)):
-            with atomic_write(entry / f"{name}.parquet", binary=True) as handle:
-                frame.to_parquet(handle, index=False)
-        meta = {"problems": [dataclasses.asdict(p) for p in problems], "rows_in_file": rows_in_file}
-        with atomic_write(entry / "meta.json") as handle:  # written last: it marks the entry complete
-            json.dump(meta, handle, ensure_ascii=False)
-        _remove_old_entries()
+        return _write_entry(cache_dir() / key, events, articles, problems, rows_in_file)
     except OSError:
-        return False
-    return True
+        return _write_entry(
+            Path(tempfile.mkdtemp(prefix="borderstates-")), events, articles, problems, rows_in_file
+        )
 
 
-def _remove_old_entries() -> None:
-    entries = sorted(
-        (p for p in cache_dir().iterdir() if p.is_dir()), key=lambda p: p.stat().st_mtime, reverse=True
-    )
-    for old in entries[KEPT_ENTRIES:]:
+def _write_entry(
+    entry: Path, events: pa.Table, articles: pa.Table, problems: list[Problem], rows_in_file: int
+) -> Entry:
+    entry.mkdir(parents=True, exist_ok=True)
+    for name, table in (("events", events), ("articles", articles)):
+        with atomic_write(entry / f"{name}.parquet", binary=True) as handle:
+            pq.write_table(table, handle, row_group_size=ROW_GROUP_ROWS)
+    meta = {"problems": [dataclasses.asdict(p) for p in problems], "rows_in_file": rows_in_file}
+    with atomic_write(entry / "meta.json") as handle:  # written last: it marks the entry complete
+        json.dump(meta, handle, ensure_ascii=False)
+    if entry.parent == cache_dir():
+        _remove_old_entries(keep=entry)
+    return Entry(entry / "events.parquet", entry / "articles.parquet", problems, rows_in_file)
+
+
+def _remove_old_entries(keep: Path) -> None:
+    others = [p for p in cache_dir().iterdir() if p.is_dir() and p != keep]
+    for old in sorted(others, key=lambda p: p.stat().st_mtime, reverse=True)[KEPT_ENTRIES - 1 :]:
         for file in old.iterdir():
             file.unlink(missing_ok=True)
         old.rmdir()

@@ -8,7 +8,9 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 import pandas as pd
-import pandera.pandas as pa
+import pandera.pandas as pandera
+import pyarrow as pa
+import pyarrow.compute as pc
 import pycountry
 
 EVENT_COLUMNS = (
@@ -62,8 +64,10 @@ ARTICLE_ID_SEPARATOR = ";"  # between the articles an event cites: `A;B`
 # The one URL rule: validation reports what display would refuse, display links what validation
 # accepts. http(s), a host, no white space inside (around it is trimmed).
 _HTTP_URL_PATTERN = re.compile(r"(?i)https?://[^\s/]+\S*")
+# What is trimmed around an article id: ASCII white space, as SQL's TRIM does on every engine.
+BLANK = " \t\n\r\v\f"
 # An empty item in a list of article ids: `;A`, `A;;B`, `A;`.
-_EMPTY_ARTICLE_ITEM = re.compile(r"(?:^|;)\s*(?:;|$)")
+_EMPTY_ARTICLE_ITEM = re.compile(r"(?:^|;)[ \t\n\r\v\f]*(?:;|$)")
 
 
 def is_http_url(value: object) -> bool:
@@ -73,7 +77,7 @@ def is_http_url(value: object) -> bool:
 
 def article_ids(cell: str) -> list[str]:
     """Return the article ids of one `article_id` cell, trimmed, in order: the first is quoted."""
-    return [item.strip() for item in cell.split(ARTICLE_ID_SEPARATOR)]
+    return [item.strip(BLANK) for item in cell.split(ARTICLE_ID_SEPARATOR)]
 
 
 def first_article(cells: pd.Series) -> pd.Series:
@@ -81,7 +85,7 @@ def first_article(cells: pd.Series) -> pd.Series:
     ids = cells.astype("str")
     several = ids.str.contains(ARTICLE_ID_SEPARATOR, regex=False)
     # Most events cite one article: splitting only the others is many times faster.
-    return ids.mask(several, ids[several].str.split(ARTICLE_ID_SEPARATOR).str[0]).str.strip()
+    return ids.mask(several, ids[several].str.split(ARTICLE_ID_SEPARATOR).str[0]).str.strip(BLANK)
 
 
 def has_empty_article_item(cells: pd.Series) -> pd.Series:
@@ -133,20 +137,20 @@ _COUNTRY = _one_of(sorted(ISO3_CODES), "must be an ISO 3166-1 alpha-3 country co
 _LANGUAGE = _one_of(sorted(LANGUAGE_CODES), "must be an ISO 639-1 language code (nl, en…)")
 
 
-def _text(*rules: Rule, required: bool = False) -> pa.Column:
+def _text(*rules: Rule, required: bool = False) -> pandera.Column:
     """Declare a column of raw text cells.
 
     Every rule skips empty cells, so an empty required cell is reported once, as empty.
     """
-    checks = [pa.Check(lambda s: s.str.strip() != "", error="is required but empty")] if required else []
-    checks += [pa.Check(lambda s, f=test: (s == "") | f(s), error=msg) for test, msg in rules]
-    return pa.Column(str, checks, required=required)
+    checks = [pandera.Check(lambda s: s.str.strip() != "", error="is required but empty")] if required else []
+    checks += [pandera.Check(lambda s, f=test: (s == "") | f(s), error=msg) for test, msg in rules]
+    return pandera.Column(str, checks, required=required)
 
 
 # Schemas over the raw text of each file: every cell is a string, an empty cell is "".
 # Checks are vectorised, so a million rows validate in seconds, and their error strings
 # are the messages users read.
-EVENTS_SCHEMA = pa.DataFrameSchema(
+EVENTS_SCHEMA = pandera.DataFrameSchema(
     {
         "event_id": _text(required=True),
         "date": _text(_iso_date(), required=True),
@@ -167,14 +171,14 @@ EVENTS_SCHEMA = pa.DataFrameSchema(
         "summary": _text(required=True),
         "article_id": _text(required=True),
         # The column must exist; its cells are required for curated rows only (load.py).
-        "excerpt": pa.Column(str, required=True),
+        "excerpt": pandera.Column(str, required=True),
         "fatalities": _text(_WHOLE_NUMBER),
     },
     strict=False,
     name="events",
 )
 
-ARTICLES_SCHEMA = pa.DataFrameSchema(
+ARTICLES_SCHEMA = pandera.DataFrameSchema(
     {
         "article_id": _text(required=True),
         "title": _text(required=True),
@@ -235,3 +239,34 @@ def map_href(event_id: str, params: Params) -> str:
     """
     query = [("event", event_id)] + [(k, v) for k, values in params.items() for v in values]
     return "./?" + urlencode(query, quote_via=quote, safe=":")
+
+
+# --- text search -------------------------------------------------------------------------------
+
+# The columns the free-text search looks in, and the derived column that holds them folded.
+SEARCHED_COLUMNS = ("summary", "excerpt", "excerpt_en", "location", "tags", "actor1", "actor2")
+SEARCH_TEXT = "search_text"
+_SEARCH_SEPARATOR = "\x1f"  # between the columns: no needle spans two of them (it is removed from needles)
+
+
+def fold(texts: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
+    """Fold text for a case-insensitive search that every engine answers alike.
+
+    The Unicode lowercase mapping of each character on its own (`İ` → `i`, `Σ` → `σ`; Arrow's
+    `utf8_lower`, as DuckDB's `lower`), and the final sigma as a sigma. Engines lowercase
+    differently (Spark and Python map `İ` to two characters, and know the final sigma), so the
+    data is folded once, where it is written, and the engines compare bytes.
+    """
+    return pc.replace_substring(pc.utf8_lower(texts), "ς", "σ")
+
+
+def fold_text(text: str) -> str:
+    """Fold one search needle as `fold` folds the data."""
+    cleaned = text.replace(_SEARCH_SEPARATOR, " ")
+    return str(fold(pa.array([cleaned], type=pa.string()))[0].as_py()) if cleaned else ""
+
+
+def search_text(columns: Mapping[str, pa.Array | pa.ChunkedArray]) -> pa.Array | pa.ChunkedArray:
+    """Return the folded search column of events from their searched columns (null reads as empty)."""
+    parts = [pc.fill_null(pc.cast(columns[name], pa.string()), "") for name in SEARCHED_COLUMNS]
+    return fold(pc.binary_join_element_wise(*parts, _SEARCH_SEPARATOR))

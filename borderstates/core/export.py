@@ -1,81 +1,117 @@
-"""Export of a filtered set of events: flat CSV with article fields, or GeoJSON."""
+"""Export of the events that match a filter: flat CSV with article fields, or GeoJSON, streamed.
+
+The engine hands the rows over in batches, each written as soon as it arrives: an export of
+ten million events never holds more than one batch. Rows come in one order on every engine:
+the curated files' order (their lines), then the imported events by id.
+"""
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import math
+from collections.abc import Iterator
 from pathlib import Path
+from typing import IO
 
+import ibis
+import ibis.expr.types as ir
 import pandas as pd
 
-from borderstates.core import contract
-from borderstates.core.contract import LOCATED_IN, SPAN_END
-from borderstates.core.csvio import LINE, atomic_write, write_csv
+from borderstates.core import columnar, query
+from borderstates.core.csvio import LINE, atomic_write, guard_formulas
+from borderstates.core.filters import EventFilter
+from borderstates.core.query import ARTICLE_FIELDS
+from borderstates.core.store import Store
 
 FORMATS = ("csv", "csv-excel", "geojson")
-ARTICLE_FIELDS = ("title", "outlet", "published", "url")  # exported as article_title, …
-_DERIVED = (LINE, SPAN_END, LOCATED_IN)
+BATCH_ROWS = 50_000  # rows the engine hands over at a time
 
 
-def flatten(events: pd.DataFrame, articles: pd.DataFrame) -> pd.DataFrame:
-    """Return events as text-ready columns, each with the fields of its first article.
+def export_rows(store: Store, f: EventFilter) -> ir.Table:
+    """Return the rows of an export: the contract's columns, the files' own, the first article's.
 
-    The contract's columns come first, then any extra columns of the source file, then
-    `article_title`, `article_outlet`, `article_published`, `article_url`.
+    The columns the engine derives (span end, place, search text, line) are left out: an export
+    is contract CSV like any other, and loads back.
     """
-    added = {f"article_{name}" for name in ARTICLE_FIELDS}  # recomputed below, never doubled
-    extra = [c for c in events.columns if c not in {*contract.EVENT_COLUMNS, *_DERIVED, *added}]
-    out = events.loc[:, [*contract.EVENT_COLUMNS, *extra]].copy()
+    events = store.matching(f)
+    kept = [c for c in events.columns if c not in columnar.DERIVED]
+    joined = query.with_first_article(events.select(*kept, LINE), store.articles)
+    rows = joined.select(*kept, *[f"article_{name}" for name in ARTICLE_FIELDS], LINE)
+    # Sorted last, after the join: a join keeps no order. The line goes once the rows are in order.
+    return rows.order_by([ibis.asc(LINE, nulls_first=False), "event_id"])
+
+
+def flatten(batch: pd.DataFrame) -> pd.DataFrame:
+    """Return a batch of exported rows as text-ready columns: dates as `YYYY-MM-DD`, "" where none."""
+    out = batch.drop(columns=[LINE], errors="ignore")
     for column in ("date", "date_end"):
-        out[column] = out[column].dt.strftime("%Y-%m-%d").fillna("")
-    for column in out.columns:
-        if isinstance(out[column].dtype, pd.CategoricalDtype):
-            out[column] = out[column].astype("str")
-    first = contract.first_article(out["article_id"])
-    lookup = articles.set_index("article_id")
-    for name in ARTICLE_FIELDS:
-        out[f"article_{name}"] = first.map(lookup[name]).fillna("") if len(lookup) else ""
-    return out.reset_index(drop=True)
+        out[column] = pd.to_datetime(out[column]).dt.strftime("%Y-%m-%d").fillna("")
+    out["fatalities"] = out["fatalities"].astype("Int64")
+    return out
 
 
-def export_events(
-    events: pd.DataFrame, articles: pd.DataFrame, target: Path | str, export_format: str = "csv"
-) -> int:
-    """Write events to a file atomically in one of `FORMATS`; return the number of events."""
+def _frames(store: Store, f: EventFilter) -> Iterator[pd.DataFrame]:
+    for batch in store.batches(export_rows(store, f), BATCH_ROWS):
+        yield flatten(batch.to_pandas(date_as_object=False))
+
+
+def export_events(store: Store, f: EventFilter, target: Path | str, export_format: str = "csv") -> int:
+    """Write the events that match a filter to a file, atomically, in one of `FORMATS`; return how many."""
+    encoding = "utf-8-sig" if export_format == "csv-excel" else "utf-8"
+    with atomic_write(target, encoding=encoding) as handle:
+        return write_events(store, f, handle, export_format)
+
+
+def write_events(store: Store, f: EventFilter, handle: IO[str], export_format: str = "csv") -> int:
+    """Write the events that match a filter to an open text handle; return how many."""
     if export_format == "geojson":
-        with atomic_write(target) as handle:
-            handle.write(to_geojson(events, articles))
-    else:
-        write_csv(flatten(events, articles), target, excel_nl=export_format == "csv-excel")
-    return len(events)
+        return _write_geojson(_frames(store, f), handle)
+    return _write_csv(_frames(store, f), handle, excel_nl=export_format == "csv-excel")
 
 
-def to_csv_bytes(events: pd.DataFrame, articles: pd.DataFrame, *, excel_nl: bool = False) -> bytes:
-    """Return the CSV export as bytes, for a download button."""
+def export_bytes(store: Store, f: EventFilter, export_format: str = "csv") -> bytes:
+    """Return an export as bytes, for a download button."""
     buffer = io.StringIO(newline="")
-    write_csv(flatten(events, articles), buffer, excel_nl=excel_nl)
+    if export_format == "csv-excel":
+        buffer.write("\ufeff")
+    write_events(store, f, buffer, export_format)
     return buffer.getvalue().encode("utf-8")
 
 
-def to_geojson(events: pd.DataFrame, articles: pd.DataFrame) -> str:
-    """Return the events as a GeoJSON FeatureCollection of points with every field as a property."""
-    flat = flatten(events, articles)
-    features = []
-    for record in flat.to_dict(orient="records"):
-        properties = {k: _json_value(v) for k, v in record.items()}
-        features.append(
-            {
+def _write_csv(frames: Iterator[pd.DataFrame], handle: IO[str], *, excel_nl: bool) -> int:
+    """Write spreadsheet-safe CSV, RFC 4180 with CRLF, or `;` and decimal commas for Dutch Excel."""
+    sep, decimal = (";", ",") if excel_nl else (",", ".")
+    written = 0
+    for frame in frames:
+        guard_formulas(frame).to_csv(
+            handle, index=False, header=written == 0, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL,
+            sep=sep, decimal=decimal,
+        )  # fmt: skip
+        written += len(frame)
+    return written
+
+
+def _write_geojson(frames: Iterator[pd.DataFrame], handle: IO[str]) -> int:
+    """Write a GeoJSON FeatureCollection of points with every field as a property, feature by feature."""
+    handle.write('{"type": "FeatureCollection", "features": [')
+    written = 0
+    for frame in frames:
+        for record in frame.to_dict(orient="records"):
+            feature = {
                 "type": "Feature",
                 "geometry": {"type": "Point", "coordinates": [record["longitude"], record["latitude"]]},
-                "properties": properties,
+                "properties": {str(k): _json_value(v) for k, v in record.items()},
             }
-        )
-    return json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False)
+            handle.write((", " if written else "") + json.dumps(feature, ensure_ascii=False))
+            written += 1
+    handle.write("]}")
+    return written
 
 
 def _json_value(value: object) -> object:
-    if value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+    if value is pd.NA or value is None or (isinstance(value, float) and math.isnan(value)):
         return None
     if hasattr(value, "item"):  # numpy scalars
         return value.item()

@@ -10,10 +10,9 @@ import numpy as np
 import pandas as pd
 
 from borderstates.core import contract
-from borderstates.core.contract import SPAN_END
+from borderstates.core.area import Area
 
 # Columns the free-text search looks in.
-SEARCHED_COLUMNS = ("summary", "excerpt", "excerpt_en", "location", "tags", "actor1", "actor2")
 _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 
 
@@ -32,72 +31,12 @@ class EventFilter:
     countries: tuple[str, ...] = ()
     involving: bool = False  # countries also match the actors' countries
     text: str = ""
+    area: Area | None = None  # drawn shapes, a saved area or countries: events whose point lies in it
     bounds: tuple[float, float, float, float] | None = None  # south, west, north, east
 
     def is_empty(self) -> bool:
         """Return True when the filter keeps every event."""
         return self == EventFilter()
-
-
-def filter_events(events: pd.DataFrame, event_filter: EventFilter) -> pd.DataFrame:
-    """Return the events that match the filter: the single truth for "which events match".
-
-    An actor matches either side (or only the side `side` names); a date range keeps an event
-    whose span (`date` … `span_end`) overlaps it, ends included; countries match where the event
-    happened, and with `involving` also the countries of its actors; text matches
-    case-insensitively anywhere in the summary, excerpts, location, tags and actors.
-    """
-    return events[match_mask(events, event_filter)]
-
-
-def match_mask(events: pd.DataFrame, f: EventFilter) -> np.ndarray:
-    """Return a boolean array over `events`: True where the event matches `f`."""
-    keep = np.ones(len(events), dtype=bool)
-    if f.actors:
-        sides = {"any": ("actor1", "actor2"), "actor1": ("actor1",), "actor2": ("actor2",)}[f.side]
-        keep &= np.logical_or.reduce([_isin(events[s], f.actors) for s in sides])
-    dates = contract.overlaps(
-        events["date"],
-        events[SPAN_END],
-        None if f.date_from is None else pd.Timestamp(f.date_from),
-        None if f.date_to is None else pd.Timestamp(f.date_to),
-    )
-    if dates is not None:
-        keep &= dates.to_numpy()
-    for column, wanted in (
-        ("relation_type", f.relations),
-        ("quad_class", f.quads),
-        ("status", f.statuses),
-        ("dataset", f.datasets),
-    ):
-        if wanted:
-            keep &= _isin(events[column], wanted)
-    if f.countries:
-        where = ("country", "actor1_country", "actor2_country") if f.involving else ("country",)
-        keep &= np.logical_or.reduce([_isin(events[c], f.countries) for c in where])
-    if f.bounds is not None:
-        south, west, north, east = f.bounds
-        keep &= (
-            events["latitude"].between(south, north) & events["longitude"].between(west, east)
-        ).to_numpy()
-    if f.text.strip():
-        keep &= np.logical_or.reduce([_contains(events[c], f.text.strip()) for c in SEARCHED_COLUMNS])
-    return keep
-
-
-def _isin(cells: pd.Series, wanted: tuple[str, ...]) -> np.ndarray:
-    """Membership test; on a categorical column it compares small integer codes, not strings."""
-    if isinstance(cells.dtype, pd.CategoricalDtype):
-        return np.isin(cells.cat.codes.to_numpy(), np.flatnonzero(cells.cat.categories.isin(wanted)))
-    return cells.isin(wanted).to_numpy()
-
-
-def _contains(cells: pd.Series, needle: str) -> np.ndarray:
-    """Case-insensitive substring test; a categorical column is searched in its categories only."""
-    if isinstance(cells.dtype, pd.CategoricalDtype):
-        hits = cells.cat.categories.astype("str").str.contains(needle, case=False, regex=False)
-        return np.isin(cells.cat.codes.to_numpy(), np.flatnonzero(hits))
-    return cells.str.contains(needle, case=False, regex=False).fillna(False).to_numpy(dtype=bool)
 
 
 @dataclass(frozen=True)

@@ -9,11 +9,13 @@ from pathlib import Path
 from typing import cast
 
 import pandas as pd
-import pandera.pandas as pa
+import pandera.pandas as pandera
+import pyarrow as pa
+import pyarrow.parquet as pq
 
-from borderstates.core import cache as columnar
-from borderstates.core import contract
-from borderstates.core.contract import SPAN_END, span_end
+from borderstates.core import cache as columnar_cache
+from borderstates.core import columnar, contract
+from borderstates.core.contract import LOCATED_IN, SEARCH_TEXT, SPAN_END, span_end
 from borderstates.core.csvio import LINE, Problem, read_table
 from borderstates.core.paths import FULL_FILE, data_dir, geometry_dir
 
@@ -125,6 +127,52 @@ def load_files(
     progress: Progress | None = None,
 ) -> Dataset:
     """Load an events file and the articles file it cites; see `load_dataset`."""
+    if cache:
+        entry = load_columnar(events_path, articles_path, check_geography=check_geography, progress=progress)
+        events = frame_from_columnar(pq.read_table(entry.events))
+        articles = pq.read_table(entry.articles).to_pandas()
+        return Dataset(events, articles, entry.problems, entry.rows_in_file)
+    stage = _reporter(progress, events_path, articles_path)
+    dataset = _load(Path(events_path), Path(articles_path), check_geography, stage)
+    stage("done")
+    return dataset
+
+
+def load_columnar(
+    events_path: Path | str,
+    articles_path: Path | str,
+    *,
+    check_geography: bool = True,
+    progress: Progress | None = None,
+) -> columnar_cache.Entry:
+    """Load a pair of files into the columnar cache (once per content and code); return its entry.
+
+    The frames are dropped once written: the engine reads the Parquet files, and a server
+    that starts on unchanged files reads nothing but the entry's problems.
+    """
+    stage = _reporter(progress, events_path, articles_path)
+    stage("hash")
+    geo_dir = geometry_dir(Path(events_path).parent)
+    inputs = [Path(events_path), Path(articles_path)] + ([geo_dir / FULL_FILE] if check_geography else [])
+    key = columnar_cache.content_key(*inputs, options=f"geography={check_geography}")
+    entry = columnar_cache.read_cached(key)
+    if entry is None:
+        dataset = _load(Path(events_path), Path(articles_path), check_geography, stage)
+        stage("cache")
+        entry = columnar_cache.write_cached(
+            key,
+            columnar.events_table(dataset.events),
+            columnar.articles_table(dataset.articles),
+            dataset.problems,
+            dataset.rows_in_file,
+        )
+    stage("done")
+    return entry
+
+
+def _reporter(
+    progress: Progress | None, events_path: Path | str, articles_path: Path | str
+) -> Callable[[str], None]:
     names = {"events": Path(events_path).name, "articles": Path(articles_path).name}
 
     def stage(name: str) -> None:
@@ -132,15 +180,12 @@ def load_files(
             text, done = _STAGES[name]
             progress(text.format(**names), done)
 
-    geo_dir = geometry_dir(Path(events_path).parent)
-    if cache:
-        stage("hash")
-        inputs = [Path(events_path), Path(articles_path)] + ([geo_dir / FULL_FILE] if check_geography else [])
-        key = columnar.content_key(*inputs, options=f"geography={check_geography}")
-        cached = columnar.read_cached(key)
-        if cached is not None:
-            stage("done")
-            return Dataset(*cached)
+    return stage
+
+
+def _load(
+    events_path: Path, articles_path: Path, check_geography: bool, stage: Callable[[str], None]
+) -> Dataset:
     stage("articles")
     articles, article_problems = load_articles(articles_path)
     # When no article could be read, that is the problem to report, not every event's reference.
@@ -149,16 +194,29 @@ def load_files(
     events, event_problems, rows = load_events(events_path, known_articles=known_articles, stage=stage)
     problems = article_problems + event_problems
     if check_geography:
-        from borderstates.core.geo import locate_events
+        from borderstates.core.geo import locate_events  # geometry is heavy: only when asked
 
         stage("locate")
-        events, geo_problems = locate_events(events, geo_dir, str(events_path))
+        events, geo_problems = locate_events(events, geometry_dir(events_path.parent), str(events_path))
         problems += geo_problems
-    if cache:
-        stage("cache")
-        columnar.write_cached(key, events, articles, problems, rows)
-    stage("done")
     return Dataset(events, articles, problems, rows)
+
+
+def frame_from_columnar(table: pa.Table) -> pd.DataFrame:
+    """Return events in columnar form (`columnar.events_table`) as the typed frame a load gives."""
+    frame = table.drop_columns([c for c in (SEARCH_TEXT,) if c in table.column_names]).to_pandas(
+        date_as_object=False
+    )
+    frame = frame.astype({column: "datetime64[ms]" for column in ("date", "date_end", SPAN_END)})
+    order = _in_order(frame.columns)
+    return _categorised(frame[[*order, LOCATED_IN] if LOCATED_IN in frame else order])
+
+
+def _in_order(columns: pd.Index) -> list[str]:
+    """Return the columns of an events frame in one order: the contract's, the file's own, the derived."""
+    derived = (LINE, SPAN_END, LOCATED_IN, SEARCH_TEXT)
+    extra = [c for c in columns if c not in {*contract.EVENT_COLUMNS, *derived}]
+    return [*contract.EVENT_COLUMNS, *extra, LINE, SPAN_END]
 
 
 def load_events(
@@ -193,7 +251,7 @@ def load_events(
     bad_lines = {p.line for p in problems if p.severity == "error"}
     valid = frame[~frame[LINE].isin(bad_lines)]
     stage("types")
-    return _typed_events(valid), sorted(problems, key=lambda p: p.line), raw.rows_in_file
+    return typed_events(valid), sorted(problems, key=lambda p: p.line), raw.rows_in_file
 
 
 def load_articles(path: Path | str) -> tuple[pd.DataFrame, list[Problem]]:
@@ -217,12 +275,12 @@ def _with_optional_columns(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.
     return frame.assign(**missing) if missing else frame
 
 
-def _schema_problems(name: str, frame: pd.DataFrame, table_schema: pa.DataFrameSchema) -> list[Problem]:
+def _schema_problems(name: str, frame: pd.DataFrame, table_schema: pandera.DataFrameSchema) -> list[Problem]:
     if frame.empty:
         return []
     try:
         table_schema.validate(frame, lazy=True)
-    except pa.errors.SchemaErrors as exc:
+    except pandera.errors.SchemaErrors as exc:
         cases = exc.failure_cases
         cases = cases[cases["index"].notna()]
         lines = frame[LINE].to_numpy()
@@ -291,7 +349,7 @@ def _duplicate_problems(name: str, frame: pd.DataFrame, column: str) -> list[Pro
     ]
 
 
-def _typed_events(frame: pd.DataFrame) -> pd.DataFrame:
+def typed_events(frame: pd.DataFrame) -> pd.DataFrame:
     """Turn validated text cells into the declared dtypes and add the derived columns."""
     out = frame.reset_index(drop=True).copy()
     for column in ("date", "date_end"):  # one unit everywhere: frames concatenate and compare cleanly
@@ -301,9 +359,19 @@ def _typed_events(frame: pd.DataFrame) -> pd.DataFrame:
     for column in ("latitude", "longitude"):
         out[column] = pd.to_numeric(out[column]).astype("float64")
     out["fatalities"] = pd.to_numeric(out["fatalities"].replace("", None)).astype("Int64")
-    for column, values in _CATEGORIES.items():
-        out[column] = pd.Categorical(out[column], categories=values)
-    for column in _FREE_CATEGORIES:
-        out[column] = out[column].astype("category")
+    out = _categorised(out)
     out[SPAN_END] = span_end(out)
-    return out
+    return out[_in_order(out.columns)]
+
+
+def _categorised(frame: pd.DataFrame) -> pd.DataFrame:
+    """Hold vocabularies, actors and places as categoricals: filters then compare small codes."""
+    for column, values in _CATEGORIES.items():
+        frame[column] = pd.Categorical(frame[column], categories=values)
+    for column in _FREE_CATEGORIES:
+        frame[column] = frame[column].astype("category")
+    if LOCATED_IN in frame:
+        frame[LOCATED_IN] = pd.Categorical(frame[LOCATED_IN].astype("str"))
+    if "fatalities" in frame:
+        frame["fatalities"] = frame["fatalities"].astype("Int64")
+    return frame

@@ -1,47 +1,39 @@
-"""Merging an import into a data directory without ever losing a row.
+"""Merging an import into a data directory's columnar store, and moving imported rows of events.csv there.
 
-The import is first staged in a hidden folder of the directory. Then new `articles.csv` and
-`events.csv` are written aside in full, the current files are kept as `*.bak` (hard links: no
-copy, no time), and the new files are renamed into place, articles first: at every instant
-the directory holds a complete pair in which every event's articles exist.
+`events.csv` and `articles.csv` stay the curated, hand-edited source; imports go to the store
+(`core.storage`), which the engine reads together with them. An import streams its mapped rows
+into a staging folder of the store (typed Parquet), then the store merges them as a new
+generation under its lock: events are added or updated by id, a newer export of the source
+revises its rows and an older one does not, curated rows are never touched.
 """
 
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import os
 import shutil
-import tempfile
-from collections import Counter
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from collections.abc import Iterable, Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
 
-from filelock import FileLock, Timeout
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
-from borderstates.core import contract
-from borderstates.core.csvio import WHOLE_ROW, atomic_write, sniff_delimiter
-from borderstates.importers.common import IMPORTED_EVENT_COLUMNS, SOURCE_UPDATED, ImportFailure, ImportOptions
-from borderstates.importers.pipeline import (
-    ArticleWriter,
-    EventWriter,
-    ImportReport,
-    Progress,
-    Staged,
-    digest,
-    stream,
-)
+from borderstates.core import contract, storage
+from borderstates.core.csvio import LINE, WHOLE_ROW, Problem, atomic_write, sniff_delimiter
+from borderstates.core.load import load_columnar
+from borderstates.core.paths import geometry_dir
+from borderstates.importers.common import ImportFailure, ImportOptions, ProblemLog
+from borderstates.importers.pipeline import ImportReport, Progress, StagedArticles, StagedEvents, stream
 from borderstates.importers.source import FORMATS, Layout
 
-LOCK_FILE = ".borderstates-import.lock"
-STAGING_PREFIX = ".borderstates-import-"
 BACKUP_SUFFIX = ".bak"
-
-
-class _NothingChanged(Exception):
-    """Raised inside the writes to drop them: the directory already holds everything imported."""
+IDS_PER_BATCH = 100_000  # ids written at a time to the staged list of reserved ids
 
 
 def import_into(
@@ -53,91 +45,127 @@ def import_into(
     actors: Path,
     progress: Progress | None,
 ) -> None:
-    """Import a file into a data directory: add new events, update revised ones, keep the rest.
+    """Import a file into a data directory's store: add new events, update revised ones, keep the rest.
 
-    `report.merge` gets the counts: events added, updated, unchanged, kept (the directory holds
-    a newer revision), in conflict (the id belongs to another dataset), and articles added.
+    `report.merge` gets the counts: events added, updated, unchanged, kept (the store holds a
+    newer revision), in conflict (the id belongs to a row of events.csv or of another dataset),
+    and articles added; `report.generation` the store's new generation, if anything changed.
     """
     if not directory.is_dir():
         raise ImportFailure(f"{directory}: no such data directory")
     dataset = FORMATS[layout.format].DATASET
-    with _exclusive(directory):
-        _remove_stale_files(directory)
-        with tempfile.TemporaryDirectory(prefix=STAGING_PREFIX, dir=directory) as staging:
-            staged = Path(staging)
-            with ExitStack() as stack:
-                events_handle, articles_handle = (
-                    stack.enter_context((staged / name).open("w", encoding="utf-8", newline=""))
-                    for name in ("events.csv", "articles.csv")
+    location = directory / storage.STORE_FOLDER
+    try:
+        with storage.exclusive(location), storage.staging(location) as staged:
+            reserved = _reserved(directory, staged)  # first: a damaged events.csv stops everything
+            report.imported_in_file = reserved.imported_rows
+            events = StagedEvents(staged / "events")
+            articles = StagedArticles(staged / "articles.parquet")
+            try:
+                stream(layout, source, events, articles, report, options, actors, progress,
+                       store_geometry=geometry_dir(directory))  # fmt: skip
+            finally:
+                events.close()
+                articles.close()
+            for event_id, line, first in storage.repeated_ids(staged / "events", staged):
+                report.log.add(
+                    str(source), [line], WHOLE_ROW, f"repeats event {event_id} (first on line {first})"
                 )
-                events = EventWriter(events_handle)
-                stream(
-                    layout, source, events, ArticleWriter(articles_handle), report, options, actors, progress
-                )
-            report.merge = _replace_files(directory, staged, events.index, dataset)
-    report.written = [directory / "articles.csv", directory / "events.csv"] if report.merge["changed"] else []
+            result = storage.merge(
+                location, dataset, staged / "events", staged / "articles.parquet",
+                recorded_problems(report.log, source), reserved.events,
+                reserved_articles=reserved.articles, source=storage.source_key(source),
+            )  # fmt: skip
+    except storage.StoreBusy as exc:
+        raise ImportFailure(str(exc)) from None
+    report.imported -= result.counts["repeated"]
+    report.merge = {**result.counts, "changed": int(result.changed)}
+    report.generation = Path(result.generation) if result.generation else None
 
 
-@contextmanager
-def _exclusive(directory: Path) -> Iterator[None]:
-    """Hold the directory's import lock, on any system; it is released even when the process is killed."""
-    lock = FileLock(directory / LOCK_FILE)
-    try:
-        lock.acquire(timeout=0)
-    except Timeout:
-        raise ImportFailure(f"{directory}: another import into this directory is running") from None
-    try:
-        yield
-    finally:
-        lock.release()
+def recorded_problems(log: ProblemLog, source: Path) -> list[Problem]:
+    """Return what an import found wrong as the store records it: the examples, and how many more.
 
-
-def _remove_stale_files(directory: Path) -> None:
-    """Remove what a killed import left behind: its staging folder and half-written files."""
-    for path in directory.glob(STAGING_PREFIX + "*"):
-        shutil.rmtree(path, ignore_errors=True)
-    for name in ("events.csv", "articles.csv"):
-        for path in directory.glob(f".{name}.*.tmp"):
-            path.unlink(missing_ok=True)
-
-
-def _replace_files(directory: Path, staged: Path, index: dict[str, Staged], dataset: str) -> dict[str, int]:
-    """Write the merged files aside, keep the current ones as backups, and rename the new ones in."""
-    events_path, articles_path = directory / "events.csv", directory / "articles.csv"
-    counts: Counter = Counter()
-    try:
-        # Leaving the stack renames articles.csv into place first, then events.csv.
-        with ExitStack() as stack:
-            events_out = stack.enter_context(atomic_write(events_path))
-            articles_out = stack.enter_context(atomic_write(articles_path))
-            counts["articles added"] = _merge_articles(articles_path, staged / "articles.csv", articles_out)
-            counts.update(_merge_events(events_path, staged / "events.csv", index, dataset, events_out))
-            if not (counts["added"] or counts["updated"] or counts["articles added"]):
-                raise _NothingChanged
-            _backup(articles_path)
-            _backup(events_path)
-        _sync_directory(directory)
-        counts["changed"] = 1
-    except _NothingChanged:
-        counts["changed"] = 0
-    return dict(counts)
-
-
-def _read_existing(path: Path) -> Iterator[list[str]]:
-    """Yield the records of an existing data file, header first; fail on anything unreadable.
-
-    A row with the wrong number of fields is passed on as it is: it is not ours to drop.
+    The imported file is named by its absolute path: the store is read from anywhere.
     """
-    if not path.exists():
-        return
+    where = storage.source_key(source)
+    problems = [dataclasses.replace(p, file=where) if p.file == str(source) else p for p in log.problems]
+    for (column, kind, severity), count in log.counts.items():
+        more = count - len(log.examples[(column, kind, severity)])
+        if more > 0:  # line 0: no one line, the file as a whole
+            problems.append(Problem(where, 0, column, f"… and {more:,} more like this: {kind}", severity))
+    return problems
+
+
+@dataclass
+class _Reserved:
+    """The ids an import must not take: those of the directory's CSV files, staged as Parquet."""
+
+    events: Path | None = None
+    articles: Path | None = None
+    imported_rows: int = 0  # rows of events.csv whose dataset is not `curated`
+
+
+def _reserved(directory: Path, staged: Path, leaving: np.ndarray | None = None) -> _Reserved:
+    """Stage the event ids of events.csv (but the rows starting on `leaving` lines) and the article ids."""
+    reserved = _Reserved()
+    events, articles = directory / "events.csv", directory / "articles.csv"
+    if events.exists():
+        reserved.events = staged / "reserved-events.parquet"
+        reserved.imported_rows = _write_ids(events, "event_id", reserved.events, leaving)
+    if articles.exists():
+        reserved.articles = staged / "reserved-articles.parquet"
+        _write_ids(articles, "article_id", reserved.articles, None)
+    return reserved
+
+
+def _write_ids(path: Path, column: str, out: Path, leaving: np.ndarray | None) -> int:
+    """Write the ids of a data file to Parquet, in batches; return its rows of an imported dataset."""
+    imported = 0
+    schema = pa.schema([(column, pa.string())])
+    with pq.ParquetWriter(out, schema) as writer:
+        batch: list[str] = []
+        records = _records(path)
+        header = [h.strip() for h in next(records, (1, []))[1]]
+        at = header.index(column) if column in header else None
+        dataset_at = header.index("dataset") if "dataset" in header else None
+        skip = iter(leaving.tolist() if leaving is not None else [])
+        next_skip = next(skip, None)
+        for line, record in records:
+            while next_skip is not None and next_skip < line:
+                next_skip = next(skip, None)
+            if dataset_at is not None and dataset_at < len(record):
+                imported += record[dataset_at].strip() not in ("", contract.DEFAULT_DATASET)
+            if at is None or at >= len(record) or line == next_skip:
+                continue
+            batch.append(record[at].strip())
+            if len(batch) == IDS_PER_BATCH:
+                writer.write_table(pa.table({column: batch}, schema=schema))
+                batch = []
+        writer.write_table(pa.table({column: batch}, schema=schema))
+    return imported
+
+
+def _records(path: Path) -> Iterator[tuple[int, list[str]]]:
+    """Yield (line, record) of a data file, header first; fail on anything unreadable.
+
+    Lines are physical lines ended by LF, as the loader counts them. A row with the wrong
+    number of fields is passed on as it is.
+    """
+    start = 1
     try:
-        delimiter = _delimiter(path)
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            reader = csv.reader(handle, delimiter=delimiter, strict=True)
-            start = 1
-            for record in reader:
-                yield record
-                start = reader.line_num + 1
+        with path.open(encoding="utf-8-sig", newline="\n") as handle:
+            delimiter = sniff_delimiter(handle.readline())
+            handle.seek(0)
+            lines = _Counted(handle)
+            reader = csv.reader(lines, delimiter=delimiter, strict=True)
+            while True:
+                start = lines.count + 1
+                record = next(reader, None)
+                if record is None:
+                    return
+                if record and record != [""]:
+                    yield start, record
     except csv.Error as exc:
         raise ImportFailure(
             f"{path}:{start}: {WHOLE_ROW}: malformed CSV ({exc}); fix it (see borderstates validate), "
@@ -147,133 +175,171 @@ def _read_existing(path: Path) -> Iterator[list[str]]:
         raise ImportFailure(f"{path}: not UTF-8 text; save it as UTF-8, then import again") from None
 
 
-def _merge_articles(existing: Path, staged: Path, out: IO[str]) -> int:
-    """Copy the existing articles, then add the staged ones whose id is new; return how many."""
-    writer = csv.writer(out, lineterminator="\r\n")
-    rows = _read_existing(existing)
-    header = next(rows, list(contract.ARTICLE_COLUMNS))
-    header = _with_columns(header, contract.ARTICLE_COLUMNS)
-    writer.writerow(header)
-    id_column = header.index("article_id")
-    known = set()
-    for record in rows:
-        writer.writerow(record)
-        if len(record) > id_column:
-            known.add(record[id_column])
-    added = 0
-    for cells in _staged_rows(staged, contract.ARTICLE_COLUMNS, header):
-        if cells[id_column] not in known:
-            writer.writerow(cells)
-            added += 1
-    return added
+class _Counted:
+    """The lines of a file, counted as a csv reader takes them."""
+
+    def __init__(self, handle: io.TextIOBase) -> None:
+        self.handle = handle
+        self.count = 0
+
+    def __iter__(self) -> _Counted:
+        return self
+
+    def __next__(self) -> str:
+        line = self.handle.readline()
+        if not line:
+            raise StopIteration
+        self.count += 1
+        return line
 
 
-def _merge_events(
-    existing: Path, staged: Path, index: dict[str, Staged], dataset: str, out: IO[str]
-) -> Counter:
-    """Copy the existing events, updating rows the import revised; then add the new ones."""
-    writer = csv.writer(out, lineterminator="\r\n")
-    rows = _read_existing(existing)
-    original = next(rows, [])
-    header = _with_columns(original, IMPORTED_EVENT_COLUMNS)
-    writer.writerow(header)
-    decimal_commas = existing.exists() and _delimiter(existing) == ";"
-    with staged.open("rb") as staged_file:
-        merger = _EventMerger(header, index, dataset, staged_file)
-        for record in rows:
-            if len(record) == len(original):  # a row of the wrong length is kept exactly as it is
-                record = record + [""] * (len(header) - len(original))
-                if decimal_commas:  # a Dutch-Excel file: its numbers come back with points
-                    for column in ("latitude", "longitude"):
-                        at = header.index(column)
-                        record[at] = record[at].replace(",", ".", 1)
-                record = merger.settle(record)
-            writer.writerow(record)
-    for cells in _staged_rows(staged, IMPORTED_EVENT_COLUMNS, header):
-        if cells[merger.id_at] not in merger.settled:
-            writer.writerow(cells)
-            merger.counts["added"] += 1
-    return merger.counts
+# --- migrate -------------------------------------------------------------------------------------
 
 
-class _EventMerger:
-    """Decide what becomes of each existing event row that the import also holds."""
+@dataclass
+class MigrateReport:
+    """What `borderstates migrate` moved from events.csv into the store."""
 
-    def __init__(self, header: list[str], index: dict[str, Staged], dataset: str, staged: IO[bytes]) -> None:
-        self.positions = [header.index(c) for c in IMPORTED_EVENT_COLUMNS]
-        self.id_at, self.dataset_at = header.index("event_id"), header.index("dataset")
-        self.updated_at = header.index(SOURCE_UPDATED)
-        self.index, self.dataset, self.staged = index, dataset.casefold(), staged
-        self.settled: set[str] = set()  # ids of the import found in the directory
-        self.counts: Counter = Counter()
+    directory: Path
+    counts: dict[str, dict[str, int]] = field(default_factory=dict)  # per dataset, as `storage.merge`
+    moved: int = 0  # rows removed from events.csv
+    left: int = 0  # imported rows that stay in events.csv: in conflict, or not valid
+    generation: Path | None = None
+    backup: Path | None = None
 
-    def settle(self, record: list[str]) -> list[str]:
-        """Return an existing row as the import leaves it: as it was, or updated to the new revision."""
-        entry = self.index.get(record[self.id_at])
-        if entry is None:
-            return record
-        self.settled.add(record[self.id_at])
-        if record[self.dataset_at].strip().casefold() != self.dataset:
-            self.counts["conflicts"] += 1  # a curated (or other) row with this id: never touched
-            return record
-        if digest([record[p] for p in self.positions]) == entry.digest:
-            self.counts["unchanged"] += 1
-            return record
-        self.staged.seek(entry.start)
-        text = self.staged.read(entry.end - entry.start).decode()
-        cells = next(csv.reader(io.StringIO(text, newline="")))
-        revised = cells[IMPORTED_EVENT_COLUMNS.index(SOURCE_UPDATED)]
-        if record[self.updated_at] and revised and record[self.updated_at] > revised:
-            self.counts["kept newer"] += 1  # the directory holds a later revision than this file
-            return record
-        record = list(record)
-        for position, value in zip(self.positions, cells, strict=True):
-            record[position] = value  # the user's own columns stay as they are
-        self.counts["updated"] += 1
-        return record
-
-
-def _with_columns(header: list[str], columns: tuple[str, ...]) -> list[str]:
-    return list(header) + [c for c in columns if c not in header]
+    def summary(self) -> list[str]:
+        """Say per dataset what was moved, and what stays in events.csv."""
+        events = self.directory / "events.csv"
+        if not self.counts and not self.left:
+            return [f"{events}: no imported rows: nothing to move"]
+        lines = []
+        for dataset, c in self.counts.items():
+            line = (
+                f"{dataset}: {c['added']:,} moved into the store, {c['updated']:,} updated the stored "
+                f"revision, {c['unchanged']:,} already stored"
+            )
+            if c["kept newer"]:
+                line += f", {c['kept newer']:,} older than the stored revision"
+            if c["conflicts"]:
+                line += f", {c['conflicts']:,} left in events.csv (their id belongs to another row)"
+            lines.append(line)
+        if self.moved:
+            lines.append(f"{events}: {self.moved:,} rows removed; the previous file kept as {self.backup}")
+        if self.left:
+            lines.append(
+                f"{events}: {self.left:,} imported rows stay "
+                "(in conflict, or not valid: see borderstates validate)"
+            )
+        if self.generation:
+            lines.append(f"the store is now {self.generation}")
+        return lines
 
 
-def _staged_rows(staged: Path, columns: tuple[str, ...], header: list[str]) -> Iterator[list[str]]:
-    """Yield the staged rows laid out in the order of `header` (other columns empty)."""
-    positions = [header.index(c) for c in columns]
-    with staged.open(encoding="utf-8", newline="") as handle:
-        reader = csv.reader(handle)
-        next(reader)
-        for cells in reader:
-            row = [""] * len(header)
-            for position, value in zip(positions, cells, strict=True):
-                row[position] = value
-            yield row
+def migrate(directory: Path) -> MigrateReport:
+    """Move the imported rows of a data directory's events.csv into its store, dataset by dataset.
+
+    The rows are read as the dashboard reads them (checked, typed and placed, through the
+    columnar cache), merged into the store like an import, and then removed from events.csv:
+    written aside and renamed, the previous file kept as events.csv.bak. Rows that are not valid,
+    or whose id another row holds, stay. Articles stay in articles.csv.
+    """
+    events_path = directory / "events.csv"
+    if not events_path.is_file():
+        raise ImportFailure(f"{events_path}: no such file")
+    report = MigrateReport(directory)
+    location = directory / storage.STORE_FOLDER
+    try:
+        with storage.exclusive(location), storage.staging(location) as staged:
+            entry = load_columnar(events_path, directory / "articles.csv")
+            lines = _imported_lines(entry.events)
+            candidates = _joined(lines.values())
+            reserved = _reserved(directory, staged, leaving=candidates)
+            report.left = reserved.imported_rows - len(candidates)
+            backup = events_path.with_name(events_path.name + BACKUP_SUFFIX)
+            stay: list[np.ndarray] = []
+            for number, (dataset, own) in enumerate(sorted(lines.items())):
+                rows = _stage_dataset(entry.events, dataset, staged / f"migrate-{number}.parquet")
+                # Their warnings (a point outside its country) now name the lines of the backup.
+                warnings = [
+                    dataclasses.replace(p, file=str(backup))
+                    for p in entry.problems
+                    if p.severity == "warning" and p.file == str(events_path) and p.line in own
+                ]
+                result = storage.merge(
+                    location, dataset, rows, None, warnings, reserved.events,
+                    source=storage.source_key(backup), conflict_lines=True,
+                )  # fmt: skip
+                report.counts[dataset] = result.counts
+                report.generation = Path(result.generation) if result.generation else report.generation
+                if result.conflict_lines is not None:
+                    stay.append(result.conflict_lines)
+            moving = np.setdiff1d(candidates, _joined(stay))
+            report.left += len(candidates) - len(moving)
+            if len(moving):
+                _remove_rows(events_path, moving, backup)
+                report.moved, report.backup = len(moving), backup
+    except storage.StoreBusy as exc:
+        raise ImportFailure(str(exc)) from None
+    return report
 
 
-def _delimiter(path: Path) -> str:
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        first = handle.readline()
-    return sniff_delimiter(first)
+def _imported_lines(events: Path) -> dict[str, set[int]]:
+    """Return the lines of events.csv that hold valid imported rows, by dataset."""
+    table = pq.read_table(events, columns=["dataset", LINE])
+    imported = table.filter(pc.not_equal(table["dataset"], contract.DEFAULT_DATASET))
+    return {
+        dataset: set(imported.filter(pc.equal(imported["dataset"], dataset))[LINE].to_pylist())
+        for dataset in pc.unique(imported["dataset"]).to_pylist()
+    }
 
 
-def _backup(path: Path) -> None:
-    """Keep the current file as `NAME.bak`, replacing the backup atomically."""
-    if not path.exists():
-        return
-    aside = path.with_name(f".{path.name}{BACKUP_SUFFIX}.tmp")
+def _joined(parts: Iterable[Iterable[int]]) -> np.ndarray:
+    """Return line numbers from several groups as one sorted array."""
+    return np.sort(np.fromiter((line for part in parts for line in part), dtype=np.int64))
+
+
+def _stage_dataset(events: Path, dataset: str, out: Path) -> Path:
+    """Copy one dataset's rows of the columnar copy of events.csv to a staged Parquet file."""
+    source = pq.ParquetFile(events)
+    with pq.ParquetWriter(out, source.schema_arrow) as writer:
+        for batch in source.iter_batches(batch_size=100_000):
+            own = batch.filter(pc.equal(batch["dataset"], dataset))
+            if own.num_rows:
+                writer.write_batch(own)
+    return out
+
+
+def _remove_rows(path: Path, starts: np.ndarray, backup: Path) -> None:
+    """Rewrite a CSV file without the records starting on `starts` lines, every other byte kept.
+
+    A record runs over several lines where a quoted field holds a line break: it ends on the
+    line where its quotes balance. The new file is written aside; the old one becomes `backup`
+    (a hard link), then the new one is renamed into place.
+    """
+    with ExitStack() as stack:
+        out = stack.enter_context(atomic_write(path, binary=True))
+        handle = stack.enter_context(path.open("rb"))
+        wanted = iter(starts.tolist())
+        next_start = next(wanted, None)
+        quotes = 0  # quotes in the record being removed so far: odd while a quoted field is open
+        for number, raw in enumerate(handle, start=1):
+            if quotes % 2 == 1:
+                quotes += raw.count(b'"')
+                continue
+            if number == next_start:
+                quotes = raw.count(b'"')
+                next_start = next(wanted, None)
+                continue
+            out.write(raw)
+        _backup(path, backup)
+
+
+def _backup(path: Path, backup: Path) -> None:
+    """Keep the current file as `backup`, replacing an older backup atomically."""
+    aside = backup.with_name(f".{backup.name}.tmp")
     aside.unlink(missing_ok=True)
     try:
         os.link(path, aside)
     except OSError:  # a file system without hard links
         shutil.copy2(path, aside)
-    os.replace(aside, path.with_name(path.name + BACKUP_SUFFIX))
-
-
-def _sync_directory(directory: Path) -> None:
-    """Make the renames durable."""
-    if hasattr(os, "O_DIRECTORY"):
-        fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+    os.replace(aside, backup)

@@ -1,4 +1,4 @@
-"""`borderstates import`: recognise a file, map it, and write a new data file or merge into a directory."""
+"""`borderstates import` and `migrate`: recognise a file, map it, write a data file or merge into a store."""
 
 from __future__ import annotations
 
@@ -6,12 +6,15 @@ from pathlib import Path
 
 from borderstates.importers.actors import default_actors_path
 from borderstates.importers.common import FOCUS_COUNTRIES, ImportFailure, ImportOptions, ProblemLog
-from borderstates.importers.merge import import_into
+from borderstates.importers.merge import MigrateReport, import_into, migrate
 from borderstates.importers.pipeline import ImportReport, Progress, write_new
 from borderstates.importers.source import FORMAT_NAMES, recognise
 
 # What the command line needs of the importers, in one place.
-__all__ = ["FOCUS_COUNTRIES", "FORMAT_NAMES", "ImportFailure", "ImportOptions", "ImportReport", "import_file"]
+__all__ = [
+    "FOCUS_COUNTRIES", "FORMAT_NAMES", "ImportFailure", "ImportOptions", "ImportReport", "MigrateReport",
+    "import_file", "migrate_directory",
+]  # fmt: skip
 
 
 def import_file(
@@ -36,7 +39,8 @@ def import_file(
     output, articles
         Write a new events file and its articles file (default: `articles.csv` beside it).
     into
-        Merge into the `events.csv` and `articles.csv` of this data directory instead.
+        Merge into the columnar store of this data directory instead (its `store/` folder;
+        `events.csv` and `articles.csv` are not changed).
     actors
         The alias table (default: `actors.csv` of the target or data directory, else the shipped one).
     options
@@ -66,3 +70,15 @@ def import_file(
         articles = Path(articles) if articles else output.parent / "articles.csv"
         write_new(output, articles, layout, source, report, options, actors, progress)
     return report
+
+
+def migrate_directory(directory: Path | str) -> MigrateReport:
+    """Move the imported rows of a data directory's events.csv into its store (`merge.migrate`).
+
+    Raises
+    ------
+    ImportFailure
+        When the directory has no events.csv, the file cannot be read, or an import is running.
+
+    """
+    return migrate(Path(directory))

@@ -21,8 +21,6 @@ from markupsafe import Markup
 
 from borderstates.analysis import density
 from borderstates.core import contract
-from borderstates.core.contract import LOCATED_IN
-from borderstates.core.export import flatten
 from borderstates.render import markup
 from borderstates.render.assets import use_local_cluster_assets, use_local_map_assets
 from borderstates.render.mapcontrols import (
@@ -67,22 +65,6 @@ def focus_bounds(countries: gpd.GeoDataFrame) -> tuple[float, float, float, floa
     """Return the bounding box of the focus states as (south, west, north, east)."""
     west, south, east, north = countries[countries["role"] == "focus"].total_bounds
     return float(south), float(west), float(north), float(east)
-
-
-def state_counts(events: pd.DataFrame, codes: Iterable[str]) -> dict[str, int]:
-    """Return the number of events inside each state's polygon (the loader's `located_in` join)."""
-    counts = events[LOCATED_IN].value_counts()  # per category: no per-row text
-    return {code: int(counts.get(code, 0)) for code in codes}
-
-
-def outside_focus(events: pd.DataFrame, codes: Collection[str]) -> int:
-    """Return how many events lie in none of the focus states: the loader placed them elsewhere or at sea."""
-    return len(events) - int(events[LOCATED_IN].isin(list(codes)).sum())
-
-
-def fill_classes(events: pd.DataFrame, countries: gpd.GeoDataFrame) -> list[tuple[int, int | None]]:
-    """Return the fill classes for a dataset: from its busiest focus state, so no filter changes them."""
-    return count_classes(max(state_counts(events, focus_codes(countries)).values(), default=0))
 
 
 def count_classes(max_count: int) -> list[tuple[int, int | None]]:
@@ -244,21 +226,32 @@ def _range_label(low: int, high: int | None) -> str:
 
 def build_layers(
     countries: gpd.GeoDataFrame,
-    events: pd.DataFrame,
-    articles: pd.DataFrame,
+    counts: Mapping[str, int],
     classes: list[tuple[int, int | None]],
     selected: Collection[str] = (),
+    *,
+    markers: pd.DataFrame | None = None,
+    cells: pd.DataFrame | None = None,
     grid: density.Grid | None = None,
 ) -> list[folium.FeatureGroup]:
     """Return the layers that change with the filter: the focus states, then the events on top.
 
-    The events are markers while `density.draws_markers` allows, and otherwise cells of `grid`.
+    Parameters
+    ----------
+    countries, classes, selected
+        As `build_country_layer` takes them.
+    counts
+        Filtered events per focus state (`analysis.mapdata.state_counts`).
+    markers
+        The filtered events to draw one by one (`analysis.mapdata.markers`), when they are few.
+    cells, grid
+        Otherwise their grid cells (`analysis.density.grid_cells`) on the dataset's grid.
+
     """
-    counts = state_counts(events, focus_codes(countries))
-    if grid is not None and not density.draws_markers(len(events)):
-        event_layer = build_density_layer(events, grid)
+    if cells is not None and grid is not None:
+        event_layer = build_density_layer(cells, grid)
     else:
-        event_layer = build_event_layer(events, articles)
+        event_layer = build_event_layer(markers if markers is not None else pd.DataFrame())
     return [build_country_layer(countries, counts, classes, selected), event_layer]
 
 
@@ -327,15 +320,13 @@ def build_country_layer(
     return layer
 
 
-def build_event_layer(events: pd.DataFrame, articles: pd.DataFrame) -> folium.FeatureGroup:
+def build_event_layer(events: pd.DataFrame) -> folium.FeatureGroup:
     """Return the events as circle markers coloured by relation type, clustered where they crowd.
 
     Parameters
     ----------
     events
-        The filtered events (typed, as `load_dataset` returns them).
-    articles
-        The articles, for each popup's title, outlet and link.
+        The events to draw, with their first article's fields (`analysis.mapdata.markers`).
 
     Returns
     -------
@@ -344,9 +335,6 @@ def build_event_layer(events: pd.DataFrame, articles: pd.DataFrame) -> folium.Fe
         and a popup (summary, excerpt, English rendering, article title and outlet, link).
 
     """
-    columns = ["article_title", "article_outlet", "article_url"]
-    article_fields = flatten(events, articles)[columns]
-    records = events.assign(**{c: article_fields[c].to_numpy() for c in columns})
     features = [
         {
             "type": "Feature",
@@ -361,7 +349,7 @@ def build_event_layer(events: pd.DataFrame, articles: pd.DataFrame) -> folium.Fe
                 "popup": str(markup.event_popup(event)),
             },
         }
-        for event in records.to_dict("records")
+        for event in events.to_dict("records")
     ]
     layer = folium.FeatureGroup(name="Events", control=False)
     cluster = folium.plugins.MarkerCluster(
@@ -383,13 +371,13 @@ def build_event_layer(events: pd.DataFrame, articles: pd.DataFrame) -> folium.Fe
     return layer
 
 
-def build_density_layer(events: pd.DataFrame, grid: density.Grid) -> folium.FeatureGroup:
-    """Return the events as grid cells coloured by count, for more events than markers can show.
+def build_density_layer(cells: pd.DataFrame, grid: density.Grid) -> folium.FeatureGroup:
+    """Return events as grid cells coloured by count, for more events than markers can show.
 
     Parameters
     ----------
-    events
-        The filtered events.
+    cells
+        The filtered events' cells (`density.grid_cells`): bounds, count, commonest relation type.
     grid
         The dataset's grid (`density.fit_grid`): the same cells and colours for every filter.
 
@@ -400,7 +388,6 @@ def build_density_layer(events: pd.DataFrame, grid: density.Grid) -> folium.Feat
         type as tooltip; the counts add up to the number of events.
 
     """
-    cells = density.grid_cells(events, grid)
     classes = count_classes(grid.densest)
     steps = _spread(len(classes), len(DENSITY_COLOURS)) if classes else []
     lows = np.array([low for low, _ in classes]) if classes else np.array([1])

@@ -13,9 +13,10 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from borderstates.core.filters import EventFilter, filter_events
+from borderstates.core.filters import EventFilter
 from tests.browser.conftest import APP_READY
 from tests.browser.driver import MARKERS_JS, VIEW_JS, WAIT, count_line, map_frame
+from tests.oracle import filter_events
 
 pytestmark = pytest.mark.browser
 

@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from borderstates.app.mapui import MAP_HEIGHT
-from borderstates.core.filters import EventFilter, filter_events
+from borderstates.core.filters import EventFilter
 from borderstates.render.mapview import FIT_MAX_ZOOM
 from tests.browser.conftest import MAP_FRAME
 from tests.browser.driver import (
@@ -34,6 +34,7 @@ from tests.browser.driver import (
     wait_until,
 )
 from tests.conftest import ROOT
+from tests.oracle import filter_events
 
 pytestmark = pytest.mark.browser
 

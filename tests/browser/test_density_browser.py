@@ -10,10 +10,11 @@ from playwright.sync_api import expect
 from borderstates.analysis import density
 from borderstates.app import data as app_data
 from borderstates.core import load
-from borderstates.core.filters import EventFilter, filter_events
+from borderstates.core.filters import EventFilter
 from borderstates.core.load import load_dataset
 from tests.browser.conftest import APP_READY, new_context, streamlit_server
 from tests.browser.driver import MARKERS_JS, after_rerun, map_frame
+from tests.oracle import filter_events
 from tools.synthetic import write_synthetic_dataset
 
 pytestmark = pytest.mark.browser

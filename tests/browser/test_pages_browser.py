@@ -8,8 +8,9 @@ import pytest
 from playwright.sync_api import expect
 
 from borderstates.app import sidebar
-from borderstates.core.filters import EventFilter, filter_events
+from borderstates.core.filters import EventFilter
 from tests.browser.driver import WAIT, after_rerun, choose, count_line, map_frame, settle
+from tests.oracle import filter_events
 
 pytestmark = pytest.mark.browser
 

@@ -1,0 +1,214 @@
+"""The one filter as a query: an `EventFilter` compiled to one expression that any SQL engine runs.
+
+ibis compiles the expression to DuckDB, Spark, BigQuery and more; the meaning is the data
+contract's, and the same as the test oracle's (`tests/oracle.py`): an actor on either side (or
+the side chosen), a date span overlapping the range, the vocabularies, the country where it
+happened (and with `involving` the actors' countries), the map's bounds, and text found in
+the folded search column (`contract.SEARCH_TEXT`), a plain substring test that every engine
+runs alike.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import math
+import operator
+from collections.abc import Iterable
+
+import ibis
+import ibis.expr.types as ir
+
+from borderstates.core import contract
+from borderstates.core.area import EARTH_RADIUS_KM, Area, Circle, Ring, circle_box, ring_box
+from borderstates.core.contract import LOCATED_IN, SEARCH_TEXT, SPAN_END
+from borderstates.core.filters import EventFilter
+
+ARTICLE_FIELDS = ("title", "outlet", "published", "url")  # a first article's, as article_title, …
+# The dialects `--show-sql` prints, as ibis names them.
+# The dialects `--show-sql` speaks, by the names analysts know them, and ibis's name of each.
+DIALECTS = {"duckdb": "duckdb", "spark": "pyspark", "bigquery": "bigquery"}
+
+
+def predicate(events: ir.Table, f: EventFilter, hits: ir.Table | None = None) -> ir.BooleanValue | None:
+    """Return the condition an event of `events` meets when it matches `f`; None when all match.
+
+    `hits`, when given, holds the ids of the events whose text matches `f.text` (found once by
+    `text_hits`): the text test is then a lookup of ids instead of a search through all text.
+    """
+    conditions: list[ir.BooleanValue] = []
+    if f.actors:
+        sides = {"any": ("actor1", "actor2"), "actor1": ("actor1",), "actor2": ("actor2",)}[f.side]
+        conditions.append(_any(events[side].isin(f.actors) for side in sides))
+    dates = contract.overlaps(events["date"], events[SPAN_END], f.date_from, f.date_to)
+    if dates is not None:
+        conditions.append(dates)
+    for column, wanted in (
+        ("relation_type", f.relations),
+        ("quad_class", f.quads),
+        ("status", f.statuses),
+        ("dataset", f.datasets),
+    ):
+        if wanted:
+            conditions.append(events[column].isin(wanted))
+    if f.countries:
+        where = ("country", "actor1_country", "actor2_country") if f.involving else ("country",)
+        conditions.append(_any(events[column].isin(f.countries) for column in where))
+    if f.area is not None:
+        conditions.append(in_area(events, f.area))
+    if f.bounds is not None:
+        south, west, north, east = f.bounds
+        conditions.append(events["latitude"].between(south, north) & events["longitude"].between(west, east))
+    if hits is not None:
+        conditions.append(events["event_id"].isin(hits["event_id"]))
+    elif needle := contract.fold_text(f.text.strip()):
+        conditions.append(events[SEARCH_TEXT].contains(needle))
+    return functools.reduce(operator.and_, conditions) if conditions else None
+
+
+def matching(events: ir.Table, f: EventFilter, hits: ir.Table | None = None) -> ir.Table:
+    """Return the events that match `f`, as a table expression (`hits`: see `predicate`)."""
+    condition = predicate(events, f, hits)
+    return events if condition is None else events.filter(condition)
+
+
+def text_hits(events: ir.Table, needle: str) -> ir.Table:
+    """Return the ids of the events whose folded text holds a (folded) needle."""
+    return events.filter(events[SEARCH_TEXT].contains(needle)).select("event_id")
+
+
+def in_area(events: ir.Table, area: Area) -> ir.BooleanValue:
+    """Return the condition of an event whose point lies in an area, boundary included.
+
+    Each shape is tested where its bounding box lets a point through: a polygon by the
+    crossings of a ray with its edges (or the point lying on an edge), a circle by the
+    great-circle distance (haversine, compared without its arcsine), a country by the state
+    the loader placed the event in.
+    """
+    lat, lon = events["latitude"], events["longitude"]
+    shapes: list[ir.BooleanValue] = []
+    for rings in area.polygons:
+        south, west, north, east = ring_box(rings[0])
+        outline, *holes = rings
+        inside = _in_ring(lat, lon, outline)
+        for hole in holes:  # a hole's edge belongs to the area: only its interior is cut out
+            inside = inside & (~_in_ring(lat, lon, hole) | _on_ring(lat, lon, hole))
+        shapes.append(lat.between(south, north) & lon.between(west, east) & inside)
+    for circle in area.circles:
+        south, west, north, east = circle_box(circle)
+        shapes.append(lat.between(south, north) & lon.between(west, east) & _in_circle(lat, lon, circle))
+    if area.countries:
+        shapes.append(events[LOCATED_IN].isin(area.countries))
+    return _any(shapes) if shapes else ibis.literal(False)
+
+
+_EDGE_TOLERANCE = 1e-9  # degrees (about 0.1 mm): a point this close to an edge lies on it
+
+
+# A ring's edges travel as one array literal and are tested by one lambda over it (DuckDB's
+# list_transform, Spark's transform): an expression of constant size, however many vertices
+# the ring has (one term per edge took longer to build and compile than to run).
+_CROSSING = "array<struct<x1: float64, y1: float64, low: float64, high: float64, slope: float64>>"
+_EDGE = (
+    "array<struct<x1: float64, y1: float64, dx: float64, dy: float64, length: float64, "
+    "west: float64, east: float64, south: float64, north: float64>>"
+)
+
+
+def _in_ring(lat: ir.FloatingValue, lon: ir.FloatingValue, ring: Ring) -> ir.BooleanValue:
+    """Return whether points lie inside a closed ring or on it (crossing number, edges as drawn)."""
+    sloped = [  # a level edge is crossed by no level ray
+        {"x1": x1, "y1": y1, "low": min(y1, y2), "high": max(y1, y2), "slope": (x2 - x1) / (y2 - y1)}
+        for (x1, y1), (x2, y2) in itertools.pairwise(ring)
+        if y1 != y2
+    ]
+    if not sloped:
+        return _on_ring(lat, lon, ring)
+    crossings = (
+        ibis.literal(sloped, type=_CROSSING)
+        .map(lambda e: ((lat > e.low) & (lat <= e.high) & (lon < e.x1 + (lat - e.y1) * e.slope)).ifelse(1, 0))
+        .sums()
+    )
+    return (crossings % 2 == 1) | _on_ring(lat, lon, ring)
+
+
+def _on_ring(lat: ir.FloatingValue, lon: ir.FloatingValue, ring: Ring) -> ir.BooleanValue:
+    """Return whether points lie on one of a ring's edges (within `_EDGE_TOLERANCE`)."""
+    edges = [
+        {
+            "x1": x1, "y1": y1, "dx": x2 - x1, "dy": y2 - y1, "length": math.hypot(x2 - x1, y2 - y1),
+            "west": min(x1, x2) - _EDGE_TOLERANCE, "east": max(x1, x2) + _EDGE_TOLERANCE,
+            "south": min(y1, y2) - _EDGE_TOLERANCE, "north": max(y1, y2) + _EDGE_TOLERANCE,
+        }
+        for (x1, y1), (x2, y2) in itertools.pairwise(ring)
+        if (x1, y1) != (x2, y2)
+    ]  # fmt: skip
+    if not edges:
+        return ibis.literal(False)
+    return (
+        ibis.literal(edges, type=_EDGE)
+        .map(
+            lambda e: (
+                lon.between(e.west, e.east)
+                & lat.between(e.south, e.north)
+                & ((e.dx * (lat - e.y1) - e.dy * (lon - e.x1)).abs() / e.length <= _EDGE_TOLERANCE)
+            )
+        )
+        .anys()
+    )
+
+
+def _in_circle(lat: ir.FloatingValue, lon: ir.FloatingValue, circle: Circle) -> ir.BooleanValue:
+    """Return whether points lie within a circle's great-circle radius (haversine, as `area.distance_km`)."""
+    radians = math.pi / 180.0
+    phi, phi0 = lat * radians, math.radians(circle.lat)
+    half = ((phi - phi0) / 2).sin() ** 2 + phi.cos() * math.cos(phi0) * (
+        ((lon - circle.lon) * radians) / 2
+    ).sin() ** 2
+    # 2R·asin(√h) ≤ r  ⟺  h ≤ sin²(r / 2R): the same test without arcsine and root.
+    return half <= math.sin(circle.radius_km / (2 * EARTH_RADIUS_KM)) ** 2
+
+
+def first_article(article_id: ir.StringValue) -> ir.StringValue:
+    """Return an event's first article id, the one its excerpt quotes (`contract.first_article`)."""
+    return article_id.split(contract.ARTICLE_ID_SEPARATOR)[0].strip()
+
+
+def citations(events: ir.Table) -> ir.Table:
+    """Return a row per (event, article it cites): `event_id`, `article_id` (`contract.article_ids`)."""
+    items = events["article_id"].split(contract.ARTICLE_ID_SEPARATOR).unnest()
+    cited = events.select("event_id", article_id=items)
+    return cited.mutate(article_id=cited["article_id"].strip()).filter(cited["article_id"].strip() != "")
+
+
+def with_first_article(events: ir.Table, articles: ir.Table) -> ir.Table:
+    """Return events with the fields of their first article (`article_title`, …), "" where none."""
+    fields = articles.select(
+        "article_id", **{f"article_{name}": articles[name] for name in ARTICLE_FIELDS}
+    ).distinct(on="article_id")
+    keyed = events.mutate(first_article=first_article(events["article_id"]))
+    joined = keyed.left_join(fields, keyed["first_article"] == fields["article_id"])
+    return joined.mutate(
+        **{f"article_{name}": joined[f"article_{name}"].fill_null("") for name in ARTICLE_FIELDS}
+    ).drop("first_article", "article_id_right")
+
+
+def outside(events: ir.Table, codes: tuple[str, ...]) -> ir.BooleanValue:
+    """Return the condition of an event placed in none of the states `codes` (elsewhere or at sea)."""
+    return ~events[LOCATED_IN].isin(codes)
+
+
+def to_sql(events: ir.Table, f: EventFilter, dialect: str) -> str:
+    """Return the SQL that selects the events matching `f`, in one of `DIALECTS`."""
+    if dialect not in DIALECTS:
+        raise ValueError(f"dialect must be one of {', '.join(DIALECTS)}, not {dialect!r}")
+    if dialect == "spark":
+        try:  # ibis's Spark compiler reads options that its PySpark backend registers
+            _ = ibis.pyspark
+        except ImportError:
+            raise ValueError("the spark dialect needs PySpark: pip install 'borderstates[spark]'") from None
+    return str(ibis.to_sql(matching(events, f), dialect=DIALECTS[dialect]))
+
+
+def _any(conditions: Iterable[ir.BooleanValue]) -> ir.BooleanValue:
+    return functools.reduce(operator.or_, conditions)

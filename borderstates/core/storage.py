@@ -1,0 +1,648 @@
+"""The columnar store that imports write: Parquet, typed per the contract, partitioned, replaced whole.
+
+Layout (readable by DuckDB, Spark and BigQuery external tables without the project's code)::
+
+    store/CURRENT                      the name of the current generation, e.g. gen-000004
+    store/current -> gen-000004        the same as a symbolic link, where the system has them
+    store/gen-000004/events/dataset=ACLED/year=2024/part-<id>.parquet
+    store/gen-000004/articles/dataset=ACLED/part-<id>.parquet
+    store/gen-000004/problems/dataset=ACLED/problems.parquet
+
+`dataset` and `year` (the year of an event's first day) are in the folder names only, as Hive
+partitioning writes them: a dataset or date filter reads only its folders. Every events file of
+a store has the same columns (the contract's, the extra ones such as `source_updated`, the derived
+ones), so that an engine reading the folder needs no schema merging. An import writes a new
+generation beside the current one (its unchanged files hard links, no copies), then renames
+`CURRENT` into place: a reader sees the old store or the new one, never half of either, and a
+killed import leaves the old one whole. The previous generation is kept as the backup.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import shutil
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+from filelock import FileLock, Timeout
+
+from borderstates.core import contract
+from borderstates.core.columnar import DERIVED
+from borderstates.core.csvio import LINE, Problem, atomic_write
+
+STORE_FOLDER = "store"  # in the data directory
+CURRENT = "CURRENT"
+EVENT_PARTITIONS = ("dataset", "year")
+ARTICLE_PARTITIONS = ("dataset",)
+SOURCE_UPDATED = "source_updated"  # when the source last revised a row (imported rows only)
+LOCK_FILE = ".lock"
+ROW_GROUP_ROWS = 122_880
+# DuckDB's memory during a merge: it spills to the store's disk beyond, and an import of ten
+# million rows stays within 1 GB with the Python process around it.
+MERGE_MEMORY = "400MB"
+# How DuckDB types the partition folders (Spark: with partition type inference off, as text).
+EVENT_HIVE_TYPES = "{'dataset': VARCHAR, 'year': INTEGER}"
+ARTICLE_HIVE_TYPES = "{'dataset': VARCHAR}"
+OUTCOMES = ("added", "updated", "unchanged", "kept newer", "conflicts")
+_GENERATION = re.compile(r"gen-(\d{6})")
+_STAGING_PREFIX = ".staging-"
+_MERGE_PREFIX = ".merge-"
+_PROBLEM_FIELDS = ("file", "line", "column", "message", "severity")
+_PROBLEM_SCHEMA = pa.schema(
+    [("file", pa.string()), ("line", pa.int64()), ("column", pa.string()), ("message", pa.string()),
+     ("severity", pa.string()), ("source", pa.string())]
+)  # fmt: skip
+_PROBLEMS_FILE = "problems.parquet"
+
+
+class StoreBusy(Exception):
+    """Another import into the same store is running."""
+
+
+def current_generation(location: Path | str) -> str | None:
+    """Return the folder of the store's current generation, or None when nothing was imported yet."""
+    try:
+        name = (Path(location) / CURRENT).read_text(encoding="utf-8").strip()
+    except OSError:
+        return None
+    folder = Path(location) / name
+    return str(folder) if _GENERATION.fullmatch(name) and folder.is_dir() else None
+
+
+def events_location(generation: str | None) -> str | None:
+    """Return the folder of a generation's events, or None when it has none."""
+    return _with_files(generation, "events")
+
+
+def articles_location(generation: str | None) -> str | None:
+    """Return the folder of a generation's articles, or None when it has none."""
+    return _with_files(generation, "articles")
+
+
+def _with_files(generation: str | None, table: str) -> str | None:
+    if generation is None:
+        return None
+    folder = Path(generation) / table
+    return str(folder) if any(folder.glob("**/*.parquet")) else None
+
+
+def event_count(generation: str | None) -> int:
+    """Return how many events a generation holds, from the files' metadata alone."""
+    folder = events_location(generation)
+    if folder is None:
+        return 0
+    return sum(pq.ParquetFile(path).metadata.num_rows for path in Path(folder).glob("**/*.parquet"))
+
+
+def article_count(generation: str | None) -> int:
+    """Return how many articles a generation holds, from the files' metadata alone."""
+    folder = articles_location(generation)
+    if folder is None:
+        return 0
+    return sum(pq.ParquetFile(path).metadata.num_rows for path in Path(folder).glob("**/*.parquet"))
+
+
+def import_problems(generation: str | None) -> list[Problem]:
+    """Return the problems the imports of a generation's datasets recorded."""
+    if generation is None or not (Path(generation) / "problems").is_dir():
+        return []
+    problems: list[Problem] = []
+    for path in sorted((Path(generation) / "problems").glob("**/*.parquet")):
+        for row in pq.read_table(path, columns=list(_PROBLEM_FIELDS)).to_pylist():
+            problems.append(Problem(**row))
+    return problems
+
+
+@dataclass
+class MergeReport:
+    """What a merge did to the store."""
+
+    # added, updated, unchanged, kept newer, conflicts, repeated (left out), articles added
+    counts: dict[str, int] = field(default_factory=dict)
+    generation: str | None = None  # the new generation, when anything changed
+    conflict_lines: np.ndarray | None = None  # `_line` of the conflicting staged rows, when asked for
+
+    @property
+    def changed(self) -> bool:
+        """Whether the merge wrote a new generation."""
+        return self.generation is not None
+
+
+@contextmanager
+def exclusive(location: Path | str) -> Iterator[None]:
+    """Hold the store's import lock, on any system; released even when the process is killed."""
+    Path(location).mkdir(parents=True, exist_ok=True)
+    lock = FileLock(Path(location) / LOCK_FILE)
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        raise StoreBusy(f"{location}: another import into this store is running") from None
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+@contextmanager
+def staging(location: Path | str) -> Iterator[Path]:
+    """Yield a fresh folder inside the store for an import's staged rows; removed afterwards.
+
+    The caller holds the lock (`exclusive`): what killed imports left behind is removed first.
+    """
+    location = Path(location)
+    location.mkdir(parents=True, exist_ok=True)
+    _recover(location)
+    for stale in location.glob(_STAGING_PREFIX + "*"):
+        shutil.rmtree(stale, ignore_errors=True)
+    folder = location / f"{_STAGING_PREFIX}{uuid.uuid4().hex}"
+    folder.mkdir()
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def repeated_ids(events: Path, scratch: Path, batch: int = 10_000) -> Iterator[tuple[str, int, int]]:
+    """Yield (event id, line, first line) for each staged row whose id an earlier line already has.
+
+    In line order, found by the engine (spilling into `scratch`): no set of every id is held in memory.
+    """
+    if not _has_parquet(events):
+        return
+    with _connection(scratch) as con:
+        con.execute(f"CREATE VIEW staged_rows AS SELECT event_id, {LINE} FROM {_parquet(events)}")
+        result = con.execute(f"""
+            SELECT event_id, {LINE}, first FROM (
+                SELECT event_id, {LINE},
+                    min({LINE}) OVER (PARTITION BY event_id) AS first,
+                    row_number() OVER (PARTITION BY event_id ORDER BY {LINE}) AS n
+                FROM staged_rows
+                WHERE event_id IN (SELECT event_id FROM staged_rows GROUP BY event_id HAVING count(*) > 1)
+            ) WHERE n > 1 ORDER BY {LINE}
+        """)
+        while rows := result.fetchmany(batch):
+            for event_id, line, first in rows:
+                yield str(event_id), int(line), int(first)
+
+
+def merge(
+    location: Path | str,
+    dataset: str,
+    events: Path,
+    articles: Path | None,
+    problems: list[Problem],
+    reserved_ids: Path | None = None,
+    *,
+    reserved_articles: Path | None = None,
+    source: str = "",
+    conflict_lines: bool = False,
+) -> MergeReport:
+    """Merge staged events and articles of one dataset into the store, as a new generation.
+
+    Parameters
+    ----------
+    location
+        The store's folder. The caller holds its lock (`exclusive`).
+    dataset
+        The dataset the staged rows belong to: only its partitions can change.
+    events, articles
+        Parquet files (or folders of them) of the staged rows in columnar form
+        (`columnar.events_table`, `columnar.articles_table`), each with `_line`: the line of the
+        source the row was read from (for articles: their order). The column is not stored.
+    problems
+        What the import found wrong; they replace what earlier imports of `source` recorded.
+    reserved_ids, reserved_articles
+        Parquet files with a column `event_id` (`article_id`): ids held by rows outside the store
+        (the curated CSV files), which an import never touches. A staged event with such an id,
+        or with the id of another dataset's stored event, is a conflict and is not imported; a
+        staged article with a known id is not added again.
+    source
+        What the problems are about (the imported file): a later import of it replaces them.
+    conflict_lines
+        Also return the `_line` of every conflicting staged row.
+
+    Returns
+    -------
+    MergeReport
+        The counts: `added`, `updated`, `unchanged`, `kept newer` (the store holds a later
+        revision), `conflicts`, `repeated` (a later row with an id already staged: the first
+        is kept), `articles added`; and the new generation, None if nothing changed.
+
+    """
+    location = Path(location)
+    location.mkdir(parents=True, exist_ok=True)
+    _recover(location)
+    current = current_generation(location)
+    with _connection(location) as con:
+        plan = _Plan(con, dataset, current)
+        plan.stage(events, reserved_ids)
+        report = MergeReport(plan.decide())
+        report.counts["articles added"] = plan.new_articles(articles, reserved_articles)
+        if conflict_lines:
+            lines = con.execute(f"SELECT {LINE} FROM decided WHERE outcome = 'conflicts' ORDER BY 1")
+            report.conflict_lines = np.asarray(lines.fetchnumpy()[LINE], dtype=np.int64)
+        recorded = _problem_rows(problems, source)
+        others, before = _stored_problems(current, dataset, source)
+        counts = report.counts
+        if counts["added"] or counts["updated"] or counts["articles added"] or before != recorded:
+            report.generation = plan.write(location, others + recorded)
+    return report
+
+
+@contextmanager
+def _connection(location: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Open DuckDB on a scratch database inside the store, so that large merges spill to its disk."""
+    scratch = location / f"{_MERGE_PREFIX}{uuid.uuid4().hex}"
+    scratch.mkdir(parents=True)
+    try:
+        con = duckdb.connect(str(scratch / "merge.duckdb"))
+        try:
+            con.execute(f"SET memory_limit = '{MERGE_MEMORY}'")
+            con.execute(f"SET temp_directory = '{_q(scratch / 'spill')}'")
+            con.execute("SET preserve_insertion_order = false")  # every write below orders its rows
+            yield con
+        finally:
+            con.close()
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+class _Plan:
+    """The engine's view of one merge: the staged rows, the stored ones, and what becomes of each."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, dataset: str, current: str | None) -> None:
+        self.con, self.dataset, self.current = con, dataset, current
+        self.value = _partition_value(dataset)
+        self.staged: dict[str, str] = {}  # column → type, of the staged events (without `_line`)
+        self.stored: dict[str, str] = {}  # column → type, of the store's events (without partitions)
+        self.years: set[int] = set()
+
+    def stage(self, events: Path, reserved_ids: Path | None) -> None:
+        con, dataset = self.con, _literal(self.dataset)
+        if _has_parquet(events):
+            con.execute(f"CREATE VIEW staged_rows AS SELECT * FROM {_parquet(events)}")
+        else:  # every row of the source was left out
+            con.execute(
+                f"CREATE VIEW staged_rows AS SELECT NULL::VARCHAR AS event_id, NULL::BIGINT AS {LINE}, "
+                "NULL::DATE AS date WHERE false"
+            )
+        columns = _columns(con, "staged_rows")
+        if LINE not in columns or "event_id" not in columns:
+            raise ValueError(f"{events}: staged events need the columns event_id and {LINE}")
+        self.staged = {c: t for c, t in columns.items() if c not in (LINE, *EVENT_PARTITIONS)}
+        # A repeated id: the first row (by line) is imported, the later ones are not.
+        con.execute(f"""
+            CREATE TABLE repeats AS SELECT event_id, {LINE} FROM (
+                SELECT event_id, {LINE}, row_number() OVER (PARTITION BY event_id ORDER BY {LINE}) AS n
+                FROM staged_rows
+                WHERE event_id IN (SELECT event_id FROM staged_rows GROUP BY event_id HAVING count(*) > 1)
+            ) WHERE n > 1
+        """)
+        con.execute(
+            f"CREATE VIEW staged AS SELECT * FROM staged_rows ANTI JOIN repeats USING (event_id, {LINE})"
+        )
+        stored = events_location(self.current)
+        reserved = [f"SELECT event_id FROM {_parquet(reserved_ids)}"] if reserved_ids else []
+        if stored:
+            con.execute(
+                f"CREATE VIEW stored AS SELECT * FROM read_parquet('{_q(stored)}/**/*.parquet', "
+                f"hive_partitioning = true, hive_types = {EVENT_HIVE_TYPES}, union_by_name = true)"
+            )
+            self.stored = {c: t for c, t in _columns(con, "stored").items() if c not in EVENT_PARTITIONS}
+            con.execute(f"CREATE VIEW existing AS SELECT * FROM stored WHERE dataset = {dataset}")
+            reserved.append(f"SELECT event_id FROM stored WHERE dataset <> {dataset}")
+        else:
+            con.execute("CREATE VIEW existing AS SELECT *, 0 AS year FROM staged_rows WHERE false")
+        con.execute(
+            "CREATE VIEW reserved AS "
+            + (" UNION ALL ".join(reserved) if reserved else "SELECT NULL::VARCHAR AS event_id WHERE false")
+        )
+
+    def decide(self) -> dict[str, int]:
+        """Classify every staged row; return the counts of each outcome."""
+        compared = list(self.staged)
+        staged_hash = "hash(" + ", ".join(f's."{c}"' for c in compared) + ")"
+        stored_hash = "hash(" + ", ".join(self._stored_or_empty("e", c) for c in compared) + ")"
+        newer = "false"
+        if SOURCE_UPDATED in self.staged and SOURCE_UPDATED in self.stored:
+            # ISO timestamps compare as text; an empty one never wins.
+            newer = "e.su <> '' AND s.su <> '' AND e.su > s.su"
+        staged_su = f's."{SOURCE_UPDATED}"' if SOURCE_UPDATED in self.staged else "''"
+        stored_su = f'e."{SOURCE_UPDATED}"' if SOURCE_UPDATED in self.stored else "''"
+        # Rows are compared by a 64-bit hash of their columns: two different revisions of one
+        # event collide with a chance of one in 2^64.
+        self.con.execute(f"""
+            CREATE TABLE decided AS
+            SELECT s.event_id, s.{LINE},
+                CASE
+                    WHEN s.event_id IN (SELECT event_id FROM reserved) THEN 'conflicts'
+                    WHEN e.event_id IS NULL THEN 'added'
+                    WHEN e.row_hash = s.row_hash THEN 'unchanged'
+                    WHEN {newer} THEN 'kept newer'
+                    ELSE 'updated'
+                END AS outcome,
+                s.new_year, e.old_year
+            FROM (SELECT s.event_id, s.{LINE}, year(s.date) AS new_year, coalesce({staged_su}, '') AS su,
+                         {staged_hash} AS row_hash FROM staged s) s
+            LEFT JOIN (SELECT e.event_id, e.year AS old_year, coalesce({stored_su}, '') AS su,
+                              {stored_hash} AS row_hash FROM existing e) e
+                ON s.event_id = e.event_id
+        """)
+        counts = dict.fromkeys(OUTCOMES, 0)
+        counts.update(self.con.execute("SELECT outcome, count(*) FROM decided GROUP BY outcome").fetchall())
+        counts["repeated"] = int(self.con.execute("SELECT count(*) FROM repeats").fetchone()[0])  # type: ignore[index]
+        self.years = {
+            int(y)
+            for (y,) in self.con.execute(
+                "SELECT new_year FROM decided WHERE outcome IN ('added', 'updated') "
+                "UNION SELECT old_year FROM decided WHERE outcome = 'updated'"
+            ).fetchall()
+            if y is not None
+        }
+        return {k: int(v) for k, v in counts.items()}
+
+    def new_articles(self, articles: Path | None, reserved_articles: Path | None) -> int:
+        """Keep the staged articles whose id is new (the first of each id); return how many."""
+        con = self.con
+        if articles is None or not _has_parquet(articles):
+            con.execute("CREATE TABLE added_articles AS SELECT NULL::VARCHAR AS article_id WHERE false")
+            return 0
+        con.execute(f"CREATE VIEW staged_articles AS SELECT * FROM {_parquet(articles)}")
+        columns = _columns(con, "staged_articles")
+        known = [f"SELECT article_id FROM {_parquet(reserved_articles)}"] if reserved_articles else []
+        stored = articles_location(self.current)
+        if stored:
+            known.append(
+                f"SELECT article_id FROM read_parquet('{_q(stored)}/**/*.parquet', hive_partitioning = true, "
+                f"hive_types = {ARTICLE_HIVE_TYPES}, union_by_name = true)"
+            )
+        known_ids = " UNION ALL ".join(known) or "SELECT NULL::VARCHAR AS article_id WHERE false"
+        order = LINE if LINE in columns else "article_id"
+        dropped = ", ".join(c for c in (LINE, "dataset") if c in columns)
+        con.execute(f"""
+            CREATE TABLE added_articles AS
+            SELECT * {f"EXCLUDE ({dropped})" if dropped else ""} FROM staged_articles
+            WHERE article_id NOT IN (SELECT article_id FROM ({known_ids}) WHERE article_id IS NOT NULL)
+            QUALIFY row_number() OVER (PARTITION BY article_id ORDER BY {order}) = 1
+        """)
+        return int(con.execute("SELECT count(*) FROM added_articles").fetchone()[0])  # type: ignore[index]
+
+    def write(self, location: Path, problems: list[dict]) -> str:
+        """Write the next generation aside, then make it current; return its folder."""
+        numbers = [int(m.group(1)) for p in location.iterdir() if (m := _GENERATION.fullmatch(p.name))]
+        name = f"gen-{max(numbers, default=0) + 1:06d}"
+        aside = location / f".{name}.tmp"
+        shutil.rmtree(aside, ignore_errors=True)
+        aside.mkdir(parents=True)
+        target = _in_order([*self.stored, *(c for c in self.staged if c not in self.stored)])
+        widened = bool(self.stored) and any(c not in self.stored for c in target)
+        written: list[Path] = []
+        if self.current is not None:
+            written += self._keep_unchanged(Path(self.current), aside, target, widened)
+        for year in sorted(self.years):
+            written += self._write_year(aside, year, target)
+        written += self._write_articles(aside)
+        written += _write_problems(aside / "problems" / f"dataset={self.value}", problems)
+        _sync(written, aside)
+        final = location / name
+        os.replace(aside, final)
+        _sync([], location)
+        _point_to(location, name)
+        _remove_old_generations(location, keep={name, Path(self.current).name if self.current else name})
+        return str(final)
+
+    def _keep_unchanged(self, current: Path, aside: Path, target: list[str], widened: bool) -> list[Path]:
+        """Hard-link every file the merge does not change; rewrite it only to add new columns."""
+        written = []
+        for path in current.rglob("*.parquet"):
+            relative = path.relative_to(current)
+            parts = relative.parts
+            if parts[0] == "events" and parts[1] == f"dataset={self.value}" and _year(parts[2]) in self.years:
+                continue  # rewritten below
+            if parts[0] == "problems" and parts[1] == f"dataset={self.value}":
+                continue  # replaced below
+            out = aside / relative
+            out.parent.mkdir(parents=True, exist_ok=True)
+            if parts[0] == "events" and widened:
+                own = _columns(self.con, _parquet(path))
+                select = ", ".join(_column_or_empty("", c, own, self._type(c)) for c in target)
+                self._copy(f"SELECT {select} FROM {_parquet(path)}", out)
+                written.append(out)
+            else:
+                _link_or_copy(path, out)
+        return written
+
+    def _write_year(self, aside: Path, year: int, target: list[str]) -> list[Path]:
+        """Write one year of the dataset: its stored rows that stay, and the staged rows that win."""
+        kept = ", ".join(_column_or_empty("e.", c, self.stored, self._type(c)) for c in target)
+        # A stored column the import does not give (an analyst's own, moved in by `migrate`) keeps
+        # its value when the row is updated.
+        carried = [c for c in target if c not in self.staged and c in self.stored]
+        arriving = ", ".join(
+            _carried(c, self._type(c))
+            if c in carried
+            else _column_or_empty("s.", c, self.staged, self._type(c))
+            for c in target
+        )
+        join = "LEFT JOIN existing e ON s.event_id = e.event_id" if carried else ""
+        query = f"""
+            SELECT {kept} FROM existing e
+            WHERE e.year = {year}
+              AND e.event_id NOT IN (SELECT event_id FROM decided WHERE outcome = 'updated')
+            UNION ALL
+            SELECT {arriving} FROM staged s {join}
+            WHERE s.date >= DATE '{year:04d}-01-01' AND s.date < DATE '{year + 1:04d}-01-01'
+              AND s.event_id IN (
+                SELECT event_id FROM decided WHERE outcome IN ('added', 'updated') AND new_year = {year})
+            ORDER BY date, event_id
+        """
+        folder = aside / "events" / f"dataset={self.value}" / f"year={year}"
+        folder.mkdir(parents=True, exist_ok=True)
+        out = folder / f"part-{uuid.uuid4().hex}.parquet"
+        if self._copy(query, out):
+            return [out]
+        out.unlink(missing_ok=True)
+        folder.rmdir()
+        return []
+
+    def _write_articles(self, aside: Path) -> list[Path]:
+        if not int(self.con.execute("SELECT count(*) FROM added_articles").fetchone()[0]):  # type: ignore[index]
+            return []
+        folder = aside / "articles" / f"dataset={self.value}"
+        folder.mkdir(parents=True, exist_ok=True)
+        out = folder / f"part-{uuid.uuid4().hex}.parquet"
+        self._copy("SELECT * FROM added_articles ORDER BY article_id", out)
+        return [out]
+
+    def _copy(self, query: str, out: Path) -> int:
+        """Write a query's rows to one Parquet file, streaming; return how many."""
+        result = self.con.execute(
+            f"COPY ({query}) TO '{_q(out)}' (FORMAT parquet, ROW_GROUP_SIZE {ROW_GROUP_ROWS})"
+        ).fetchone()
+        return int(result[0]) if result else 0
+
+    def _stored_or_empty(self, alias: str, column: str) -> str:
+        return _value(f"{alias}.", column, self.stored, self._type(column))
+
+    def _type(self, column: str) -> str:
+        return self.staged.get(column) or self.stored.get(column) or "VARCHAR"
+
+
+def _value(prefix: str, column: str, present: dict[str, str], kind: str) -> str:
+    """Return a column of a row, or an empty cell of its type where the row has no such column."""
+    if column in present:
+        return f'{prefix}"{column}"'
+    return "''" if kind == "VARCHAR" else f"NULL::{kind}"
+
+
+def _carried(column: str, kind: str) -> str:
+    """Return a stored row's value of a column the import does not give (empty for a new row)."""
+    value = f'e."{column}"'
+    return f"coalesce({value}, '') AS \"{column}\"" if kind == "VARCHAR" else f'{value} AS "{column}"'
+
+
+def _column_or_empty(prefix: str, column: str, present: dict[str, str], kind: str) -> str:
+    """Return `_value` named as the column, for a select list."""
+    return f'{_value(prefix, column, present, kind)} AS "{column}"'
+
+
+def _in_order(columns: list[str]) -> list[str]:
+    """Return event columns in one order: the contract's, the extra ones, the derived ones."""
+    derived = [c for c in DERIVED if c != LINE]
+    own = [c for c in contract.EVENT_COLUMNS if c != "dataset"]
+    extra = [c for c in columns if c not in own and c not in derived]
+    return [c for c in own if c in columns] + extra + [c for c in derived if c in columns]
+
+
+def _problem_rows(problems: list[Problem], source: str) -> list[dict]:
+    return [{name: getattr(p, name) for name in _PROBLEM_FIELDS} | {"source": source} for p in problems]
+
+
+def _stored_problems(current: str | None, dataset: str, source: str) -> tuple[list[dict], list[dict]]:
+    """Return a dataset's recorded problems: those of other sources, and those of `source`."""
+    if current is None:
+        return [], []
+    path = Path(current) / "problems" / f"dataset={_partition_value(dataset)}" / _PROBLEMS_FILE
+    if not path.exists():
+        return [], []
+    rows = pq.read_table(path).to_pylist()
+    return [r for r in rows if r.get("source") != source], [r for r in rows if r.get("source") == source]
+
+
+def _write_problems(folder: Path, rows: list[dict]) -> list[Path]:
+    if not rows:
+        return []
+    folder.mkdir(parents=True, exist_ok=True)
+    pq.write_table(pa.Table.from_pylist(rows, schema=_PROBLEM_SCHEMA), folder / _PROBLEMS_FILE)
+    return [folder / _PROBLEMS_FILE]
+
+
+def _sync(files: list[Path], folder: Path) -> None:
+    """Make written files and the folders holding them durable before they are pointed at."""
+    for path in files:
+        with path.open("rb") as handle:
+            os.fsync(handle.fileno())
+    if not hasattr(os, "O_DIRECTORY"):
+        return
+    for directory in [folder, *(p for p in folder.rglob("*") if p.is_dir())]:
+        fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _point_to(location: Path, name: str) -> None:
+    """Make `name` the current generation: `CURRENT` renamed into place, then the link beside it."""
+    with atomic_write(location / CURRENT) as handle:
+        handle.write(name + "\n")
+    with contextlib.suppress(OSError):  # a system without symbolic links has CURRENT alone
+        aside = location / f".current-{uuid.uuid4().hex}"
+        os.symlink(name, aside, target_is_directory=True)
+        os.replace(aside, location / "current")
+
+
+def _remove_old_generations(location: Path, keep: set[str]) -> None:
+    for folder in location.iterdir():
+        if folder.is_dir() and _GENERATION.fullmatch(folder.name) and folder.name not in keep:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _recover(location: Path) -> None:
+    """Clear what a killed import left behind; finish one that was killed after its last write.
+
+    A generation folder is complete once renamed from its `.tmp` name. When it is newer than the
+    one `CURRENT` names (the import died before renaming `CURRENT`), or `CURRENT` names none,
+    the newest complete generation becomes current: nothing it holds is lost.
+    """
+    for stale in [*location.glob(".gen-*.tmp"), *location.glob(_MERGE_PREFIX + "*")]:
+        shutil.rmtree(stale, ignore_errors=True)
+    for link in location.glob(".current-*"):
+        link.unlink(missing_ok=True)
+    numbers = sorted(int(m.group(1)) for p in location.iterdir() if (m := _GENERATION.fullmatch(p.name)))
+    if not numbers:
+        return
+    current = current_generation(location)
+    named = int(Path(current).name[4:]) if current else 0
+    if numbers[-1] > named:
+        _point_to(location, f"gen-{numbers[-1]:06d}")
+
+
+def _columns(con: duckdb.DuckDBPyConnection, relation: str) -> dict[str, str]:
+    return dict(
+        (name, kind) for name, kind, *_ in con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()
+    )
+
+
+def _parquet(path: Path) -> str:
+    """Return the SQL that reads a Parquet file, or every Parquet file under a folder."""
+    where = f"{_q(path)}/**/*.parquet" if Path(path).is_dir() else _q(path)
+    # Not Hive: a `key=value` folder on the way to the data directory is no column of it.
+    return f"read_parquet('{where}', union_by_name = true, hive_partitioning = false)"
+
+
+def _has_parquet(path: Path) -> bool:
+    return any(path.glob("**/*.parquet")) if path.is_dir() else path.exists()
+
+
+def _link_or_copy(source: Path, target: Path) -> None:
+    try:
+        os.link(source, target)
+    except OSError:  # a file system without hard links
+        shutil.copy2(source, target)
+
+
+def _year(part: str) -> int | None:
+    match = re.fullmatch(r"year=(\d+)", part)
+    return int(match.group(1)) if match else None
+
+
+def _partition_value(value: str) -> str:
+    """Return a dataset's name as a folder name, escaped as Hive escapes it (DuckDB and Spark decode it).
+
+    ASCII signs become `%XX`; other letters stay as they are: Spark decodes `%XX` as one
+    character, not as UTF-8.
+    """
+    return re.sub(r"[\x00-\x2c/:-@\[-^`{-\x7f]", lambda m: f"%{ord(m.group(0)):02X}", value)
+
+
+def source_key(path: Path | str) -> str:
+    """Return the key under which the problems of an imported file are recorded: its absolute path."""
+    return str(Path(path).resolve())
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _q(path: Path | str) -> str:
+    return str(path).replace("'", "''")

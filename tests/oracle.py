@@ -1,0 +1,100 @@
+"""The oracle: the filter's meaning written in pandas, for tests to compare every engine with.
+
+The project asks every question of a query engine (`borderstates.core.query`); this is the
+same filter over a loaded frame, written independently, and is never used outside the tests.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import shapely
+from shapely.geometry import Polygon
+
+from borderstates.core import contract
+from borderstates.core.area import Area, distance_km
+from borderstates.core.contract import SEARCHED_COLUMNS, SPAN_END
+from borderstates.core.filters import EventFilter
+
+
+def filter_events(events: pd.DataFrame, event_filter: EventFilter) -> pd.DataFrame:
+    """Return the events that match the filter: the single truth for "which events match".
+
+    An actor matches either side (or only the side `side` names); a date range keeps an event
+    whose span (`date` … `span_end`) overlaps it, ends included; countries match where the event
+    happened, and with `involving` also the countries of its actors; text matches
+    case-insensitively anywhere in the summary, excerpts, location, tags and actors.
+    """
+    return events[match_mask(events, event_filter)]
+
+
+def match_mask(events: pd.DataFrame, f: EventFilter) -> np.ndarray:
+    """Return a boolean array over `events`: True where the event matches `f`."""
+    keep = np.ones(len(events), dtype=bool)
+    if f.actors:
+        sides = {"any": ("actor1", "actor2"), "actor1": ("actor1",), "actor2": ("actor2",)}[f.side]
+        keep &= np.logical_or.reduce([_isin(events[s], f.actors) for s in sides])
+    dates = contract.overlaps(
+        events["date"],
+        events[SPAN_END],
+        None if f.date_from is None else pd.Timestamp(f.date_from),
+        None if f.date_to is None else pd.Timestamp(f.date_to),
+    )
+    if dates is not None:
+        keep &= dates.to_numpy()
+    for column, wanted in (
+        ("relation_type", f.relations),
+        ("quad_class", f.quads),
+        ("status", f.statuses),
+        ("dataset", f.datasets),
+    ):
+        if wanted:
+            keep &= _isin(events[column], wanted)
+    if f.countries:
+        where = ("country", "actor1_country", "actor2_country") if f.involving else ("country",)
+        keep &= np.logical_or.reduce([_isin(events[c], f.countries) for c in where])
+    if f.bounds is not None:
+        south, west, north, east = f.bounds
+        keep &= (
+            events["latitude"].between(south, north) & events["longitude"].between(west, east)
+        ).to_numpy()
+    if f.area is not None:
+        keep &= in_area(events, f.area)
+    needle = contract.fold_text(f.text.strip())
+    if needle:
+        keep &= _folded(events).str.contains(needle, regex=False).to_numpy(dtype=bool)
+    return keep
+
+
+def _isin(cells: pd.Series, wanted: tuple[str, ...]) -> np.ndarray:
+    """Membership test; on a categorical column it compares small integer codes, not strings."""
+    if isinstance(cells.dtype, pd.CategoricalDtype):
+        return np.isin(cells.cat.codes.to_numpy(), np.flatnonzero(cells.cat.categories.isin(wanted)))
+    return cells.isin(wanted).to_numpy()
+
+
+def _folded(events: pd.DataFrame) -> pd.Series:
+    """The events' searched columns folded as the contract folds them."""
+    columns = {c: pa.array(events[c].astype("str").where(events[c].notna(), "")) for c in SEARCHED_COLUMNS}
+    return pd.Series(contract.search_text(columns).to_pylist(), index=events.index, dtype="str")
+
+
+def in_area(events: pd.DataFrame, area: Area) -> np.ndarray:
+    """Where each event's point lies in an area: shapely's exact `covers` (boundary included) for
+    polygons, the haversine distance for circles, the loader's placing for countries."""
+    lat, lon = events["latitude"].to_numpy(dtype=float), events["longitude"].to_numpy(dtype=float)
+    points = shapely.points(lon, lat)
+    keep = np.zeros(len(events), dtype=bool)
+    for rings in area.polygons:
+        keep |= shapely.covers(Polygon(rings[0], rings[1:]), points)
+    for circle in area.circles:
+        keep |= np.array(
+            [
+                distance_km(circle.lat, circle.lon, a, o) <= circle.radius_km
+                for a, o in zip(lat, lon, strict=True)
+            ]
+        )
+    if area.countries:
+        keep |= events["located_in"].astype(str).isin(area.countries).to_numpy()
+    return keep

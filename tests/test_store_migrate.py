@@ -1,0 +1,148 @@
+"""`borderstates migrate`: a data directory from before the store keeps working; its imported rows move."""
+
+import pandas as pd
+import pytest
+
+from borderstates.cli import main
+from borderstates.core import contract, storage
+from borderstates.core.csvio import write_csv
+from borderstates.core.store import open_store
+from borderstates.importers.common import IMPORTED_EVENT_COLUMNS
+from borderstates.importers.run import import_file, migrate_directory
+
+from .conftest import FIXTURES, read_rows, write_csv_rows
+from .import_helpers import IMPORTS, stored_events
+
+IMPORTED = {"ACLED": 7, "UCDP": 5, "GDELT": 6}
+
+
+@pytest.fixture
+def old_directory(tmp_path):
+    """A data directory as imports wrote it before the store: imported rows in events.csv."""
+    rows = [dict(r, source_updated="", analyst_note="") for r in read_rows(FIXTURES / "events.csv")]
+    articles = read_rows(FIXTURES / "articles.csv")
+    for name in ("acled_api.csv", "ucdp_ged.csv", "gdelt_events.export.CSV"):
+        out = tmp_path / name.split(".")[0] / "events.csv"
+        import_file(IMPORTS / name, output=out)
+        rows += [dict(r, analyst_note="") for r in read_rows(out)]
+        articles += read_rows(out.parent / "articles.csv")
+    next(r for r in rows if r["event_id"] == "ACLED:UKR1002")["analyst_note"] = "checked by hand"
+    directory = tmp_path / "data"
+    directory.mkdir()
+    write_csv_rows(directory / "events.csv", [*IMPORTED_EVENT_COLUMNS, "analyst_note"], rows)
+    write_csv_rows(directory / "articles.csv", contract.ARTICLE_COLUMNS, articles)
+    return directory
+
+
+def per_state(store):
+    events = store.events
+    answer = store.fetch(events.group_by("located_in", "country").aggregate(n=events.count()))
+    return answer.sort_values(["located_in", "country"]).reset_index(drop=True)
+
+
+def without_lines(frame):
+    return frame.drop(columns="_line").set_index("event_id").sort_index()
+
+
+def test_migrate_moves_the_imported_rows_and_the_store_serves_the_same_events(old_directory, capsys):
+    before_store = open_store(old_directory)
+    before, states = stored_events(old_directory), per_state(before_store)
+    assert before_store.status.in_store == 0 and len(before) == 3 + sum(IMPORTED.values())
+    old_file = (old_directory / "events.csv").read_bytes()
+
+    assert main(["migrate", str(old_directory)]) == 0
+    err = capsys.readouterr().err
+    assert "ACLED: 7 moved into the store" in err and "18 rows removed" in err
+
+    after_store = open_store(old_directory)
+    after = stored_events(old_directory)
+    assert after_store.status.in_store == sum(IMPORTED.values()) and after_store.status.errors == []
+    assert sorted(after["event_id"]) == sorted(before["event_id"])
+    pd.testing.assert_frame_equal(per_state(after_store), states)
+    pd.testing.assert_frame_equal(without_lines(after), without_lines(before), check_dtype=False)
+    assert without_lines(after).loc["ACLED:UKR1002", "analyst_note"] == "checked by hand"
+
+    # events.csv keeps its curated rows, byte for byte; the old file is the backup.
+    assert (old_directory / "events.csv.bak").read_bytes() == old_file
+    kept = (old_directory / "events.csv").read_bytes().splitlines(keepends=True)
+    assert kept == old_file.splitlines(keepends=True)[:4]
+    assert [r["dataset"] for r in read_rows(old_directory / "events.csv")] == ["curated"] * 3
+
+    assert main(["migrate", str(old_directory)]) == 0  # a second run has nothing left to do
+    assert "no imported rows: nothing to move" in capsys.readouterr().err
+
+
+def test_imports_after_migrating_merge_with_the_moved_rows(old_directory, tmp_path):
+    migrate_directory(old_directory)
+    again = import_file(IMPORTS / "acled_api.csv", into=old_directory)
+    assert again.merge["unchanged"] == 7 and again.generation is None
+    rows = read_rows(IMPORTS / "acled_api.csv")
+    for row in rows:
+        if row["event_id_cnty"] == "UKR1002":
+            row.update(fatalities="5", timestamp="1709900000")
+    rows.append(dict(rows[0], event_id_cnty="UKR1009", event_date="2024-02-23"))
+    newer = import_file(write_csv_rows(tmp_path / "newer.csv", rows[0].keys(), rows), into=old_directory)
+    assert newer.merge["updated"] == 1 and newer.merge["added"] == 1
+    events = without_lines(stored_events(old_directory))
+    # The analyst's own column, moved into the store, stays with the updated row.
+    assert events.loc["ACLED:UKR1002", "fatalities"] == 5
+    assert events.loc["ACLED:UKR1002", "analyst_note"] == "checked by hand"
+    assert events.loc["ACLED:UKR1001", "analyst_note"] == ""
+    assert events.loc["ACLED:UKR1009", "analyst_note"] == ""  # a new row: empty, not null
+    assert events.index.is_unique
+
+
+def test_rows_that_are_not_valid_stay_in_events_csv(old_directory):
+    rows = read_rows(old_directory / "events.csv")
+    next(r for r in rows if r["event_id"] == "UCDP:900001")["date"] = "2024-13-40"  # not a date
+    copy = dict(next(r for r in rows if r["event_id"] == "GDELT:1155500001"), event_id="T-1")  # a curated id
+    write_csv_rows(old_directory / "events.csv", rows[0].keys(), [*rows, copy])
+    report = migrate_directory(old_directory)
+    assert (report.moved, report.left) == (17, 2)
+    left = [(r["event_id"], r["dataset"]) for r in read_rows(old_directory / "events.csv")]
+    assert left == [("T-1", "curated"), ("T-2", "curated"), ("T-3", "curated"), ("UCDP:900001", "UCDP"),
+                    ("T-1", "GDELT")]  # fmt: skip
+    assert "2 imported rows stay" in "\n".join(report.summary())
+
+
+def test_a_row_whose_id_another_dataset_stores_is_a_conflict_and_stays(tmp_path):
+    directory = tmp_path / "data"
+    directory.mkdir()
+    (directory / "articles.csv").write_bytes((FIXTURES / "articles.csv").read_bytes())
+    (directory / "events.csv").write_bytes((FIXTURES / "events.csv").read_bytes())
+    import_file(IMPORTS / "acled_api.csv", into=directory)
+    rows = [dict(r, source_updated="") for r in read_rows(FIXTURES / "events.csv")]
+    clash = dict(rows[0], event_id="ACLED:UKR1001", dataset="GDELT")  # a valid row with a stored id
+    write_csv_rows(directory / "events.csv", IMPORTED_EVENT_COLUMNS, [*rows, clash])
+    report = migrate_directory(directory)
+    assert report.counts["GDELT"]["conflicts"] == 1 and (report.moved, report.left) == (0, 1)
+    assert "1 left in events.csv" in "\n".join(report.summary())
+    assert [r["dataset"] for r in read_rows(directory / "events.csv")][-1] == "GDELT"
+    stored = stored_events(directory)
+    assert stored.loc[stored["event_id"] == "ACLED:UKR1001", "dataset"].tolist() == ["ACLED", "GDELT"]
+
+
+def test_a_directory_without_imported_rows_has_nothing_to_move(tmp_path, capsys):
+    directory = tmp_path / "data"
+    directory.mkdir()
+    for name in ("events.csv", "articles.csv"):
+        (directory / name).write_bytes((FIXTURES / name).read_bytes())
+    assert main(["migrate", str(directory)]) == 0
+    assert "nothing to move" in capsys.readouterr().err
+    assert (directory / "events.csv").read_bytes() == (FIXTURES / "events.csv").read_bytes()
+    assert storage.current_generation(directory / storage.STORE_FOLDER) is None
+    assert main(["migrate", str(tmp_path / "nowhere")]) == 2
+
+
+def test_a_dutch_excel_file_keeps_its_form(old_directory):
+    frame = pd.DataFrame(read_rows(old_directory / "events.csv"))
+    write_csv(
+        frame.astype({"latitude": float, "longitude": float}), old_directory / "events.csv", excel_nl=True
+    )
+    before = (old_directory / "events.csv").read_bytes()
+    ids = sorted(stored_events(old_directory)["event_id"])
+    assert migrate_directory(old_directory).moved == 18
+    assert (old_directory / "events.csv").read_bytes().splitlines(keepends=True) == before.splitlines(
+        keepends=True
+    )[:4]
+    assert sorted(stored_events(old_directory)["event_id"]) == ids
