@@ -19,8 +19,6 @@ dataset = appdata.per_dataset(store)
 countries = appdata.load_drawing()
 codes = mapview.focus_codes(countries)
 selection = sidebar.sidebar_filter(store, dataset.offered)
-chosen = selection.event_filter
-placed = appdata.ask(store, mapdata.placed, chosen)
 
 st.title("Events in Russia's southern border states")
 st.html(PAGE_CSS)
@@ -28,7 +26,12 @@ sidebar.show_problems(store)
 sidebar.show_notices(selection)
 options, downloads = st.columns([3, 2])
 in_view = options.toggle("Only events in the current view", key=filterform.IN_VIEW)
-outside_line = options.empty()
+# The view narrows everything the page shows, the markers too, like an area.
+chosen = replace(selection.event_filter, bounds=mapui.reported_view(in_view))
+placed = appdata.ask(store, mapdata.placed, chosen)
+options.caption(
+    f"{placed.outside(codes)} of the {placed.total} filtered events lie outside the four focus states."
+)
 
 map_column, panel = st.columns([2, 1], gap="medium")
 with map_column:
@@ -47,28 +50,24 @@ with map_column:
         cells=cells,
         grid=dataset.grid,
     )
-    bounds = mapui.show_map(
+    mapui.show_map(
         base,
         layers,
         event_ids=set(markers["event_id"]) if markers is not None else set(),
         codes=codes,
         in_view=in_view,
+        area=chosen.area,
         centre=mapui.map_centre(store, selection.event_id),
     )
     st.caption("Borders: Natural Earth 1:10m, German point of view (Crimea in Ukraine, Abkhazia in Georgia).")
 
-shown = replace(chosen, bounds=bounds)
-in_sight = appdata.ask(store, mapdata.placed, shown) if bounds is not None else placed
-sidebar.show_count(selection, in_sight.total, store.total)
-outside_line.caption(
-    f"{in_sight.outside(codes)} of the {in_sight.total} filtered events lie outside the four focus states."
-)
+sidebar.show_count(selection, placed.total, store.total)
 with downloads:
-    mapui.download_buttons(store, shown)
+    mapui.download_buttons(store, chosen)
 
 with panel:
     if selection.event_id is not None:
         st.button("← All filtered excerpts", key="back", on_click=filterform.clear_event)
         mapui.show_passage(store, selection.event_id)
     else:
-        mapui.show_excerpts(store, shown, in_sight.total)
+        mapui.show_excerpts(store, chosen, placed.total)

@@ -120,13 +120,18 @@ def test_runs_on_the_shipped_data(monkeypatch):
     assert newest["excerpt"] in html_bodies(app)  # the excerpt list, newest first
 
 
-def test_the_map_gets_only_local_links_and_reruns_only_on_clicks(monkeypatch):
+def test_the_map_gets_only_local_links_and_reruns_only_on_clicks_and_drawings(monkeypatch):
     args = map_args(run_app(monkeypatch))
     links = args["js_links"] + args["css_links"]
     assert links == [url for _, url in assets.map_js() + assets.MAP_CSS], links
     assert all(assets.is_served_here(link) for link in links)
     assert "<link" not in args["header"] and "<script src" not in args["header"]
-    assert args["returned_objects"] == ["last_object_clicked_tooltip", "last_object_clicked_count"]
+    assert args["returned_objects"] == [
+        "last_object_clicked_tooltip",
+        "last_object_clicked_count",
+        "all_drawings",
+    ]
+    assert "leaflet.draw" in args["css_links"][-1] and "cdnjs" not in args["script"]
     assert args["height"] == 620
 
 

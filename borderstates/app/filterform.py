@@ -20,6 +20,7 @@ import pycountry
 import streamlit as st
 
 from borderstates.core import contract
+from borderstates.core.area import Area, AreaError, decode, encode
 from borderstates.core.contract import FOCUS_STATES, Params
 from borderstates.core.filters import Choices, EventFilter, parse_date
 
@@ -30,7 +31,9 @@ EARLIEST, LATEST = dt.date(1900, 1, 1), dt.date(2100, 12, 31)  # the days the da
 COUNTRY = "country"
 LIST_KEYS = ("actor", "relation", "quad", "status", COUNTRY, "dataset")
 SIDE, DATE_FROM, DATE_TO, INVOLVING, TEXT, EVENT = "side", "from", "to", "involving", "q", "event"
-WIDGET_KEYS = (*LIST_KEYS, SIDE, DATE_FROM, DATE_TO, INVOLVING, TEXT)
+# The area: drawn shapes in the link's compact form (`area.encode`), or a saved area's or a country's name.
+AREA, AREA_NAME = "area", "areaname"
+WIDGET_KEYS = (*LIST_KEYS, SIDE, DATE_FROM, DATE_TO, INVOLVING, TEXT, AREA, AREA_NAME)
 IN_VIEW = "in_view"  # the map's switch "only events in the current view", reset with the filter
 DEFAULTS: dict[str, object] = {
     SIDE: "any",
@@ -38,6 +41,8 @@ DEFAULTS: dict[str, object] = {
     DATE_TO: None,
     INVOLVING: False,
     TEXT: "",
+    AREA: "",
+    AREA_NAME: "",
     IN_VIEW: False,
 }
 
@@ -50,7 +55,16 @@ _LIST_PARAMS = {
     "datasets": "dataset",
     "countries": COUNTRY,
 }
-_SINGLE_PARAMS = (SIDE, DATE_FROM, DATE_TO, INVOLVING, TEXT, EVENT)  # one value each: the last counts
+_SINGLE_PARAMS = (
+    SIDE,
+    DATE_FROM,
+    DATE_TO,
+    INVOLVING,
+    TEXT,
+    AREA,
+    AREA_NAME,
+    EVENT,
+)  # one value each: the last counts
 KNOWN_PARAMS = frozenset({*_LIST_PARAMS.values(), *_SINGLE_PARAMS})
 # The parameters the sidebar writes; `event` belongs to the map, which reads and clears it itself.
 FILTER_PARAMS = tuple(sorted(KNOWN_PARAMS - {EVENT}))
@@ -100,6 +114,7 @@ def filter_from_params(params: Params, choices: Choices) -> tuple[EventFilter, l
         side=_one(params, SIDE, contract.ACTOR_SIDES, "any", dropped),
         involving=_one(params, INVOLVING, ("1", "0"), "0", dropped) == "1",
         text=_last(params, TEXT)[:MAX_SEARCH_LENGTH],
+        area=_area(params, choices, dropped),
     )
     return event_filter, dropped
 
@@ -114,6 +129,7 @@ def params_from_filter(f: EventFilter) -> dict[str, list[str]]:
     params[DATE_TO] = [f.date_to.isoformat()] if f.date_to else []
     params[INVOLVING] = ["1"] if f.involving else []
     params[TEXT] = [f.text] if f.text else []
+    params.update({key: [value] for key, value in area_values(f.area).items() if value})
     return {k: v for k, v in params.items() if v}
 
 
@@ -148,6 +164,28 @@ def _day(params: Params, name: str, dropped: list[str]) -> dt.date | None:
         except ValueError:
             dropped.append(f"{name}={_short(text)} (not a date YYYY-MM-DD)")
     return None
+
+
+def _area(params: Params, choices: Choices, dropped: list[str]) -> Area | None:
+    """Return the area a link names (`areaname`, one of `choices.areas`) or draws (`area`)."""
+    name, text = _last(params, AREA_NAME), _last(params, AREA)
+    if name:
+        named = dict(choices.areas)
+        if name in named:
+            if text:
+                dropped.append(f"{AREA} (the link also names an area: {AREA_NAME} counts)")
+            return named[name]
+        dropped.append(f"{AREA_NAME}={_short(name)} (no such area)")
+    if not text:
+        return None
+    try:
+        area = decode(text)
+    except AreaError as exc:
+        dropped.append(f"{AREA} ({_short(str(exc), 120)})")
+        return None
+    if area.repaired:
+        dropped.append(f"{AREA} (a polygon crossed itself: it was repaired, and the link now holds it so)")
+    return area
 
 
 def _last(params: Params, name: str) -> str:
@@ -191,6 +229,8 @@ def widget_params(values: Mapping[str, object]) -> dict[str, list[str]]:
     params[INVOLVING] = ["1"] if values.get(INVOLVING) else []
     text = str(values.get(TEXT) or "")
     params[TEXT] = [text] if text.strip() else []
+    for key in (AREA, AREA_NAME):
+        params[key] = [str(values[key])] if values.get(key) else []
     return {k: v for k, v in params.items() if v}
 
 
@@ -222,7 +262,15 @@ def widget_values(
         INVOLVING: f.involving,
         "dataset": list(f.datasets),
         TEXT: f.text,
+        **area_values(f.area),
     }
+
+
+def area_values(area: Area | None) -> dict[str, str]:
+    """Return the values of the area's two keys that show an area: its name, or its drawn shapes."""
+    if area is None:
+        return {AREA: "", AREA_NAME: ""}
+    return {AREA: "", AREA_NAME: area.name} if area.name else {AREA: encode(area), AREA_NAME: ""}
 
 
 def url_notices(raw: Params, kept: Params, choices: Choices) -> list[str]:

@@ -10,14 +10,16 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from borderstates.analysis import mapdata
+from borderstates.app import areaform, filterform
 from borderstates.app import data as appdata
-from borderstates.app import filterform
+from borderstates.core.area import Area
 from borderstates.core.export import export_bytes
 from borderstates.core.filters import EventFilter, describe_filter
 from borderstates.core.store import Store
-from borderstates.render import mapview, markup
+from borderstates.render import areadraw, mapview, markup
 
 MAP_HEIGHT = 620  # px
+MAP_KEY, IN_VIEW_MAP_KEY = "map", "map-in-view"  # the map's keys without and with the view switch
 EXCERPTS_SHOWN = 50  # excerpts listed beside the map when no event is chosen
 _CLICKS_SEEN, _CENTRE = "_bs_clicks_seen", "_bs_centre"
 
@@ -29,9 +31,12 @@ def show_map(
     event_ids: set[str],
     codes: tuple[str, ...],
     in_view: bool,
+    area: Area | None = None,
     centre: tuple[float, float] | None = None,
-) -> tuple[float, float, float, float] | None:
+) -> None:
     """Render the map; a click on a marker chooses its event, a click on a state toggles its filter.
+
+    Shapes drawn with the map's tools become the filter's area (`areaform.take_drawings`).
 
     Parameters
     ----------
@@ -42,23 +47,21 @@ def show_map(
     event_ids, codes
         Every event id and the focus states' codes, to read clicks back from tooltips.
     in_view
-        Report the visible bounds. Only then may panning rerun the page: the frontend fixes
-        what it reports when the map mounts, so the switch also remounts the map.
+        Report the visible bounds (`reported_view`). Only then may panning rerun the page: the
+        frontend fixes what it reports when the map mounts, so the switch also remounts the map.
+    area
+        The filter's area: its shapes are shown in the map's drawing, to edit or delete.
     centre
         Open on this point, closer in (for a link to one event).
 
-    Returns
-    -------
-    tuple or None
-        The visible bounds (south, west, north, east) while `in_view` is on.
-
     """
-    key = "map-in-view" if in_view else "map"
-    returned = ["last_object_clicked_tooltip", "last_object_clicked_count"] + (["bounds"] if in_view else [])
+    key = IN_VIEW_MAP_KEY if in_view else MAP_KEY
+    returned = ["last_object_clicked_tooltip", "last_object_clicked_count", "all_drawings"]
+    returned += ["bounds"] if in_view else []
     result = st_folium(
         base,
         key=key,
-        feature_group_to_add=layers,
+        feature_group_to_add=[*layers, areadraw.build_area_layer(*areaform.map_shapes(area))],
         returned_objects=returned,
         height=MAP_HEIGHT,
         use_container_width=True,
@@ -72,11 +75,22 @@ def show_map(
     seen = dict(st.session_state.get(_CLICKS_SEEN, {}))
     seen[key] = (result or {}).get("last_object_clicked_count") or 0
     st.session_state[_CLICKS_SEEN] = seen
-    return mapview.view_bounds((result or {}).get("bounds")) if in_view else None
+
+
+def reported_view(in_view: bool) -> tuple[float, float, float, float] | None:
+    """Return the bounds (south, west, north, east) the map last reported, while the view switch is on.
+
+    Read before the map is drawn, so that the counts, the markers and cells, the list and the
+    downloads all narrow to the view; each move reruns the page with the new bounds.
+    """
+    return (
+        mapview.view_bounds((st.session_state.get(IN_VIEW_MAP_KEY) or {}).get("bounds")) if in_view else None
+    )
 
 
 def _on_map_click(key: str, event_ids: set[str], codes: tuple[str, ...]) -> None:
     value = st.session_state.get(key) or {}
+    areaform.take_drawings(value.get("all_drawings"))
     clicks = value.get("last_object_clicked_count") or 0
     seen = st.session_state.get(_CLICKS_SEEN, {})
     # The value also changes when the view does (bounds): act only on a new click.

@@ -6,14 +6,14 @@ The widgets are drawn here; everything between them, the URL and the filter happ
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from borderstates.analysis.mapdata import Offered
+from borderstates.app import areaform, filterform
 from borderstates.app import data as appdata
-from borderstates.app import filterform
 from borderstates.core import contract
 from borderstates.core.contract import Params
 from borderstates.core.filters import Choices, EventFilter
@@ -51,7 +51,8 @@ def sidebar_filter(store: Store, offered: Offered) -> Selection:
     every dropped value becomes a notice, and unknown parameters leave the URL. The URL and
     the page links follow the widgets, so every page opens on the same filter.
     """
-    choices = offered.choices
+    named, problems = areaform.named_areas(_area_countries())
+    choices = replace(offered.choices, areas=tuple(named.items()))
     countries = filterform.country_options(offered.countries)
     raw = filterform.url_params()
     filterform.restore_widgets(raw, choices, countries)
@@ -61,6 +62,7 @@ def sidebar_filter(store: Store, offered: Offered) -> Selection:
     values = _filter_widgets(st.sidebar, choices, countries, offered.actor_countries)
     if len(choices.datasets) <= 1:  # no dataset widget: the URL's values pass through
         values["dataset"] = raw.get("dataset", [])
+    values.update(areaform.area_widgets(st.sidebar, list(named), problems))
     st.sidebar.button("Reset all filters", key="reset", on_click=filterform.reset_widgets, width="stretch")
     asked = raw.get(filterform.EVENT, [""])[-1]
     exists = bool(asked) and appdata.has_event(store, asked)
@@ -68,6 +70,13 @@ def sidebar_filter(store: Store, offered: Offered) -> Selection:
     event = {filterform.EVENT: [form.event_id]} if form.event_id else {}
     page_links(links, {**form.params, **event})
     return Selection(form.event_filter, form.notices, form.event_id, count_slot, form.params)
+
+
+def _area_countries() -> list[str]:
+    """Return the states of the geometry, the focus states first: each can be chosen as an area."""
+    drawing = appdata.load_drawing()
+    focus = [c for c in contract.FOCUS_STATES if c in set(drawing["iso_a3"])]
+    return focus + sorted(set(drawing["iso_a3"].astype("str")) - set(focus))
 
 
 def _filter_widgets(
@@ -142,7 +151,9 @@ def page_links(container: DeltaGenerator, params: Params) -> None:
 def show_count(selection: Selection, shown: int, total: int) -> None:
     """Write "N of M events" at the top of the sidebar."""
     if selection.count_slot is not None:
-        selection.count_slot.markdown(f"**{shown} of {total} events**")
+        with selection.count_slot.container():
+            st.markdown(f"**{shown} of {total} events**")
+            areaform.show_area_notices(selection.event_filter.area, shown)
 
 
 def show_notices(selection: Selection) -> None:

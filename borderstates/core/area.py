@@ -22,11 +22,15 @@ import shapely
 from shapely.geometry import Polygon, mapping, shape
 from shapely.geometry.polygon import orient
 
+from borderstates.core.csvio import atomic_write
+
 EARTH_RADIUS_KM = 6371.0088  # the mean radius (IUGG): circles are measured on this sphere
 MAX_URL_LENGTH = 2_000  # characters of an encoded area in a link (a 50-vertex polygon takes ~400)
 MAX_VERTICES = 2_000  # of all the shapes' rings together: the query tests every edge
 PRECISION = 5  # decimals of a coordinate in a link: about 1 m
+SHAPE_SEPARATOR = "*"  # between a link's shapes
 AREAS_FOLDER = "areas"  # in the data directory
+FILTER_AREA_ROLE = "filter-area"  # `properties.role` of the area's features in a GeoJSON export
 _NAME = re.compile(r"[\w][\w .,()'-]{0,79}")  # a saved area's name, also its file's name
 
 
@@ -300,12 +304,13 @@ def _number(value: Any, what: str) -> float:
 def encode(area: Area) -> str:
     """Return a drawn area as the compact text of a link's `area` parameter.
 
-    Shapes are joined by `~`: a polygon is `p` and its rings (joined by `!`) as encoded
+    Shapes are joined by `*`: a polygon is `p` and its rings (joined by `!`) as encoded
     polylines (Google's algorithm, 5 decimals); a circle is `c` and `lat,lon,radius_km`.
     """
     shapes = ["p" + "!".join(_polyline(ring) for ring in rings) for rings in area.polygons]
     shapes += [f"c{c.lat:.{PRECISION}f},{c.lon:.{PRECISION}f},{c.radius_km:.3f}" for c in area.circles]
-    return "~".join(shapes)
+    # The separators lie outside the polyline's characters (`?` to `~`, 63–126), which `~` does not.
+    return SHAPE_SEPARATOR.join(shapes)
 
 
 def decode(text: str) -> Area:
@@ -314,7 +319,7 @@ def decode(text: str) -> Area:
         raise AreaError(f"the area is {len(text):,} characters long; a link holds at most {MAX_URL_LENGTH:,}")
     polygons: list[dict[str, Any]] = []
     circles: list[Circle] = []
-    for number, shape_text in enumerate(text.split("~"), start=1):
+    for number, shape_text in enumerate(text.split(SHAPE_SEPARATOR), start=1):
         where = f"shape {number}"
         if shape_text.startswith("p"):
             rings = [_unpolyline(ring, where) for ring in shape_text[1:].split("!")]
@@ -389,3 +394,39 @@ def area_file(directory: Path | str, name: str) -> Path:
             f"{name!r} cannot name an area: letters, digits, spaces and . , ( ) ' - only, at most 80"
         )
     return Path(directory) / AREAS_FOLDER / f"{cleaned}.geojson"
+
+
+def save_area(directory: Path | str, name: str, area: Area) -> Path:
+    """Write an area's shapes as a named GeoJSON file into `areas/`, aside and renamed; return the file.
+
+    Raises
+    ------
+    AreaError
+        When the name cannot name a file (`area_file`) or the area has no shape to save.
+
+    """
+    path = area_file(directory, name)
+    if not (area.polygons or area.circles):
+        raise AreaError("only drawn shapes can be saved as an area")
+    shapes = Area(area.polygons, area.circles, name=path.stem)
+    with atomic_write(path) as handle:
+        json.dump(shapes.to_geojson(), handle, ensure_ascii=False, indent=1)
+    return path
+
+
+def delete_area(directory: Path | str, name: str) -> bool:
+    """Remove a saved area's file; return False when there was none."""
+    path = area_file(directory, name)
+    existed = path.exists()
+    path.unlink(missing_ok=True)
+    return existed
+
+
+def area_features(area: Area) -> list[dict[str, Any]]:
+    """Return an area's shapes as GeoJSON features marked `role: filter-area` (for an export)."""
+    features = area.to_geojson()["features"]
+    for feature in features:
+        feature["properties"] = {"role": FILTER_AREA_ROLE, **feature["properties"]}
+        if area.name:
+            feature["properties"]["area"] = area.name
+    return features

@@ -20,6 +20,7 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from borderstates.core import columnar, query
+from borderstates.core.area import area_features
 from borderstates.core.csvio import LINE, atomic_write, guard_formulas
 from borderstates.core.filters import EventFilter
 from borderstates.core.query import ARTICLE_FIELDS
@@ -67,7 +68,7 @@ def export_events(store: Store, f: EventFilter, target: Path | str, export_forma
 def write_events(store: Store, f: EventFilter, handle: IO[str], export_format: str = "csv") -> int:
     """Write the events that match a filter to an open text handle; return how many."""
     if export_format == "geojson":
-        return _write_geojson(_frames(store, f), handle)
+        return _write_geojson(_frames(store, f), handle, area_features(f.area) if f.area else [])
     return _write_csv(_frames(store, f), handle, excel_nl=export_format == "csv-excel")
 
 
@@ -93,9 +94,16 @@ def _write_csv(frames: Iterator[pd.DataFrame], handle: IO[str], *, excel_nl: boo
     return written
 
 
-def _write_geojson(frames: Iterator[pd.DataFrame], handle: IO[str]) -> int:
-    """Write a GeoJSON FeatureCollection of points with every field as a property, feature by feature."""
+def _write_geojson(frames: Iterator[pd.DataFrame], handle: IO[str], area: list[dict[str, object]]) -> int:
+    """Write a GeoJSON FeatureCollection of points with every field as a property, feature by feature.
+
+    The area the events were filtered by, if any, comes first: its shapes, marked
+    `properties.role = "filter-area"` (a country as a feature without geometry), so that the
+    file says what it holds. The count returned is of events only.
+    """
     handle.write('{"type": "FeatureCollection", "features": [')
+    for number, feature in enumerate(area):
+        handle.write((", " if number else "") + json.dumps(feature, ensure_ascii=False))
     written = 0
     for frame in frames:
         for record in frame.to_dict(orient="records"):
@@ -104,7 +112,7 @@ def _write_geojson(frames: Iterator[pd.DataFrame], handle: IO[str]) -> int:
                 "geometry": {"type": "Point", "coordinates": [record["longitude"], record["latitude"]]},
                 "properties": {str(k): _json_value(v) for k, v in record.items()},
             }
-            handle.write((", " if written else "") + json.dumps(feature, ensure_ascii=False))
+            handle.write((", " if written or area else "") + json.dumps(feature, ensure_ascii=False))
             written += 1
     handle.write("]}")
     return written

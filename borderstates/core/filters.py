@@ -49,6 +49,7 @@ class Choices:
     relations: frozenset[str] = frozenset(contract.RELATION_TYPES)
     quads: frozenset[str] = frozenset(contract.QUAD_CLASSES)
     statuses: frozenset[str] = frozenset(contract.STATUSES)
+    areas: tuple[tuple[str, Area], ...] = ()  # the areas one can choose by name: saved ones, countries
 
     @classmethod
     def of(cls, events: pd.DataFrame) -> Choices:
@@ -75,6 +76,8 @@ def describe_filter(f: EventFilter, limit: int = 40) -> str:
         parts.append(f"{f.date_from or ''}--{f.date_to or ''}")
     if f.text:
         parts.append(f.text)
+    if f.area is not None:  # a saved area's or a country's name, else only that there is an area
+        parts.append(f.area.name or "area")
     summary = "_".join(parts) or "all"
     safe = "".join(c if c.isalnum() or c in "-_" else "-" for c in summary)
     return safe[:limit].strip("-_") or "all"

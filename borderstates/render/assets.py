@@ -1,4 +1,4 @@
-"""Leaflet, its marker-cluster plugin and jQuery, served by the app itself so the map works offline."""
+"""Leaflet, its marker-cluster and drawing plugins and jQuery, served by the app itself (offline)."""
 
 from __future__ import annotations
 
@@ -13,17 +13,17 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TypeVar
 
 import folium
 import xstatic.pkg.jquery
 import xstatic.pkg.leaflet
 import xstatic.pkg.leaflet_markercluster
+from folium.elements import JSCSSMixin
 
 from borderstates.core.csvio import atomic_write
 
-if TYPE_CHECKING:  # for annotations only: preparing the static folder needs no plugin
-    from folium.plugins import MarkerCluster
+P = TypeVar("P", bound=JSCSSMixin)
 
 # Streamlit serves ./static beside the entry script at this path (server.enableStaticServing).
 # Links must be absolute: the map lives in a component frame under /component/…, where a
@@ -55,17 +55,28 @@ _CLUSTER = _Package(
     Path(xstatic.pkg.leaflet_markercluster.BASE_DIR),
 )
 _JQUERY = _Package("jquery", xstatic.pkg.jquery.VERSION, Path(xstatic.pkg.jquery.BASE_DIR))
-PACKAGES = (_LEAFLET, _CLUSTER, _JQUERY)
+# No Python package ships Leaflet.draw: its npm release is vendored beside this module, with its
+# licence and version (vendor/leaflet-draw/README.md says how to upgrade it).
+_DRAW_DIR = Path(__file__).resolve().parent / "vendor" / "leaflet-draw"
+_DRAW = _Package("leaflet.draw", (_DRAW_DIR / "VERSION").read_text(encoding="utf-8").strip(), _DRAW_DIR)
+PACKAGES = (_LEAFLET, _CLUSTER, _JQUERY, _DRAW)
 
 # What the map frame needs: Leaflet; jQuery for folium's popups (`$(…)`: without it the map
 # script stops and streamlit-folium never gives its frame a height); Leaflet.markercluster for
-# the event markers. Folium's other defaults (Bootstrap, Font Awesome, awesome-markers,
-# glyphicons) serve only `folium.Icon` markers, which the map does not use: left out.
-_SCRIPTS = ((_LEAFLET, "leaflet.js"), (_JQUERY, "jquery.min.js"), (_CLUSTER, "leaflet.markercluster.js"))
+# the event markers; Leaflet.draw for drawing an area. Folium's other defaults (Bootstrap, Font
+# Awesome, awesome-markers, glyphicons) serve only `folium.Icon` markers, which the map does not
+# use: left out.
+_SCRIPTS = (
+    (_LEAFLET, "leaflet.js"),
+    (_JQUERY, "jquery.min.js"),
+    (_CLUSTER, "leaflet.markercluster.js"),
+    (_DRAW, "leaflet.draw.js"),
+)
 MAP_CSS = [
     ("leaflet_css", _LEAFLET.url("leaflet.css")),
     ("markerclustercss", _CLUSTER.url("MarkerCluster.css")),
     ("markerclusterdefaultcss", _CLUSTER.url("MarkerCluster.Default.css")),
+    ("leaflet_draw_css", _DRAW.url("leaflet.draw.css")),
 ]
 
 
@@ -74,7 +85,7 @@ _SOURCE_MAP = re.compile(r"^//# sourceMappingURL=.*$", re.MULTILINE)
 
 @functools.cache
 def _map_script() -> tuple[str, str]:
-    """Return the three scripts as one text, and its file name (which changes with the text).
+    """Return the map's scripts as one text, and its file name (which changes with the text).
 
     streamlit-folium loads a frame's scripts one after another, each waiting for the last, and
     only on the frame's first render: one file saves two round trips, and the marker-cluster
@@ -181,11 +192,15 @@ def use_local_map_assets(m: folium.Map) -> folium.Map:
     return m
 
 
-def use_local_cluster_assets(cluster: MarkerCluster) -> MarkerCluster:
-    """Let a marker cluster rely on the map's script and stylesheets (`use_local_map_assets`)."""
-    cluster.default_js = map_js()
-    cluster.default_css = list(MAP_CSS)
-    return cluster
+def use_local_plugin_assets(plugin: P) -> P:
+    """Let a plugin (marker cluster, drawing control) rely on the map's script and stylesheets.
+
+    Folium's plugins link their scripts from CDNs by default; on this instance they link the
+    map's own bundle instead, which holds every plugin the map uses.
+    """
+    plugin.default_js = map_js()
+    plugin.default_css = list(MAP_CSS)
+    return plugin
 
 
 def asset_links(root: folium.Element) -> Iterator[str]:

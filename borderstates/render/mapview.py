@@ -22,7 +22,8 @@ from markupsafe import Markup
 from borderstates.analysis import density
 from borderstates.core import contract
 from borderstates.render import markup
-from borderstates.render.assets import use_local_cluster_assets, use_local_map_assets
+from borderstates.render.areadraw import add_draw_control
+from borderstates.render.assets import use_local_map_assets, use_local_plugin_assets
 from borderstates.render.mapcontrols import (
     ClickReset,
     DensityCells,
@@ -171,6 +172,7 @@ def build_base_map(
     first_view.add_to(m)
     FitButtons([[south, west], [north, east]], FIT_MAX_ZOOM).add_to(m)
     ClickReset().add_to(m)
+    add_draw_control(m)
     KeyboardAccess(MAP_LABEL, CLUSTER_LABEL).add_to(m)
     Legend(legend_html(classes, relations, grid), position="bottomleft").add_to(m)
     return m
@@ -355,7 +357,7 @@ def build_event_layer(events: pd.DataFrame) -> folium.FeatureGroup:
     cluster = folium.plugins.MarkerCluster(
         control=False, options={"maxClusterRadius": 40, "showCoverageOnHover": False}
     )
-    use_local_cluster_assets(cluster).add_to(layer)
+    use_local_plugin_assets(cluster).add_to(layer)
     folium.GeoJson(
         {"type": "FeatureCollection", "features": features},
         # A filled circle with a white ring: visible on every fill, and clickable in its centre.

@@ -24,6 +24,7 @@ PAGE_CSS = f"""<style>
 # The map frame's own elements: legend, buttons and popups.
 MAP_CSS = f"""
 .leaflet-container {{ background: {SEA}; font-family: system-ui, sans-serif; }}
+.bs-drawing path.leaflet-interactive, .bs-drawing canvas {{ pointer-events: none !important; }}
 .bs-legend {{ background: rgba(255,255,255,.92); padding: 5px 8px; border-radius: 4px;
   box-shadow: 0 1px 4px rgba(0,0,0,.3); color: #222; font-size: 11px; line-height: 1.3; }}
 .bs-legend h4 {{ margin: 1px 0 3px; font-size: 11px; }}
