@@ -6,7 +6,7 @@ import streamlit as st
 
 from borderstates.analysis import density, mapdata
 from borderstates.app import data as appdata
-from borderstates.app import filterform, mapui, sidebar
+from borderstates.app import filterform, mapui, sidebar, timeaxis
 from borderstates.render import mapview
 from borderstates.render.assets import ensure_static
 from borderstates.render.styles import PAGE_CSS
@@ -60,12 +60,13 @@ with map_column:
         centre=mapui.map_centre(store, selection.event_id),
     )
     st.caption("Borders: Natural Earth 1:10m, German point of view (Crimea in Ukraine, Abkhazia in Georgia).")
+timeaxis.show_histogram(store, chosen)
 
 sidebar.show_count(selection, placed.total, store.total)
 with downloads:
     mapui.download_buttons(store, chosen)
 
-with panel:
+with panel.container(height=mapui.PANEL_HEIGHT, border=False):  # as tall as the map: the time axis below
     if selection.event_id is not None:
         st.button("← All filtered excerpts", key="back", on_click=filterform.clear_event)
         mapui.show_passage(store, selection.event_id)

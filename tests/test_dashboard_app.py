@@ -6,15 +6,17 @@ import os
 import re
 
 import pytest
+from streamlit.proto.WidgetStates_pb2 import WidgetState
 from streamlit.testing.v1 import AppTest
 
+from borderstates.app import timeaxis
 from borderstates.app.filterform import filter_from_params
 from borderstates.core import contract
 from borderstates.core.filters import Choices, EventFilter
 from borderstates.core.load import load_dataset
 from borderstates.core.paths import DATA_DIR_VARIABLE
 from borderstates.core.store import open_store
-from borderstates.render import assets
+from borderstates.render import assets, charts
 from tests.conftest import ROOT, write_csv_rows
 from tests.oracle import filter_events
 
@@ -101,6 +103,10 @@ def map_args(app: AppTest) -> dict:
 
 def html_bodies(app: AppTest) -> str:
     return "\n".join(element.proto.body for element in app.get("html"))
+
+
+def captions(app: AppTest) -> str:
+    return "\n".join(c.value for c in app.caption)
 
 
 def warnings(app: AppTest) -> str:
@@ -323,3 +329,63 @@ def test_a_data_directory_without_geometry_is_placed_in_the_shipped_one(
     layers = map_args(app)["feature_group"]
     for code in data.events["country"].astype(str):  # ARM, AZE, UKR: one event each on the map
         assert re.search(rf"{code}\\u003c/b\\u003e.{{0,200}}\\u003e1 filtered event ", layers), code
+
+
+def brush(app: AppTest, key: str, ends: list | None) -> AppTest:
+    """Brush a chart's time axis (`ends` in ms, None to clear) and run, as the browser reports it.
+
+    AppTest has no handle on a chart's selection: the run gets the widget states the frontend
+    would send, with the chart's selection added under its element id.
+    """
+    (chart,) = [c for c in app.get("vega_lite_chart") if c.proto.id.endswith(key)]
+    states = app._tree.get_widget_states()
+    selection = {"selection": {charts.BRUSH: {"bin": ends} if ends else {}}}
+    states.widgets.append(WidgetState(id=chart.proto.id, string_value=json.dumps(selection)))
+    app._run(states)
+    assert not app.exception, [e.value for e in app.exception]
+    return app
+
+
+def midnight_ms(day: str) -> int:
+    return int(dt.datetime.fromisoformat(day).replace(tzinfo=dt.UTC).timestamp() * 1000)
+
+
+@pytest.mark.parametrize("page", [None, "pages/2_Timeline.py"])
+def test_a_brush_on_the_time_axis_sets_and_clears_the_dates(monkeypatch, varied_dir, page):
+    app = run_app(monkeypatch, varied_dir, {"relation": ["political", "sanctions"]}, page=page)
+    events = load_dataset(varied_dir).events
+    key = "timeline_bars" if page else timeaxis.HISTOGRAM
+    # Half a day either side of midnight: the ends go to the nearest one, whatever the time zone.
+    brush(app, key, [midnight_ms("2023-01-01") - 3_600_000, midnight_ms("2024-01-01") + 3_600_000])
+    assert app.query_params["from"] == "2023-01-01" and app.query_params["to"] == "2023-12-31"
+    assert app.date_input(key="from").value == dt.date(2023, 1, 1)
+    assert app.date_input(key="to").value == dt.date(2023, 12, 31)
+    chosen = EventFilter(
+        relations=("political", "sanctions"), date_from=dt.date(2023, 1, 1), date_to=dt.date(2023, 12, 31)
+    )
+    assert shown_count(app) == (len(filter_events(events, chosen)), 5) == (1, 5)
+    brush(app, key, None)  # a double click clears the brush
+    assert "from" not in app.query_params and "to" not in app.query_params
+    assert app.date_input(key="from").value is None
+    assert shown_count(app) == (
+        len(filter_events(events, EventFilter(relations=("political", "sanctions")))),
+        5,
+    )
+
+
+def test_the_histogram_adds_up_to_the_count_in_the_unit_of_the_link(monkeypatch, varied_dir):
+    app = run_app(monkeypatch, varied_dir, {"unit": "day", "country": ["GEO"]})
+    assert app.segmented_control(key=timeaxis.UNIT_CHOICE).value == "day"
+    said = re.search(
+        r"The (\d+) filtered events per day[^:]*: (\d+) dated within one day, (\d+) dated", captions(app)
+    )
+    total, dated, spread = map(int, said.groups())
+    in_georgia = filter_events(load_dataset(varied_dir).events, EventFilter(countries=("GEO",)))
+    assert total == dated + spread == shown_count(app)[0] == len(in_georgia) > 0
+    app.segmented_control(key=timeaxis.UNIT_CHOICE).set_value("month").run()
+    assert app.query_params["unit"] == "month"
+    assert "filtered events per month" in captions(app)
+    app = run_app(monkeypatch, varied_dir, {"unit": "decade"})
+    assert "unit=decade" in warnings(app)
+    assert "unit" not in app.query_params
+    assert app.segmented_control(key=timeaxis.UNIT_CHOICE).value is None  # the span decides

@@ -14,7 +14,7 @@ from borderstates.core.filters import Choices
 from borderstates.core.load import load_dataset
 from tests.conftest import ROOT
 from tests.oracle import filter_events
-from tests.test_dashboard_app import html_bodies, run_app, shown_count
+from tests.test_dashboard_app import captions, html_bodies, run_app, shown_count
 
 PAGES = {script: label for script, label, _ in sidebar.PAGES[1:]}
 FILTER = {"relation": ["military", "security"], "country": ["AZE", "UKR"]}
@@ -44,14 +44,10 @@ def invalid_rows_dir(fixture_rows, make_data_dir):
     return directory
 
 
-def captions(app: AppTest) -> str:
-    return "\n".join(c.value for c in app.caption)
-
-
 def timeline_counts(app: AppTest) -> tuple[int, int, str, int]:
     """The timeline's caption: events, those in bins, the unit, those in the band."""
     total, binned, unit, banded = re.search(
-        r"([\d,]+) events: ([\d,]+) dated within one (week|month) .*?; ([\d,]+) dated less precisely",
+        r"([\d,]+) events: ([\d,]+) dated within one (day|week|month) .*?; ([\d,]+) dated less precisely",
         captions(app),
     ).groups()
     return int(total.replace(",", "")), int(binned.replace(",", "")), unit, int(banded.replace(",", ""))

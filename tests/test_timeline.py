@@ -185,12 +185,15 @@ def test_a_span_names_its_first_ids_and_counts_the_others(tmp_path):
     assert band["event_ids"].iloc[0] == f"{listed} and 2 more"
 
 
+PERIODS = {"day": "D", "week": "W-SUN", "month": "M"}  # pandas' periods of each unit
+
+
 def expected_timeline(events: pd.DataFrame, unit: str) -> tuple[list, list, dict]:
     """The timeline written in pandas alone, on the oracle's rows: bins, band spans, drawn spans' ids.
 
     Bins come from pandas' periods (weeks ending on Sunday), not from the module's helpers.
     """
-    period = {"week": "W-SUN", "month": "M"}[unit]
+    period = PERIODS[unit]
     first = events["date"].dt.to_period(period)
     fits = first == events[SPAN_END].dt.to_period(period)
     frame = pd.DataFrame(
@@ -367,3 +370,76 @@ def test_spark_builds_the_same_timeline_as_duckdb(randomised, spark):
     assert timeline.default_unit(on_spark, narrow) == timeline.default_unit(duck, narrow)
     oldest, expected_oldest = (timeline.chronological(store, narrow, 20) for store in (on_spark, duck))
     pd.testing.assert_frame_equal(oldest, expected_oldest)
+
+
+@pytest.fixture(scope="module")
+def one_precision(tmp_path_factory):
+    """For each date precision, a store of 300 random events all dated at that precision, and its frame."""
+    stores = {}
+    for n, precision in enumerate(contract.DATE_PRECISIONS):
+        rows = [r | {"date_precision": precision} for r in random_rows(300, seed=10 + n)]
+        directory = tmp_path_factory.mktemp(precision) / "data"
+        stores[precision] = (write_store(directory, rows), load_dataset(directory).events)
+    return stores
+
+
+def expected_spread(matching: pd.DataFrame, unit: str) -> pd.Series:
+    """Each event not within one bin, shared out evenly over the days of its span, summed per bin."""
+    period = PERIODS[unit]
+    outside = matching[matching["date"].dt.to_period(period) != matching[SPAN_END].dt.to_period(period)]
+    days = [pd.date_range(a, b, freq="D") for a, b in zip(outside["date"], outside[SPAN_END], strict=True)]
+    shares = pd.DataFrame(
+        {
+            "day": np.concatenate([d.to_numpy() for d in days]) if days else np.array([], "datetime64[ns]"),
+            "relation_type": np.repeat(
+                outside["relation_type"].astype("str").to_numpy(), [len(d) for d in days]
+            ),
+            "events": np.concatenate([np.full(len(d), 1 / len(d)) for d in days]) if days else [],
+        }
+    )
+    shares["bin"] = shares["day"].dt.to_period(period).dt.start_time
+    return shares.groupby(["bin", "relation_type"])["events"].sum()
+
+
+@pytest.mark.parametrize("unit", timeline.UNITS)
+@pytest.mark.parametrize("precision", contract.DATE_PRECISIONS)
+@pytest.mark.parametrize("f", FILTERS[:4], ids=range(4))
+def test_bins_and_the_band_spread_over_its_spans_add_up_to_the_filtered_total(
+    one_precision, precision, unit, f
+):
+    store, events = one_precision[precision]
+    matching = filter_events(events, f)
+    built = timeline.build_timeline(store, f, unit)
+    spread = timeline.band_spread(built)
+    assert built.binned + spread["events"].sum() == pytest.approx(len(matching), abs=1e-6)
+    assert built.total == len(matching)
+    if precision == "year" or (precision == "month" and unit != "month"):
+        assert built.in_band > 0  # coarser than a bar: spread, never drawn on its first day
+    got = spread.set_index(["bin", "relation_type"])["events"]
+    expected = expected_spread(matching, unit)
+    expected = expected[expected > 1e-9]
+    assert list(got.index) == list(expected.index)
+    assert np.allclose(got.to_numpy(), expected.to_numpy())
+    assert (spread["bin_end"] == timeline.next_bin(spread["bin"], unit)).all()
+
+
+def test_a_brush_gives_the_days_between_the_nearest_midnights():
+    def state(*ends):
+        return {"selection": {charts.BRUSH: {"bin": list(ends)}}}
+
+    hour = 3_600_000
+    march = int(pd.Timestamp("2024-03-01").timestamp() * 1000)
+    april = int(pd.Timestamp("2024-04-01").timestamp() * 1000)
+    assert charts.brushed_days(state(march - 3 * hour, april + 5 * hour)) == (
+        dt.date(2024, 3, 1),
+        dt.date(2024, 3, 31),
+    )
+    assert charts.brushed_days(state(april, march)) == (dt.date(2024, 3, 1), dt.date(2024, 3, 31))
+    assert charts.brushed_days(state("2024-03-01T00:00:00Z", "2024-03-01T02:00:00Z")) == (
+        dt.date(2024, 3, 1),
+        dt.date(2024, 3, 1),
+    )  # less than a day: that day
+    assert charts.brushed_days({"selection": {charts.BRUSH: {}}}) is None  # cleared
+    assert charts.brushed_days(None) is None
+    assert charts.brushed_days(state("soon", "later")) is None
+    assert charts.brushed_days(state(float("nan"), march)) is None

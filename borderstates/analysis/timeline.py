@@ -1,4 +1,4 @@
-"""Events over time: counts per week or month, and a band for the events dated less precisely.
+"""Events over time: counts per day, week or month, and a band for the events dated less precisely.
 
 An event counts in a bin only when its whole span (`date` … `span_end`) lies inside that bin.
 Every other event, a year-precision one in a weekly view or a day-precision one that runs over
@@ -22,8 +22,9 @@ from borderstates.core.contract import CONFLICT, NEUTRAL, SIDE_OF_QUAD, SPAN_END
 from borderstates.core.filters import EventFilter
 from borderstates.core.store import Store
 
-UNITS = ("week", "month")
-WEEKLY_UP_TO_DAYS = 366  # a range up to a year is counted by week, a longer one by month
+UNITS = ("day", "week", "month")
+DAILY_UP_TO_DAYS = 62  # a range up to two months is counted by day,
+WEEKLY_UP_TO_DAYS = 366  # one up to a year by week, a longer one by month
 IDS_LISTED = 8  # event ids named in a span's tooltip
 BAND_LANES = 40  # rows of the band
 SPANS_DRAWN = 400  # distinct spans given a lane at most, those with most events first
@@ -33,8 +34,9 @@ CHRONICLE_COLUMNS = (
     "event_id", "date", SPAN_END, "date_precision", "location", "country", "summary", "excerpt", "excerpt_en",
 )  # fmt: skip
 
-_TRUNCATION = {"week": "W", "month": "M"}  # ibis's units: weeks start on Monday on every engine
+_TRUNCATION = {"day": "D", "week": "W", "month": "M"}  # ibis's units: weeks start on Monday on every engine
 _SPAN_KEYS = ["start", "end", "relation_type", "side"]  # a span of the band, as the band frame has it
+_FREQUENCY = {"day": "D", "week": "W-MON", "month": "MS"}  # pandas' names of the bins' starts
 
 
 @dataclass(frozen=True)
@@ -70,18 +72,24 @@ class Timeline:
 
 
 def default_unit(store: Store, f: EventFilter) -> str:
-    """Return `week` when the matching events span a year or less, else `month` (also when none match)."""
+    """Return the unit that suits the span of the matching events: day, week or month.
+
+    `day` up to `DAILY_UP_TO_DAYS`, `week` up to `WEEKLY_UP_TO_DAYS`, else (and when none match) `month`.
+    """
     events = store.matching(f)
     reach = store.fetch(events.aggregate(first=events["date"].min(), last=events[SPAN_END].max()))
     first, last = reach["first"].iloc[0], reach["last"].iloc[0]
     if pd.isna(first) or pd.isna(last):
         return "month"
-    return "week" if (last - first).days <= WEEKLY_UP_TO_DAYS else "month"
+    days = (last - first).days
+    return "day" if days <= DAILY_UP_TO_DAYS else "week" if days <= WEEKLY_UP_TO_DAYS else "month"
 
 
 def bin_start(dates: pd.Series, unit: str) -> pd.Series:
-    """Return the first day of the week (Monday) or month each date falls in."""
+    """Return the first day of the day, week (Monday) or month each date falls in."""
     days = dates.dt.normalize()
+    if unit == "day":
+        return days
     if unit == "week":
         return days - pd.to_timedelta(days.dt.day_of_week, unit="D")
     if unit == "month":
@@ -91,11 +99,13 @@ def bin_start(dates: pd.Series, unit: str) -> pd.Series:
 
 def next_bin(starts: pd.Series, unit: str) -> pd.Series:
     """Return the first day of the bin after each bin start."""
-    return starts + (pd.Timedelta(days=7) if unit == "week" else pd.offsets.MonthBegin(1))
+    if unit == "month":
+        return starts + pd.offsets.MonthBegin(1)
+    return starts + pd.Timedelta(days=7 if unit == "week" else 1)
 
 
 def build_timeline(store: Store, f: EventFilter, unit: str) -> Timeline:
-    """Count the matching events per bin of `unit` (week or month); put those less precise into the band.
+    """Count the matching events per bin of `unit` (day, week or month); put those less precise into the band.
 
     Two questions go to the engine: the counts per bin (events whose span fits one bin) and per
     distinct span (the others), by relation type and side, a row per group; then up to
@@ -222,9 +232,7 @@ def band_overlap(timeline: Timeline) -> pd.DataFrame:
         return pd.DataFrame({"bin": [], "bin_end": [], "events": []})
     first = bin_start(band["start"], timeline.unit)
     last = bin_start(band["end"] - pd.Timedelta(days=1), timeline.unit)
-    starts = pd.Series(
-        pd.date_range(first.min(), last.max(), freq="W-MON" if timeline.unit == "week" else "MS")
-    )
+    starts = pd.Series(pd.date_range(first.min(), last.max(), freq=_FREQUENCY[timeline.unit]))
     position = pd.Series(np.arange(len(starts)), index=starts)
     change = np.zeros(len(starts) + 1, dtype=np.int64)
     np.add.at(change, position[first].to_numpy(), band["events"].to_numpy())
@@ -232,6 +240,41 @@ def band_overlap(timeline: Timeline) -> pd.DataFrame:
     return pd.DataFrame(
         {"bin": starts, "bin_end": next_bin(starts, timeline.unit), "events": np.cumsum(change[:-1])}
     )
+
+
+def band_spread(timeline: Timeline) -> pd.DataFrame:
+    """Return the band's events spread over the bins their spans cover, per relation type.
+
+    Each span's events are shared out evenly over its days, and a bin gets the shares of its
+    days: `events` holds fractions, and adds up to the band's events. Drawn on top of the bins,
+    bins and spread add up to the filtered total, and no event stands on its first day.
+    Rows: `bin`, `bin_end`, `relation_type`, `events`, for the bins that get a share.
+    """
+    band = timeline.band
+    if band.empty:
+        empty = pd.Series([], dtype="datetime64[ns]")
+        return pd.DataFrame({"bin": empty, "bin_end": empty, "relation_type": [], "events": []})
+    first = band["start"].min()
+    days = pd.Series(pd.date_range(first, band["end"].max() - pd.Timedelta(days=1), freq="D"))
+    relations = sorted(set(band["relation_type"].astype("str")))
+    row = band["relation_type"].astype("str").map({r: i for i, r in enumerate(relations)}).to_numpy()
+    start = (band["start"] - first).dt.days.to_numpy()
+    end = (band["end"] - first).dt.days.to_numpy()  # the day after the span
+    share = band["events"].to_numpy() / (end - start)  # of a span's events, on each of its days
+    change = np.zeros((len(relations), len(days) + 1))
+    np.add.at(change, (row, start), share)
+    np.add.at(change, (row, end), -share)
+    daily = pd.DataFrame(np.cumsum(change[:, :-1], axis=1).T.clip(min=0), columns=relations)
+    per_bin = daily.groupby(bin_start(days, timeline.unit).to_numpy()).sum()
+    spread = (
+        per_bin.rename_axis("bin")
+        .reset_index()
+        .melt(id_vars="bin", var_name="relation_type", value_name="events")
+        .sort_values(["bin", "relation_type"], kind="stable")
+    )
+    spread = spread[spread["events"] > 1e-9].reset_index(drop=True)  # what rounding leaves of nothing
+    spread.insert(1, "bin_end", next_bin(spread["bin"], timeline.unit))
+    return spread
 
 
 def chronological(store: Store, f: EventFilter, limit: int) -> pd.DataFrame:

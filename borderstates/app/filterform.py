@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 import pycountry
 import streamlit as st
 
+from borderstates.analysis.timeline import UNITS
 from borderstates.core import contract
 from borderstates.core.area import Area, AreaError, decode, encode
 from borderstates.core.contract import FOCUS_STATES, Params
@@ -33,6 +34,7 @@ LIST_KEYS = ("actor", "relation", "quad", "status", COUNTRY, "dataset")
 SIDE, DATE_FROM, DATE_TO, INVOLVING, TEXT, EVENT = "side", "from", "to", "involving", "q", "event"
 # The area: drawn shapes in the link's compact form (`area.encode`), or a saved area's or a country's name.
 AREA, AREA_NAME = "area", "areaname"
+UNIT = "unit"  # the time histogram's bars: a day, a week or a month (`timeline.UNITS`); automatic without
 WIDGET_KEYS = (*LIST_KEYS, SIDE, DATE_FROM, DATE_TO, INVOLVING, TEXT, AREA, AREA_NAME)
 IN_VIEW = "in_view"  # the map's switch "only events in the current view", reset with the filter
 DEFAULTS: dict[str, object] = {
@@ -55,19 +57,11 @@ _LIST_PARAMS = {
     "datasets": "dataset",
     "countries": COUNTRY,
 }
-_SINGLE_PARAMS = (
-    SIDE,
-    DATE_FROM,
-    DATE_TO,
-    INVOLVING,
-    TEXT,
-    AREA,
-    AREA_NAME,
-    EVENT,
-)  # one value each: the last counts
+# One value each: the last counts.
+_SINGLE_PARAMS = (SIDE, DATE_FROM, DATE_TO, INVOLVING, TEXT, AREA, AREA_NAME, EVENT, UNIT)
 KNOWN_PARAMS = frozenset({*_LIST_PARAMS.values(), *_SINGLE_PARAMS})
-# The parameters the sidebar writes; `event` belongs to the map, which reads and clears it itself.
-FILTER_PARAMS = tuple(sorted(KNOWN_PARAMS - {EVENT}))
+# The parameters the sidebar writes; `event` and `unit` belong to the map, which reads and writes them.
+FILTER_PARAMS = tuple(sorted(KNOWN_PARAMS - {EVENT, UNIT}))
 _WRITTEN = "_bs_url_written"  # the filter parameters this session last put in the URL
 _URL_CHECKED, _NOTICES, _FILTER_AT_LOAD = "_bs_url_checked", "_bs_notices", "_bs_filter_at_load"
 
@@ -116,7 +110,13 @@ def filter_from_params(params: Params, choices: Choices) -> tuple[EventFilter, l
         text=_last(params, TEXT)[:MAX_SEARCH_LENGTH],
         area=_area(params, choices, dropped),
     )
+    _one(params, UNIT, UNITS, "", dropped)  # no part of the filter, but checked with it: one notice list
     return event_filter, dropped
+
+
+def unit_from_params(params: Params) -> str | None:
+    """Return the time histogram's unit that URL parameters ask for; None (automatic) when none valid."""
+    return _one(params, UNIT, UNITS, "", []) or None
 
 
 def params_from_filter(f: EventFilter) -> dict[str, list[str]]:
@@ -386,6 +386,17 @@ def reset_widgets() -> None:
     """Put every filter widget back to its default and forget the chosen event."""
     st.session_state.update({**DEFAULTS, **{key: [] for key in LIST_KEYS}})
     clear_event()
+
+
+def set_dates(first: dt.date | None, last: dt.date | None) -> None:
+    """Put days into the From and To boxes, as if typed there (None empties a box).
+
+    Called before the sidebar is drawn (from a chart's callback): the form then reads them, writes
+    the URL and names what it could not apply, as for any date typed into the boxes. Days beyond
+    what the boxes accept are taken to their nearest end.
+    """
+    for key, day in ((DATE_FROM, first), (DATE_TO, last)):
+        st.session_state[key] = min(max(day, EARLIEST), LATEST) if day is not None else None
 
 
 def clear_event() -> None:

@@ -20,6 +20,7 @@ from borderstates.render import areadraw, mapview, markup
 
 MAP_HEIGHT = 620  # px
 MAP_KEY, IN_VIEW_MAP_KEY = "map", "map-in-view"  # the map's keys without and with the view switch
+PANEL_HEIGHT = MAP_HEIGHT + 40  # px of the panel beside the map (and its caption); it scrolls
 EXCERPTS_SHOWN = 50  # excerpts listed beside the map when no event is chosen
 _CLICKS_SEEN, _CENTRE = "_bs_clicks_seen", "_bs_centre"
 

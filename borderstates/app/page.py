@@ -23,7 +23,7 @@ from borderstates.analysis.quality import QualityReport, validation_summary
 from borderstates.analysis.relations import Relations, network
 from borderstates.analysis.timeline import UNITS, Timeline, chronological, default_unit
 from borderstates.app import data as appdata
-from borderstates.app import filterform, mapui, sidebar
+from borderstates.app import filterform, mapui, sidebar, timeaxis
 from borderstates.core import contract
 from borderstates.core.contract import CONFLICT, COOPERATION, NEUTRAL
 from borderstates.core.filters import EventFilter
@@ -156,7 +156,9 @@ def show_timeline(timeline: Timeline) -> None:
         f"below it, {timeline.count(NEUTRAL):,} neutral in the row beneath); {timeline.in_band:,} "
         f"dated less precisely are kept apart in the band at the bottom."
     )
-    st.altair_chart(charts.timeline_bars(timeline), key="timeline_bars")
+    st.altair_chart(
+        charts.timeline_bars(timeline), key="timeline_bars", on_select=timeaxis.brushable("timeline_bars")
+    )
     if timeline.count(NEUTRAL):
         st.altair_chart(charts.timeline_neutral(timeline), key="timeline_neutral")
     if timeline.in_band:

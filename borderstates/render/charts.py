@@ -6,6 +6,7 @@ fetches anything (no data URLs, no web fonts).
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from typing import Literal, cast
 
@@ -14,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from borderstates.analysis.relations import NO_OTHER_SIDE, Relations
-from borderstates.analysis.timeline import NOT_DRAWN, Timeline, band_overlap
+from borderstates.analysis.timeline import NOT_DRAWN, Timeline, band_overlap, band_spread
 from borderstates.core import contract
 from borderstates.core.contract import CONFLICT, NEUTRAL
 from borderstates.render.palette import NO_BALANCE, RELATION_COLOURS, VIOLET
@@ -24,6 +25,9 @@ LANE_HEIGHT = 12  # px
 FRAME_HEIGHT = 64  # px of a chart's title and time axis: Streamlit fits both into the height
 LABEL_LIMIT = 220  # px of an actor's name on a chart, cut with "…" beyond (the tooltip has it whole)
 PICK = "actor_pick"  # the selection that applies an actor as the filter
+BRUSH = "dates"  # the interval selection (on the time axis) that sets From and To
+HISTOGRAM_HEIGHT = 90  # px of the bars of the map's time histogram
+SPREAD_OPACITY = 0.4  # of the events dated less precisely than a bar, spread over their span
 _RELATION_SCALE = alt.Scale(
     domain=list(contract.RELATION_TYPES), range=[RELATION_COLOURS[r] for r in contract.RELATION_TYPES]
 )
@@ -55,13 +59,14 @@ def _relation_colour(*, legend: bool = False) -> alt.Color:
     return alt.Color("relation_type:N", scale=_RELATION_SCALE, legend=shown)
 
 
-def stacked(bins: pd.DataFrame) -> pd.DataFrame:
+def stacked(bins: pd.DataFrame, *, first: tuple[str, ...] = ()) -> pd.DataFrame:
     """Return the bins with `y0`, `y1`: each bin's relation types stacked away from the axis.
 
-    Cooperation and neutral stack upwards, conflict downwards, in the vocabulary's order.
+    Cooperation and neutral stack upwards, conflict downwards, in the vocabulary's order (after
+    the order of the columns `first`, when given).
     """
     order = bins["relation_type"].map({r: i for i, r in enumerate(contract.RELATION_TYPES)})
-    ordered = bins.assign(_order=order).sort_values(["bin", "side", "_order"]).drop(columns="_order")
+    ordered = bins.assign(_order=order).sort_values(["bin", "side", *first, "_order"]).drop(columns="_order")
     reach = ordered.groupby(["bin", "side"])["events"].cumsum()
     sign = np.where(ordered["side"] == CONFLICT, -1, 1)
     return ordered.assign(y0=(reach - ordered["events"]) * sign, y1=reach * sign)
@@ -95,9 +100,15 @@ def _title(text: str) -> alt.Title:
     return alt.Title(text, anchor="start", fontSize=13, fontWeight="normal")
 
 
+def _brush() -> alt.Parameter:
+    # A double click clears it (Vega-Lite's default, said here because the app relies on it).
+    return alt.selection_interval(name=BRUSH, encodings=["x"], clear="dblclick")
+
+
 def timeline_bars(timeline: Timeline) -> alt.LayerChart:
-    """Return the counts per bin: cooperation stacked above the axis, conflict below it."""
-    bars = _bin_rects(timeline.bins[timeline.bins["side"] != NEUTRAL], timeline, legend=True)
+    """Return the counts per bin: cooperation stacked above the axis, conflict below it; brushable."""
+    sided = timeline.bins[timeline.bins["side"] != NEUTRAL]
+    bars = _bin_rects(sided, timeline, legend=True).add_params(_brush())
     axis = alt.Chart(pd.DataFrame({"zero": [0]})).mark_rule(color="#444").encode(y="zero:Q")
     title = f"Events per {timeline.unit}: cooperation above the axis, conflict below"
     return (bars + axis).properties(height=240 + FRAME_HEIGHT, title=_title(title))
@@ -172,6 +183,78 @@ def band_lanes_left_out(timeline: Timeline) -> tuple[int, int]:
     """Return how many spans, and events, the band leaves undrawn."""
     left = timeline.band[timeline.band["lane"] == NOT_DRAWN]
     return len(left), int(left["events"].sum())
+
+
+def time_histogram(timeline: Timeline) -> alt.Chart:
+    """Return the events per bin stacked by relation type, with a brush on the time axis.
+
+    The events dated within one bin are drawn solid; those dated less precisely (the timeline's
+    band) are spread over the bins of their span, faint, on top: the bars add up to the total.
+    """
+    dated_label = f"dated within one {timeline.unit}"
+    spread_label = "dated less precisely: spread over the span"
+    dated = (
+        timeline.bins.groupby(["bin", "bin_end", "relation_type"], observed=True)["events"]
+        .sum()
+        .reset_index()
+        .assign(dating=dated_label)
+    )
+    spread = band_spread(timeline).assign(dating=spread_label)
+    frame = pd.concat([dated, spread], ignore_index=True).assign(side="all")  # one stack, upwards
+    frame["relation_type"] = frame["relation_type"].astype("str")
+    return (
+        alt.Chart(stacked(frame, first=("dating",)))
+        .mark_rect(aria=_shown(len(frame)))
+        .encode(
+            x=alt.X(
+                "bin:T",
+                title=None,
+                scale=_time_axis(timeline),
+                axis=alt.Axis(format="%Y-%m-%d" if timeline.unit == "day" else "%b %Y"),
+            ),
+            x2="bin_end:T",
+            y=alt.Y("y0:Q", title="events", axis=alt.Axis(minExtent=AXIS_WIDTH, tickCount=3)),
+            y2="y1:Q",
+            color=_relation_colour(),
+            opacity=alt.Opacity(
+                "dating:N",
+                scale=alt.Scale(domain=[dated_label, spread_label], range=[1, SPREAD_OPACITY]),
+                legend=None,
+            ),
+            tooltip=[
+                alt.Tooltip("bin:T", title=f"{timeline.unit} of", format="%Y-%m-%d"),
+                alt.Tooltip("relation_type:N", title="relation type"),
+                alt.Tooltip("dating:N", title="dated"),
+                alt.Tooltip("events:Q", format=",.4~g"),
+            ],
+        )
+        .add_params(_brush())
+        .properties(
+            height=HISTOGRAM_HEIGHT + FRAME_HEIGHT,
+            description=f"Histogram of the filtered events per {timeline.unit}, by relation type: "
+            "drag across it to choose the dates, double-click to clear them.",
+        )
+    )
+
+
+def brushed_days(state: Mapping | None) -> tuple[dt.date, dt.date] | None:
+    """Return the first and last day a brush on a time axis covers, or None when it is cleared.
+
+    Each end is taken to the nearest midnight (a brush from one bar's edge to another's covers
+    those bars whatever the browser's time zone); the last day is the one before the right end.
+    """
+    brushed = ((state or {}).get("selection") or {}).get(BRUSH) or {}
+    ends = next((v for v in brushed.values() if isinstance(v, list | tuple) and len(v) == 2), None)
+    if ends is None:
+        return None
+    try:
+        stamps = [pd.Timestamp(v, unit="ms") if isinstance(v, int | float) else pd.Timestamp(v) for v in ends]
+    except (TypeError, ValueError):
+        return None
+    if any(pd.isna(s) for s in stamps):
+        return None
+    low, high = sorted((s.tz_convert(None) if s.tzinfo else s).round("D") for s in stamps)
+    return low.date(), max(low, high - pd.Timedelta(days=1)).date()
 
 
 def actor_matrix(relations: Relations) -> alt.LayerChart:
