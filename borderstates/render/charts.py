@@ -217,7 +217,7 @@ def time_histogram(timeline: Timeline) -> alt.Chart:
             y2="y1:Q",
             color=_relation_colour(),
             opacity=alt.Opacity(
-                "dating:N",
+                "dating:O",
                 scale=alt.Scale(domain=[dated_label, spread_label], range=[1, SPREAD_OPACITY]),
                 legend=None,
             ),
