@@ -16,7 +16,7 @@ from borderstates.core.area import Area
 from borderstates.core.export import export_bytes
 from borderstates.core.filters import EventFilter, describe_filter
 from borderstates.core.store import Store
-from borderstates.render import areadraw, mapview, markup
+from borderstates.render import areadraw, mapview, markup, playback
 
 MAP_HEIGHT = 620  # px
 MAP_KEY, IN_VIEW_MAP_KEY = "map", "map-in-view"  # the map's keys without and with the view switch
@@ -101,6 +101,8 @@ def _on_map_click(key: str, event_ids: set[str], codes: tuple[str, ...]) -> None
     tooltip = value.get("last_object_clicked_tooltip")
     if (event_id := mapview.clicked_event(tooltip, event_ids)) is not None:
         st.query_params[filterform.EVENT] = event_id
+    elif (window := playback.clicked_window(tooltip)) is not None:
+        filterform.set_dates(*window)  # "use this window": as if typed into From and To
     elif (code := mapview.clicked_state(tooltip, codes)) is not None:
         chosen = list(st.session_state.get(filterform.COUNTRY, []))
         toggled = [c for c in chosen if c != code] if code in chosen else [*chosen, code]

@@ -1,4 +1,4 @@
-"""Leaflet, its marker-cluster and drawing plugins and jQuery, served by the app itself (offline)."""
+"""Leaflet, its marker-cluster and drawing plugins, jQuery and our own map scripts, served by the app itself (offline)."""
 
 from __future__ import annotations
 
@@ -72,6 +72,8 @@ _SCRIPTS = (
     (_CLUSTER, "leaflet.markercluster.js"),
     (_DRAW, "leaflet.draw.js"),
 )
+# The project's own scripts for the map frame, bundled after the packages' (they extend Leaflet).
+_OWN_SCRIPTS = (Path(__file__).parent / "js" / "playback.js",)
 MAP_CSS = [
     ("leaflet_css", _LEAFLET.url("leaflet.css")),
     ("markerclustercss", _CLUSTER.url("MarkerCluster.css")),
@@ -85,13 +87,14 @@ _SOURCE_MAP = re.compile(r"^//# sourceMappingURL=.*$", re.MULTILINE)
 
 @functools.cache
 def _map_script() -> tuple[str, str]:
-    """Return the map's scripts as one text, and its file name (which changes with the text).
+    """Return the map frame's scripts as one text, and its file name (which changes with the text).
 
     streamlit-folium loads a frame's scripts one after another, each waiting for the last, and
     only on the frame's first render: one file saves two round trips, and the marker-cluster
     plugin is there even when the first render draws density cells and a later one markers.
     """
-    parts = ((package.source / name).read_text(encoding="utf-8") for package, name in _SCRIPTS)
+    files = [*(package.source / name for package, name in _SCRIPTS), *_OWN_SCRIPTS]
+    parts = (path.read_text(encoding="utf-8") for path in files)
     # Each part's source-map comment would point beside the bundle, where no map is.
     text = "\n;\n".join(_SOURCE_MAP.sub("", part) for part in parts)
     return text, f"map-{hashlib.sha256(text.encode('utf-8')).hexdigest()[:16]}.js"

@@ -21,6 +21,7 @@ from markupsafe import Markup
 
 from borderstates.analysis import density
 from borderstates.core import contract
+from borderstates.core.contract import SPAN_END
 from borderstates.render import markup
 from borderstates.render.areadraw import add_draw_control
 from borderstates.render.assets import use_local_map_assets, use_local_plugin_assets
@@ -43,6 +44,7 @@ from borderstates.render.palette import (
     SELECTED_LINE,
     UNKNOWN_RELATION,
 )
+from borderstates.render.playback import Playback, span_days
 from borderstates.render.styles import MAP_CSS
 
 MIN_ZOOM = 2
@@ -175,6 +177,7 @@ def build_base_map(
     add_draw_control(m)
     KeyboardAccess(MAP_LABEL, CLUSTER_LABEL).add_to(m)
     Legend(legend_html(classes, relations, grid), position="bottomleft").add_to(m)
+    Playback().add_to(m)
     return m
 
 
@@ -349,6 +352,8 @@ def build_event_layer(events: pd.DataFrame) -> folium.FeatureGroup:
                 "colour": RELATION_COLOURS.get(str(event["relation_type"]), UNKNOWN_RELATION),
                 "tooltip": str(markup.event_tooltip(event)),
                 "popup": str(markup.event_popup(event)),
+                # The span playback shows it in (`playback.span_days`): two small numbers.
+                **dict(zip(("t0", "t1"), span_days(event["date"], event[SPAN_END]), strict=True)),
             },
         }
         for event in events.to_dict("records")

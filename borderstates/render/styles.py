@@ -36,6 +36,10 @@ MAP_CSS = f"""
   box-shadow: 0 0 0 1px rgba(0,0,0,.35); flex: none; }}
 .bs-legend .bs-box {{ width: 14px; height: 10px; border: 1.5px solid {FOCUS_LINE}; flex: none; }}
 .bs-fit a {{ width: auto !important; padding: 0 7px; font-size: 12px; white-space: nowrap; }}
+.bs-playback {{ background: rgba(255,255,255,.94); padding: 4px 6px; font-size: 12px; color: #222; }}
+.bs-playback div {{ display: flex; gap: 3px; align-items: center; margin: 2px 0; }}
+.bs-playback button, .bs-playback select, .bs-playback input {{ font-size: 12px; padding: 1px 4px; }}
+.bs-playback .bs-playback-window {{ font-weight: 600; }}
 .bs-popup {{ font-size: 12px; line-height: 1.35; }}
 .bs-popup blockquote {{ {_QUOTE} }}
 .bs-popup p {{ margin: 4px 0; }}

@@ -1,4 +1,4 @@
-"""The time axis in headless Chromium: a brush sets the dates, a double click clears them."""
+"""The time axis in headless Chromium: the histogram's brush and the map's playback set the dates."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from borderstates.app.timeaxis import HISTOGRAM
 from borderstates.core.filters import EventFilter
-from tests.browser.driver import WAIT, after_rerun, count_line, settle
+from tests.browser.driver import WAIT, after_rerun, count_line, map_frame, settle
 from tests.oracle import filter_events
 
 pytestmark = pytest.mark.browser
@@ -63,4 +63,34 @@ def test_brushing_the_histogram_sets_from_and_to_and_a_double_click_clears_them(
     )
     expect(page).not_to_have_url(re.compile(r"[?&](from|to)="), timeout=WAIT)
     expect(count_line(page)).to_have_text(f"{len(filter_events(events, chosen))} of {len(events)} events")
+    assert outside == []
+
+
+# The ids of the markers the map draws now (those playback leaves in the clusters).
+SHOWN_IDS_JS = """() => { const ids = []; window.map.eachLayer(l => {
+    if (L.MarkerClusterGroup && l instanceof L.MarkerClusterGroup)
+        l.getLayers().forEach(m => ids.push(m.feature.id)); });
+    return ids.sort(); }"""
+
+
+def test_playback_of_a_week_draws_the_events_overlapping_it_and_applies_it(server, new_page, outside, events):
+    page = new_page(server)
+    frame = map_frame(page)
+    control = frame.locator(".bs-playback")
+    expect(control.locator(".bs-playback-window")).to_have_text("Playback: off")
+    control.get_by_label("Window", exact=True).select_option("week")
+    day = control.get_by_label("Go to the window of a day")
+    day.fill("2025-06-27")  # a Friday: the week of Monday 23 June, the raid in Yekaterinburg
+    day.dispatch_event("change")
+    monday, sunday = dt.date(2025, 6, 23), dt.date(2025, 6, 29)
+    week = filter_events(events, EventFilter(date_from=monday, date_to=sunday))
+    assert 0 < len(week) < len(events)
+    expect(control.locator(".bs-playback-window")).to_have_text(
+        f"2025-06-23 – 2025-06-29 · {len(week)} events"
+    )
+    frame.wait_for_function(f"() => ({SHOWN_IDS_JS})().length === {len(week)}")
+    assert frame.evaluate(SHOWN_IDS_JS) == sorted(week["event_id"])
+    after_rerun(page, lambda: control.get_by_role("button", name="Use this window as From and To").click())
+    expect(page).to_have_url(re.compile(r"from=2025-06-23&to=2025-06-29"), timeout=WAIT)
+    expect(count_line(page)).to_have_text(f"{len(week)} of {len(events)} events")
     assert outside == []
