@@ -364,6 +364,10 @@ def test_a_brush_on_the_time_axis_sets_and_clears_the_dates(monkeypatch, varied_
         relations=("political", "sanctions"), date_from=dt.date(2023, 1, 1), date_to=dt.date(2023, 12, 31)
     )
     assert shown_count(app) == (len(filter_events(events, chosen)), 5) == (1, 5)
+    if page is None:  # the map's histogram keeps every date of the other filters: the brush shows the range
+        assert re.search(
+            r"The 2 events of the other filters \(all dates: the brush shows From and To\)", captions(app)
+        )
     brush(app, key, None)  # a double click clears the brush
     assert "from" not in app.query_params and "to" not in app.query_params
     assert app.date_input(key="from").value is None
@@ -377,14 +381,15 @@ def test_the_histogram_adds_up_to_the_count_in_the_unit_of_the_link(monkeypatch,
     app = run_app(monkeypatch, varied_dir, {"unit": "day", "country": ["GEO"]})
     assert app.segmented_control(key=timeaxis.UNIT_CHOICE).value == "day"
     said = re.search(
-        r"The (\d+) filtered events per day[^:]*: (\d+) dated within one day, (\d+) dated", captions(app)
+        r"The (\d+) events of the other filters per day[^:]*: (\d+) dated within one day, (\d+) dated",
+        captions(app),
     )
     total, dated, spread = map(int, said.groups())
     in_georgia = filter_events(load_dataset(varied_dir).events, EventFilter(countries=("GEO",)))
     assert total == dated + spread == shown_count(app)[0] == len(in_georgia) > 0
     app.segmented_control(key=timeaxis.UNIT_CHOICE).set_value("month").run()
     assert app.query_params["unit"] == "month"
-    assert "filtered events per month" in captions(app)
+    assert "events of the other filters per month" in captions(app)
     app = run_app(monkeypatch, varied_dir, {"unit": "decade"})
     assert "unit=decade" in warnings(app)
     assert "unit" not in app.query_params

@@ -147,8 +147,11 @@ def choose_unit(view: PageView) -> str:
     return chosen or default
 
 
-def show_timeline(timeline: Timeline) -> None:
-    """Draw the counts per bin, the neutral events apart, and the band of less precise events."""
+def show_timeline(timeline: Timeline, f: EventFilter) -> None:
+    """Draw the counts per bin, the neutral events apart, and the band of less precise events.
+
+    The bars take a brush that sets From and To, drawn over the dates of the filter `f`.
+    """
     unit = timeline.unit
     st.caption(
         f"{timeline.total:,} events: {timeline.binned:,} dated within one {unit} are counted per {unit} "
@@ -157,7 +160,9 @@ def show_timeline(timeline: Timeline) -> None:
         f"dated less precisely are kept apart in the band at the bottom."
     )
     st.altair_chart(
-        charts.timeline_bars(timeline), key="timeline_bars", on_select=timeaxis.brushable("timeline_bars")
+        charts.timeline_bars(timeline, timeaxis.brush_days(f)),
+        key="timeline_bars",
+        on_select=timeaxis.brushable("timeline_bars"),
     )
     if timeline.count(NEUTRAL):
         st.altair_chart(charts.timeline_neutral(timeline), key="timeline_neutral")

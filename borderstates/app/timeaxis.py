@@ -7,6 +7,8 @@ parameters and notices, as dates typed there; a double click clears the brush an
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import replace
 from functools import partial
 
 import streamlit as st
@@ -28,6 +30,11 @@ def apply_brush(chart_key: str) -> None:
     filterform.set_dates(*(days or (None, None)))
 
 
+def brush_days(f: EventFilter) -> tuple[dt.date, dt.date] | None:
+    """Return the days a chart's brush shows: the filter's From and To, when both are set."""
+    return (f.date_from, f.date_to) if f.date_from and f.date_to else None
+
+
 def brushable(chart_key: str) -> partial[None]:
     """Return the `on_select` callback of a chart whose brush sets the dates."""
     return partial(apply_brush, chart_key)
@@ -42,11 +49,16 @@ def _write_unit() -> None:
 
 
 def show_histogram(store: Store, f: EventFilter) -> None:
-    """Draw the filtered events per day, week or month, with the brush and the control of the unit."""
+    """Draw the events per day, week or month below the map, with the brush and the control of the unit.
+
+    The bars follow every filter but the dates, which the brush shows and sets: brushed, the
+    axis stays where it was, and the brush over the range that From and To keep.
+    """
     asked = filterform.unit_from_params(filterform.url_params())
     if asked is None and filterform.UNIT in st.query_params:
         del st.query_params[filterform.UNIT]  # the notice names it; the link in the address bar is clean
-    automatic = appdata.ask(store, default_unit, f)
+    undated = replace(f, date_from=None, date_to=None)
+    automatic = appdata.ask(store, default_unit, undated)
     words, control = st.columns([2, 1], vertical_alignment="bottom")
     chosen = control.segmented_control(
         "Bars per",
@@ -57,13 +69,15 @@ def show_histogram(store: Store, f: EventFilter) -> None:
         help=f"Without a choice, the span shown decides: now a {automatic}.",
     )
     unit = chosen or automatic
-    timeline = appdata.ask(store, build_timeline, f, unit)
+    timeline = appdata.ask(store, build_timeline, undated, unit)
     if timeline.total == 0:
         words.caption("No event matches the filter: nothing to draw over time.")
         return
+    dates = "" if undated == f else " (all dates: the brush shows From and To)"
     words.caption(
-        f"The {timeline.total:,} filtered events per {unit}, by relation type: {timeline.binned:,} dated "
-        f"within one {unit}, {timeline.in_band:,} dated less precisely spread faintly over their span. "
-        "Drag across the bars to choose From and To; double-click to clear them."
+        f"The {timeline.total:,} events of the other filters{dates} per {unit}, by relation type: "
+        f"{timeline.binned:,} dated within one {unit}, {timeline.in_band:,} dated less precisely spread "
+        "faintly over their span. Drag across the bars to choose From and To; double-click to clear them."
     )
-    st.altair_chart(charts.time_histogram(timeline), key=HISTOGRAM, on_select=brushable(HISTOGRAM))
+    chart = charts.time_histogram(timeline, brush_days(f))
+    st.altair_chart(chart, key=HISTOGRAM, on_select=brushable(HISTOGRAM))

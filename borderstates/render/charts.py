@@ -100,15 +100,29 @@ def _title(text: str) -> alt.Title:
     return alt.Title(text, anchor="start", fontSize=13, fontWeight="normal")
 
 
-def _brush() -> alt.Parameter:
-    # A double click clears it (Vega-Lite's default, said here because the app relies on it).
-    return alt.selection_interval(name=BRUSH, encodings=["x"], clear="dblclick")
+def _brush(days: tuple[dt.date, dt.date] | None) -> alt.Parameter:
+    """Return the brush on the time axis, drawn over `days` (first, last) when the dates are set.
+
+    Drawn from the filter's own dates, the brush always shows what From and To hold (typed,
+    linked or brushed); brushed again to the same range it sets the same dates (`brushed_days`).
+    A double click clears it (Vega-Lite's default, said here because the app relies on it).
+    """
+    if days is None:
+        return alt.selection_interval(name=BRUSH, encodings=["x"], clear="dblclick")
+    first, last = (
+        alt.DateTime(year=d.year, month=d.month, date=d.day)
+        for d in (days[0], days[1] + dt.timedelta(days=1))
+    )
+    return alt.selection_interval(name=BRUSH, encodings=["x"], clear="dblclick", value={"x": [first, last]})
 
 
-def timeline_bars(timeline: Timeline) -> alt.LayerChart:
-    """Return the counts per bin: cooperation stacked above the axis, conflict below it; brushable."""
+def timeline_bars(timeline: Timeline, days: tuple[dt.date, dt.date] | None = None) -> alt.LayerChart:
+    """Return the counts per bin: cooperation stacked above the axis, conflict below it; brushable.
+
+    `days`: the filter's From and To, drawn as the brush (`_brush`).
+    """
     sided = timeline.bins[timeline.bins["side"] != NEUTRAL]
-    bars = _bin_rects(sided, timeline, legend=True).add_params(_brush())
+    bars = _bin_rects(sided, timeline, legend=True).add_params(_brush(days))
     axis = alt.Chart(pd.DataFrame({"zero": [0]})).mark_rule(color="#444").encode(y="zero:Q")
     title = f"Events per {timeline.unit}: cooperation above the axis, conflict below"
     return (bars + axis).properties(height=240 + FRAME_HEIGHT, title=_title(title))
@@ -185,8 +199,8 @@ def band_lanes_left_out(timeline: Timeline) -> tuple[int, int]:
     return len(left), int(left["events"].sum())
 
 
-def time_histogram(timeline: Timeline) -> alt.Chart:
-    """Return the events per bin stacked by relation type, with a brush on the time axis.
+def time_histogram(timeline: Timeline, days: tuple[dt.date, dt.date] | None = None) -> alt.Chart:
+    """Return the events per bin stacked by relation type, with a brush on the time axis over `days`.
 
     The events dated within one bin are drawn solid; those dated less precisely (the timeline's
     band) are spread over the bins of their span, faint, on top: the bars add up to the total.
@@ -228,7 +242,7 @@ def time_histogram(timeline: Timeline) -> alt.Chart:
                 alt.Tooltip("events:Q", format=",.4~g"),
             ],
         )
-        .add_params(_brush())
+        .add_params(_brush(days))
         .properties(
             height=HISTOGRAM_HEIGHT + FRAME_HEIGHT,
             description=f"Histogram of the filtered events per {timeline.unit}, by relation type: "
