@@ -68,9 +68,11 @@
             this._label = element("div", bar, "Playback: off");
             this._label.className = "bs-playback-window";
             this._label.setAttribute("aria-live", "polite");
-            // A hidden layer whose click streamlit-folium reports with its tooltip: the window.
+            // A hidden layer whose click streamlit-folium reports with its tooltip: the window. On
+            // the map from the start (streamlit-folium listens to the layers it finds when mounted);
+            // its tooltip only while it reports (Leaflet makes a layer with a tooltip a tab stop).
             this._reporter = L.circleMarker([0, 0], {radius: 0, opacity: 0, fillOpacity: 0, interactive: false})
-                .bindTooltip(this.options.tag).addTo(map);
+                .addTo(map);
             L.DomEvent.on(this._play, "click", function () { self._playing() ? self.pause() : self.play(); });
             L.DomEvent.on(this._back, "click", function () { self.step(-1); });
             L.DomEvent.on(this._next, "click", function () { self.step(1); });
@@ -118,7 +120,7 @@
         // Show the window of the unit that holds `day`.
         show: function (day) {
             var reach = this._reach();
-            if (reach === null) { this._label.textContent = "Playback: no events"; return; }
+            if (reach === null) { this._label.textContent = "Playback: no markers to play"; return; }
             if (day === undefined || day === null) { day = reach[0]; }
             var span = windowOf(day, this._unit.value);
             var cumulative = this._mode.value === "cumulative";
@@ -183,8 +185,9 @@
         use: function () {
             if (!this._on) { return; }
             this.pause();
-            this._reporter.setTooltipContent(this.options.tag + " " + iso(this._window[0]) + " " + iso(this._window[1]));
+            this._reporter.bindTooltip(this.options.tag + " " + iso(this._window[0]) + " " + iso(this._window[1]));
             this._reporter.fire("click", {latlng: this._map.getCenter()});
+            this._reporter.unbindTooltip();
         }
     });
 })();
