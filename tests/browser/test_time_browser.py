@@ -12,11 +12,13 @@ from playwright.sync_api import expect
 from borderstates.app.timeaxis import HISTOGRAM
 from borderstates.core.filters import EventFilter
 from tests.browser.driver import WAIT, after_rerun, count_line, map_frame, settle
+from tests.conftest import ROOT
 from tests.oracle import filter_events
 
 pytestmark = pytest.mark.browser
 
 PLOT = f".st-key-{HISTOGRAM} svg path.background"  # the histogram's plot area
+SCREENSHOT = ROOT / "docs" / "time.png"  # the README's picture of the time axis
 
 
 def brush(page, start: float, end: float) -> None:
@@ -41,21 +43,25 @@ def url_dates(page) -> tuple[dt.date | None, dt.date | None]:
 def test_brushing_the_histogram_sets_from_and_to_and_a_double_click_clears_them(
     server, new_page, outside, events
 ):
-    page = new_page(f"{server}/?relation=diplomatic&relation=energy")
-    chosen = EventFilter(relations=("diplomatic", "energy"))
+    page = new_page(f"{server}/?unit=month")
+    chosen = EventFilter()
     expect(count_line(page)).to_have_text(f"{len(filter_events(events, chosen))} of {len(events)} events")
     expect(page.locator(PLOT)).not_to_have_count(0)
     after_rerun(page, lambda: brush(page, 0.55, 0.9))
     expect(page).to_have_url(re.compile(r"from=\d{4}-\d\d-\d\d&to=\d{4}-\d\d-\d\d"), timeout=WAIT)
     first, last = url_dates(page)
     assert first < last
-    brushed = EventFilter(relations=chosen.relations, date_from=first, date_to=last)
+    brushed = EventFilter(date_from=first, date_to=last)
     expected = len(filter_events(events, brushed))
     assert 0 < expected < len(filter_events(events, chosen))  # the brush narrowed what is shown
     expect(count_line(page)).to_have_text(f"{expected} of {len(events)} events")
     from_box = page.get_by_test_id("stDateInput").filter(has_text="From").locator("input")
     expect(from_box).to_have_value(first.isoformat())  # the sidebar's box holds the brushed day
-    assert "relation=diplomatic&relation=energy" in page.url  # the other filters stay
+    assert "unit=month" in page.url  # the histogram's unit stays
+    page.set_viewport_size({"width": 1500, "height": 1450})  # the map and the histogram below it
+    page.get_by_role("heading", level=1).scroll_into_view_if_needed()
+    settle(page)
+    page.screenshot(path=SCREENSHOT)
     plot = page.locator(PLOT).first
     box = plot.bounding_box()
     after_rerun(
