@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from urllib.parse import parse_qs, urlparse
 
@@ -99,4 +100,38 @@ def test_playback_of_a_week_draws_the_events_overlapping_it_and_applies_it(serve
     after_rerun(page, lambda: control.get_by_role("button", name="Use this window as From and To").click())
     expect(page).to_have_url(re.compile(r"from=2025-06-23&to=2025-06-29"), timeout=WAIT)
     expect(count_line(page)).to_have_text(f"{len(week)} of {len(events)} events")
+    assert outside == []
+
+
+def shows(frame, control, label: str, expected) -> None:
+    """Wait until the control names the window `label` and the map draws exactly the `expected` events."""
+    ids = sorted(expected["event_id"])
+    expect(control.locator(".bs-playback-window")).to_have_text(f"{label} · {len(ids)} events")
+    wanted = json.dumps(ids, separators=(",", ":"))  # as JSON.stringify writes it
+    frame.wait_for_function(f"() => JSON.stringify(({SHOWN_IDS_JS})()) === {json.dumps(wanted)}")
+
+
+def test_playback_steps_across_month_ends_moving_and_cumulative(server, new_page, outside, events):
+    page = new_page(server)
+    frame = map_frame(page)
+    control = frame.locator(".bs-playback")
+    control.get_by_label("Window", exact=True).select_option("month")
+    day = control.get_by_label("Go to the window of a day")
+    day.fill("2024-01-15")
+    day.dispatch_event("change")
+    # BS-0015 is dated to February 2024 (month precision): it shows in February only.
+    months = [("2024-01-01", "2024-01-31"), ("2024-02-01", "2024-02-29"), ("2024-03-01", "2024-03-31")]
+    for first, last in months:
+        window = EventFilter(date_from=dt.date.fromisoformat(first), date_to=dt.date.fromisoformat(last))
+        shows(frame, control, f"{first} – {last}", filter_events(events, window))
+        assert ("BS-0015" in frame.evaluate(SHOWN_IDS_JS)) == (first == "2024-02-01")
+        control.get_by_role("button", name="Step forward one window").click()
+    control.get_by_role("button", name="Step back one window").click()  # back to March
+    control.get_by_label("Moving or cumulative").select_option("cumulative")
+    up_to_march = filter_events(events, EventFilter(date_to=dt.date(2024, 3, 31)))
+    shows(frame, control, "Up to 2024-03-01 – 2024-03-31", up_to_march)
+    assert "BS-0015" in frame.evaluate(SHOWN_IDS_JS)
+    control.get_by_role("button", name="Stop: show every filtered event").click()
+    expect(control.locator(".bs-playback-window")).to_have_text("Playback: off")
+    frame.wait_for_function(f"() => ({SHOWN_IDS_JS})().length === {len(events)}")
     assert outside == []
