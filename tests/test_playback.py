@@ -1,15 +1,18 @@
 """Playback in the map: each marker's span, the windows it shows in, and the window reported back."""
 
 import datetime as dt
+from collections import Counter
 
+import numpy as np
 import pandas as pd
 import pytest
 
-from borderstates.analysis import mapdata
+from borderstates.analysis import density, mapdata
 from borderstates.core.filters import EventFilter
 from borderstates.core.geo import load_countries
 from borderstates.core.load import load_dataset
 from borderstates.render import assets, mapview, playback
+from borderstates.render.mapcontrols import DensityCells
 from tests.conftest import ROOT
 from tests.oracle import filter_events
 from tests.test_mapview import geojson_features
@@ -80,3 +83,52 @@ def test_the_control_is_on_the_map_and_its_script_in_the_bundle():
     assert f'tag: "{playback.WINDOW_TAG}"' in page
     script, _ = assets._map_script()
     assert "L.Control.BsPlayback = L.Control.extend" in script
+
+
+@pytest.fixture(scope="module")
+def dense(tmp_path_factory):
+    """Random events on a grid of cells: the density layer's element, the grid, the events, the store."""
+    directory = tmp_path_factory.mktemp("dense") / "data"
+    rng = np.random.default_rng(8)
+    rows = [
+        r | {"latitude": f"{lat:.4f}", "longitude": f"{lon:.4f}"}  # spread over the South Caucasus
+        for r, lat, lon in zip(
+            random_rows(600, seed=8), rng.uniform(39.0, 41.5, 600), rng.uniform(45.0, 49.5, 600), strict=True
+        )
+    ]
+    store = write_store(directory, rows)
+    grid = density.Grid(0.5, 1)  # coarse enough that cells hold several events
+    cells = density.grid_cells(store, EventFilter(), grid)
+    spans = density.cell_spans(store, EventFilter(), grid)
+    layer = mapview.build_density_layer(cells, grid, spans)
+    (element,) = [c for c in layer._children.values() if isinstance(c, DensityCells)]
+    return element, grid, load_dataset(directory).events, store
+
+
+@pytest.mark.parametrize(("first", "last"), WINDOWS)
+def test_each_cell_plays_the_events_the_filter_keeps_for_a_window(dense, first, last):
+    element, grid, events, _ = dense
+    w0, w1 = day_number(first), day_number(last)
+    counts = [0] * len(element.cells)
+    for cell, t0, t1, n in element.spans:  # as playback.js sums them
+        if t0 <= w1 and t1 >= w0:
+            counts[cell] += n
+    kept = filter_events(events, EventFilter(date_from=first, date_to=last))
+    rows = np.floor((kept["latitude"] + 90.0) / grid.size).astype(int)
+    cols = np.floor((kept["longitude"] + 180.0) / grid.size).astype(int)
+    expected = Counter(zip(rows, cols, strict=True))
+    got = {
+        (round((c[0] + 90.0) / grid.size), round((c[1] + 180.0) / grid.size)): n
+        for c, n in zip(element.cells, counts, strict=True)
+        if n
+    }
+    assert got == dict(expected)
+    assert sum(counts) == len(kept)
+    assert len(element.cells) > 20  # many cells: each span found its own
+
+
+def test_every_event_is_in_one_span_and_too_many_spans_are_not_sent(dense, monkeypatch):
+    element, grid, _, store = dense
+    assert sum(s[3] for s in element.spans) == sum(c[4] for c in element.cells) == store.total
+    monkeypatch.setattr(density, "MAX_SPANS", len(element.spans) - 1)
+    assert density.cell_spans(store, EventFilter(), grid) is None

@@ -14,11 +14,13 @@ import numpy as np
 import pandas as pd
 
 from borderstates.core import contract
+from borderstates.core.contract import SPAN_END
 from borderstates.core.filters import EventFilter
 from borderstates.core.store import Store
 
 MARKER_LIMIT = 1_000  # filtered events drawn one by one; above this, as grid cells
 MAX_CELLS = 4_000  # cells drawn at most: the grid coarsens until the whole dataset fits
+MAX_SPANS = 20_000  # rows of (cell, span) sent for playback at most (about 0.5 MB); beyond, cells do not play
 FINEST_CELL = 0.125  # degrees: the finest cell side (about 14 km north-south)
 COARSEST_CELL = 64.0  # degrees: a grid this coarse always fits
 
@@ -107,3 +109,18 @@ def grid_cells(store: Store, f: EventFilter, grid: Grid) -> pd.DataFrame:
             "top_relation": top.reindex(pd.MultiIndex.from_frame(cells[["cell_row", "cell_col"]])).to_numpy(),
         }
     )
+
+
+def cell_spans(store: Store, f: EventFilter, grid: Grid) -> pd.DataFrame | None:
+    """Return the filtered events per cell and span, for playback; None when there are too many rows.
+
+    One row per cell and distinct span: `cell_row`, `cell_col`, `first`, `last` (the span's
+    days), `events`. A window's count in a cell is the sum of the rows whose span overlaps it;
+    at most `MAX_SPANS` rows come back.
+    """
+    events = _cells(store.matching(f), grid.size)
+    spans = events.group_by(
+        cell_row=events["cell_row"], cell_col=events["cell_col"], first=events["date"], last=events[SPAN_END]
+    ).aggregate(events=ibis._.count())
+    found = store.fetch(spans.limit(MAX_SPANS + 1))
+    return None if len(found) > MAX_SPANS else found

@@ -110,25 +110,40 @@ class DensityCells(MacroElement):
             var group = {{ this._parent.get_name() }};
             var renderer = L.canvas({padding: 0.5, pane: {{ this.pane|tojson }}});
             var colours = {{ this.colours|tojson }}, relations = {{ this.relations|tojson }};
-            {{ this.cells|tojson }}.forEach(function (c) {
-                L.rectangle([[c[0], c[1]], [c[2], c[3]]], {
+            var cells = {{ this.cells|tojson }};
+            var rects = cells.map(function (c) {
+                return L.rectangle([[c[0], c[1]], [c[2], c[3]]], {
                     renderer: renderer, weight: 0.5, color: "#ffffff", opacity: 0.6,
                     fillColor: colours[c[5]], fillOpacity: 0.75, bsFit: true
                 }).bindTooltip(c[4].toLocaleString("en") + (c[4] === 1 ? " event" : " events")
                     + ", mostly " + relations[c[6]]).addTo(group);
             });
+            // For playback (playback.js): each cell's events by span, and how counts are coloured.
+            group._bsCells = {rects: rects, cells: cells, spans: {{ this.spans|tojson }},
+                lows: {{ this.lows|tojson }}, steps: {{ this.steps|tojson }}, colours: colours};
         })();
         {% endmacro %}
         """
     )
 
-    def __init__(self, cells: list[list[float | int]], colours: list[str], relations: list[str], pane: str):
+    def __init__(
+        self,
+        cells: list[list[float | int]],
+        colours: list[str],
+        relations: list[str],
+        pane: str,
+        *,
+        classes: tuple[list[int], list[int]] = ([1], [0]),
+        spans: list[list[int]] | None = None,
+    ):
         super().__init__()
         self._name = "DensityCells"
         self.pane = pane  # above the states' fill (a pane of the base map), below markers and tooltips
         self.cells = cells  # [south, west, north, east, count, colour index, relation index]
         self.colours = colours
         self.relations = relations
+        self.lows, self.steps = classes  # each count class's lowest count and its colour's index
+        self.spans = spans  # [cell index, first day, last day, events] (days since 1970), or None
 
 
 class LinkedGeoJson(MacroElement):

@@ -44,6 +44,11 @@ def span_days(first: dt.date | str, last: dt.date | str) -> tuple[int, int]:
     return (pd.Timestamp(first) - _EPOCH).days, (pd.Timestamp(last) - _EPOCH).days
 
 
+def days_since_epoch(days: pd.Series) -> list[int]:
+    """Return dates as whole days since 1970-01-01, as the control reads them."""
+    return ((pd.to_datetime(days) - _EPOCH).dt.days).tolist()
+
+
 def clicked_window(tooltip: object) -> tuple[dt.date, dt.date] | None:
     """Return the window that "use this window" reported (first and last day), or None."""
     words = str(tooltip or "").split()

@@ -7,14 +7,18 @@ import json
 import re
 from urllib.parse import parse_qs, urlparse
 
+import pandas as pd
 import pytest
 from playwright.sync_api import expect
 
 from borderstates.app.timeaxis import HISTOGRAM
 from borderstates.core.filters import EventFilter
+from borderstates.core.load import load_dataset
+from tests.browser.conftest import streamlit_server
 from tests.browser.driver import WAIT, after_rerun, count_line, map_frame, settle
 from tests.conftest import ROOT
 from tests.oracle import filter_events
+from tools.synthetic import write_synthetic_dataset
 
 pytestmark = pytest.mark.browser
 
@@ -134,4 +138,38 @@ def test_playback_steps_across_month_ends_moving_and_cumulative(server, new_page
     control.get_by_role("button", name="Stop: show every filtered event").click()
     expect(control.locator(".bs-playback-window")).to_have_text("Playback: off")
     frame.wait_for_function(f"() => ({SHOWN_IDS_JS})().length === {len(events)}")
+    assert outside == []
+
+
+# Every density cell drawn now, as [events it says it holds in the window].
+CELL_COUNTS_JS = """() => { const counts = []; window.map.eachLayer(l => {
+    if (l instanceof L.Rectangle && l.options.fillOpacity > 0)
+        counts.push(parseInt(l.getTooltip().getContent().replace(/,/g, ""), 10)); });
+    return counts; }"""
+
+
+@pytest.fixture(scope="module")
+def synthetic(tmp_path_factory):
+    directory = write_synthetic_dataset(tmp_path_factory.mktemp("dense"), 1_500)  # above the marker limit
+    with streamlit_server(directory) as served:
+        yield served.url, load_dataset(directory).events
+
+
+def test_playback_of_a_week_recolours_the_density_cells_by_its_events(synthetic, new_page, outside):
+    url, events = synthetic
+    page = new_page(url)
+    frame = map_frame(page)
+    frame.wait_for_function(f"() => ({CELL_COUNTS_JS})().length > 10")
+    monday = events["date"].median().normalize() - pd.Timedelta(days=events["date"].median().day_of_week)
+    first, last = monday.date(), (monday + pd.Timedelta(days=6)).date()
+    week = filter_events(events, EventFilter(date_from=first, date_to=last))
+    assert 0 < len(week) < len(events)
+    control = frame.locator(".bs-playback")
+    control.get_by_label("Window", exact=True).select_option("week")
+    day = control.get_by_label("Go to the window of a day")
+    day.fill(first.isoformat())
+    day.dispatch_event("change")
+    expect(control.locator(".bs-playback-window")).to_have_text(f"{first} – {last} · {len(week)} events")
+    frame.wait_for_function(f"() => ({CELL_COUNTS_JS})().reduce((a, b) => a + b, 0) === {len(week)}")
+    assert 0 < len(frame.evaluate(CELL_COUNTS_JS)) <= len(week)
     assert outside == []

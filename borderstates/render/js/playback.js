@@ -1,9 +1,10 @@
 /* Playback of the filtered events through time, inside the map: no round trip per frame.
  *
  * Each event marker carries its span as whole days since 1970-01-01 (`t0`, `t1`, both
- * included) in its GeoJSON properties. While playback is on, a marker shows when its span
- * overlaps the window (moving), or when it began before the window's end (cumulative); the
- * others leave the marker clusters. "Use this window" fires a click on a hidden layer whose
+ * included) in its GeoJSON properties, and each density layer its cells' events by span. While
+ * playback is on, a marker shows when its span overlaps the window (moving), or when it began
+ * before the window's end (cumulative); the others leave the marker clusters. Cells are
+ * recoloured by the events they hold in the window, and hidden when they hold none. "Use this window" fires a click on a hidden layer whose
  * tooltip names the window: streamlit-folium reports it as any click, and the page sets From
  * and To. The borderstates project's own script, served by the app with Leaflet.
  */
@@ -88,7 +89,8 @@
             L.DomEvent.disableScrollPropagation(bar);
             // A rerun replaces the markers: the playback applies itself to the new ones.
             map.on("layeradd", function (e) {
-                if (self._on && L.MarkerClusterGroup && e.layer instanceof L.MarkerClusterGroup) {
+                // A new layer of events (marker clusters, density cells): filled in by the time it runs.
+                if (self._on && e.layer instanceof L.FeatureGroup) {
                     setTimeout(function () { self.show(self._start); }, 0);
                 }
             });
@@ -109,18 +111,61 @@
             return found;
         },
 
+        // The density layers (mapcontrols.DensityCells): their cells and each cell's events by span.
+        _cells: function () {
+            var found = [];
+            this._map.eachLayer(function (layer) { if (layer._bsCells) { found.push(layer._bsCells); } });
+            return found;
+        },
+
         _reach: function () {
-            var all = this._markers(), first = Infinity, last = -Infinity;
-            all.forEach(function (m) { first = Math.min(first, m.t0); last = Math.max(last, m.t1); });
-            return all.length ? [first, last] : null;
+            var first = Infinity, last = -Infinity, any = false;
+            function extend(t0, t1) { first = Math.min(first, t0); last = Math.max(last, t1); any = true; }
+            this._markers().forEach(function (m) { extend(m.t0, m.t1); });
+            this._cells().forEach(function (d) { (d.spans || []).forEach(function (s) { extend(s[1], s[2]); }); });
+            return any ? [first, last] : null;
+        },
+
+        // Recolour each cell by its events in the window; a cell without any is not drawn.
+        _showCells: function (span, cumulative) {
+            var shown = 0;
+            this._cells().forEach(function (d) {
+                var counts = d.rects.map(function () { return 0; });
+                d.spans.forEach(function (s) {
+                    if (s[1] <= span[1] && (cumulative || s[2] >= span[0])) { counts[s[0]] += s[3]; shown += s[3]; }
+                });
+                if (!d.tips) { d.tips = d.rects.map(function (r) { return r.getTooltip().getContent(); }); }
+                d.rects.forEach(function (rect, i) {
+                    var n = counts[i], k = 0;
+                    if (n === 0) { rect.setStyle({opacity: 0, fillOpacity: 0}); return; }
+                    while (k + 1 < d.lows.length && d.lows[k + 1] <= n) { k += 1; }
+                    rect.setStyle({opacity: 0.6, fillOpacity: 0.75, fillColor: d.colours[d.steps[k]]});
+                    rect.setTooltipContent(n.toLocaleString("en") + (n === 1 ? " event" : " events") + " in this window");
+                });
+            });
+            return shown;
+        },
+
+        _restoreCells: function () {
+            this._cells().forEach(function (d) {
+                if (!d.tips) { return; }
+                d.rects.forEach(function (rect, i) {
+                    rect.setStyle({opacity: 0.6, fillOpacity: 0.75, fillColor: d.colours[d.cells[i][5]]});
+                    rect.setTooltipContent(d.tips[i]);
+                });
+            });
         },
 
         _playing: function () { return this._timer !== null; },
 
         // Show the window of the unit that holds `day`.
         show: function (day) {
+            if (this._cells().some(function (d) { return d.spans === null; })) {
+                this._label.textContent = "Playback: too many events to play here; narrow the filter";
+                return null;
+            }
             var reach = this._reach();
-            if (reach === null) { this._label.textContent = "Playback: no markers to play"; return; }
+            if (reach === null) { this._label.textContent = "Playback: no events to play"; return null; }
             if (day === undefined || day === null) { day = reach[0]; }
             var span = windowOf(day, this._unit.value);
             var cumulative = this._mode.value === "cumulative";
@@ -136,6 +181,7 @@
                 else if (present) { g.remove.push(m.marker); }
             });
             groups.forEach(function (g, group) { group.removeLayers(g.remove); group.addLayers(g.add); });
+            shown += this._showCells(span, cumulative);
             this._label.textContent = (cumulative ? "Up to " : "") + iso(span[0]) + " – " + iso(span[1])
                 + " · " + shown + (shown === 1 ? " event" : " events");
             this._goto.value = iso(day);
@@ -144,7 +190,7 @@
         },
 
         step: function (direction) {
-            if (!this._on) { this.show(null); return true; }
+            if (!this._on) { return this.show(null) !== null; }
             var reach = this._reach(), next = direction > 0 ? this._window[1] + 1 : this._window[0] - 1;
             if (reach === null || next > reach[1] || next < windowOf(reach[0], this._unit.value)[0]) { return false; }
             this.show(next);
@@ -179,6 +225,7 @@
                     layer.addLayers(layer._bsAll.filter(function (m) { return !layer.hasLayer(m); }));
                 }
             });
+            this._restoreCells();
             this._label.textContent = "Playback: off";
         },
 
