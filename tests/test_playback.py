@@ -54,8 +54,9 @@ def test_the_markers_a_window_shows_are_the_events_the_filter_keeps_for_it(drawn
     assert cumulative == set(filter_events(events, EventFilter(date_to=last))["event_id"])
 
 
-def test_a_span_is_two_day_numbers():
-    assert playback.span_days(pd.Timestamp("1970-01-02"), dt.date(1970, 2, 1)) == (1, 31)
+def test_days_are_numbered_from_1970():
+    days = pd.Series(pd.to_datetime(["1970-01-01", "1970-02-01", "1969-12-31", "2024-02-29"]))
+    assert playback.days_since_epoch(days) == [0, 31, -1, 19782]
 
 
 def test_use_this_window_is_read_back_from_its_tooltip():

@@ -44,7 +44,7 @@ from borderstates.render.palette import (
     SELECTED_LINE,
     UNKNOWN_RELATION,
 )
-from borderstates.render.playback import Playback, days_since_epoch, span_days
+from borderstates.render.playback import Playback, days_since_epoch
 from borderstates.render.styles import MAP_CSS
 
 MIN_ZOOM = 2
@@ -342,6 +342,8 @@ def build_event_layer(events: pd.DataFrame) -> folium.FeatureGroup:
         and a popup (summary, excerpt, English rendering, article title and outlet, link).
 
     """
+    # The span playback shows each event in (`playback.days_since_epoch`): two small numbers.
+    firsts, lasts = (days_since_epoch(events[c]) if len(events) else [] for c in ("date", SPAN_END))
     features = [
         {
             "type": "Feature",
@@ -354,11 +356,11 @@ def build_event_layer(events: pd.DataFrame) -> folium.FeatureGroup:
                 "colour": RELATION_COLOURS.get(str(event["relation_type"]), UNKNOWN_RELATION),
                 "tooltip": str(markup.event_tooltip(event)),
                 "popup": str(markup.event_popup(event)),
-                # The span playback shows it in (`playback.span_days`): two small numbers.
-                **dict(zip(("t0", "t1"), span_days(event["date"], event[SPAN_END]), strict=True)),
+                "t0": first,
+                "t1": last,
             },
         }
-        for event in events.to_dict("records")
+        for event, first, last in zip(events.to_dict("records"), firsts, lasts, strict=True)
     ]
     layer = folium.FeatureGroup(name="Events", control=False)
     cluster = folium.plugins.MarkerCluster(

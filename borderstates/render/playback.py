@@ -1,9 +1,9 @@
 """Playback of the filtered events in the map: the control, and the window it reports back.
 
 The control's script (`js/playback.js`) travels in the map frame's one bundle (`assets`). It
-animates the markers the page already sent, by the spans each carries (`span_days`): no round
-trip per frame. "Use this window" reports the window as the tooltip of a click, which the page
-reads back with `clicked_window`.
+animates the markers or density cells the page already sent, by the spans they carry as day
+numbers (`days_since_epoch`): no round trip per frame. "Use this window" reports the window as
+the tooltip of a click, which the page reads back with `clicked_window`.
 """
 
 from __future__ import annotations
@@ -37,11 +37,6 @@ class Playback(MacroElement):
         self._name = "Playback"
         self.position = position
         self.tag = WINDOW_TAG
-
-
-def span_days(first: dt.date | str, last: dt.date | str) -> tuple[int, int]:
-    """Return an event's first and last day as whole days since 1970-01-01, as the control reads them."""
-    return (pd.Timestamp(first) - _EPOCH).days, (pd.Timestamp(last) - _EPOCH).days
 
 
 def days_since_epoch(days: pd.Series) -> list[int]:
