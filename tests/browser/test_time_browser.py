@@ -26,9 +26,9 @@ PLOT = f".st-key-{HISTOGRAM} svg path.background"  # the histogram's plot area
 SCREENSHOT = ROOT / "docs" / "time.png"  # the README's picture of the time axis
 
 
-def brush(page, start: float, end: float) -> None:
-    """Drag across the histogram's plot area from one share of its width to another, as a reader does."""
-    plot = page.locator(PLOT).first
+def brush(page, start: float, end: float, plot_area: str = PLOT) -> None:
+    """Drag across a chart's plot area from one share of its width to another, as a reader does."""
+    plot = page.locator(plot_area).first
     plot.scroll_into_view_if_needed()
     settle(page)  # nothing above the chart moves it any more
     box = plot.bounding_box()
@@ -74,6 +74,19 @@ def test_brushing_the_histogram_sets_from_and_to_and_a_double_click_clears_them(
     )
     expect(page).not_to_have_url(re.compile(r"[?&](from|to)="), timeout=WAIT)
     expect(count_line(page)).to_have_text(f"{len(filter_events(events, chosen))} of {len(events)} events")
+    assert outside == []
+
+
+def test_brushing_the_timeline_sets_from_and_to(server, new_page, outside, events):
+    page = new_page(f"{server}/Timeline", with_map=False)
+    bars = ".st-key-timeline_bars svg path.background"
+    expect(page.locator(bars)).not_to_have_count(0)
+    after_rerun(page, lambda: brush(page, 0.6, 0.95, bars))
+    expect(page).to_have_url(re.compile(r"/Timeline\?from=\d{4}-\d\d-\d\d&to=\d{4}-\d\d-\d\d"), timeout=WAIT)
+    first, last = url_dates(page)
+    expected = len(filter_events(events, EventFilter(date_from=first, date_to=last)))
+    assert 0 < expected < len(events)
+    expect(count_line(page)).to_have_text(f"{expected} of {len(events)} events")
     assert outside == []
 
 
