@@ -1,4 +1,4 @@
-"""Leaflet, its marker-cluster and drawing plugins, jQuery and our own map scripts, served by the app itself (offline)."""
+"""Leaflet, its marker-cluster and drawing plugins, jQuery and our map scripts, served here (offline)."""
 
 from __future__ import annotations
 
