@@ -32,8 +32,11 @@ def problem_lines(report) -> list[str]:
 
 
 def stored_events(directory: Path):
-    """The events the dashboard's store serves for a data directory, as a frame ordered by id."""
+    """The events the dashboard's store serves for a data directory, as a frame ordered by id.
+
+    One id may be held twice (a conflict of two datasets): then by dataset.
+    """
     from borderstates.core.store import open_store
 
     store = open_store(directory)
-    return store.fetch(store.events.order_by("event_id"))
+    return store.fetch(store.events.order_by(["event_id", "dataset"]))
