@@ -38,7 +38,7 @@ with map_column:
     many = dataset.grid is not None and not density.draws_markers(placed.total)
     markers = None if many else appdata.ask(store, mapdata.markers, chosen, density.MARKER_LIMIT)
     cells = appdata.ask(store, density.grid_cells, chosen, dataset.grid) if many else None
-    spans = appdata.ask(store, density.cell_spans, chosen, dataset.grid) if many else None
+    spans = appdata.ask(store, density.cell_spans, chosen, dataset.grid, placed.total) if many else None
     base = mapview.build_base_map(
         countries, dataset.classes, grid=dataset.grid, context_url=appdata.context_url()
     )

@@ -100,7 +100,7 @@ def dense(tmp_path_factory):
     store = write_store(directory, rows)
     grid = density.Grid(0.5, 1)  # coarse enough that cells hold several events
     cells = density.grid_cells(store, EventFilter(), grid)
-    spans = density.cell_spans(store, EventFilter(), grid)
+    spans = density.cell_spans(store, EventFilter(), grid, store.total)
     layer = mapview.build_density_layer(cells, grid, spans)
     (element,) = [c for c in layer._children.values() if isinstance(c, DensityCells)]
     return element, grid, load_dataset(directory).events, store
@@ -132,4 +132,8 @@ def test_every_event_is_in_one_span_and_too_many_spans_are_not_sent(dense, monke
     element, grid, _, store = dense
     assert sum(s[3] for s in element.spans) == sum(c[4] for c in element.cells) == store.total
     monkeypatch.setattr(density, "MAX_SPANS", len(element.spans) - 1)
-    assert density.cell_spans(store, EventFilter(), grid) is None
+    assert density.cell_spans(store, EventFilter(), grid, store.total) is None
+    monkeypatch.undo()
+    assert density.cell_spans(store, EventFilter(), grid, store.total) is not None
+    monkeypatch.setattr(density, "MAX_SPAN_EVENTS", store.total - 1)  # too many events: not asked
+    assert density.cell_spans(store, EventFilter(), grid, store.total) is None

@@ -21,6 +21,10 @@ from borderstates.core.store import Store
 MARKER_LIMIT = 1_000  # filtered events drawn one by one; above this, as grid cells
 MAX_CELLS = 4_000  # cells drawn at most: the grid coarsens until the whole dataset fits
 MAX_SPANS = 20_000  # rows of (cell, span) sent for playback at most (about 0.5 MB); beyond, cells do not play
+# Filtered events above which the cells' spans are not even asked for: so many events give more
+# than MAX_SPANS rows (a row per cell and distinct span), and at ten million the question alone
+# took 0.7 s and some 250 MB of the engine's memory.
+MAX_SPAN_EVENTS = 10 * MAX_SPANS
 FINEST_CELL = 0.125  # degrees: the finest cell side (about 14 km north-south)
 COARSEST_CELL = 64.0  # degrees: a grid this coarse always fits
 
@@ -111,13 +115,16 @@ def grid_cells(store: Store, f: EventFilter, grid: Grid) -> pd.DataFrame:
     )
 
 
-def cell_spans(store: Store, f: EventFilter, grid: Grid) -> pd.DataFrame | None:
+def cell_spans(store: Store, f: EventFilter, grid: Grid, count: int) -> pd.DataFrame | None:
     """Return the filtered events per cell and span, for playback; None when there are too many rows.
 
     One row per cell and distinct span: `cell_row`, `cell_col`, `first`, `last` (the span's
     days), `events`. A window's count in a cell is the sum of the rows whose span overlaps it;
-    at most `MAX_SPANS` rows come back.
+    at most `MAX_SPANS` rows come back. `count` is how many events `f` matches: above
+    `MAX_SPAN_EVENTS` the engine is not asked.
     """
+    if count > MAX_SPAN_EVENTS:
+        return None
     events = _cells(store.matching(f), grid.size)
     spans = events.group_by(
         cell_row=events["cell_row"], cell_col=events["cell_col"], first=events["date"], last=events[SPAN_END]
