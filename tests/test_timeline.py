@@ -2,8 +2,6 @@
 
 import datetime as dt
 import itertools
-import os
-import shutil
 
 import numpy as np
 import pandas as pd
@@ -14,7 +12,7 @@ from borderstates.core import contract
 from borderstates.core.contract import SPAN_END
 from borderstates.core.filters import EventFilter
 from borderstates.core.load import load_dataset
-from borderstates.core.store import EngineConfig, open_store
+from borderstates.core.store import open_store
 from borderstates.render import charts, markup
 from tests.conftest import FIXTURES, ROOT, read_rows, write_csv_rows
 from tests.oracle import filter_events
@@ -342,17 +340,6 @@ def test_the_band_counts_per_bin_the_events_that_may_fall_in_it(randomised):
         touching = band[(band["start"] < bin_row["bin_end"]) & (band["end"] > bin_row["bin"])]
         assert bin_row["events"] == touching["events"].sum()
     assert overlap["events"].max() <= built.in_band
-
-
-@pytest.fixture(scope="session")
-def spark() -> EngineConfig:
-    """The Spark engine on two local cores (as `test_engines` starts it): one session for every test."""
-    if shutil.which("java") is None:
-        reason = "java is missing: the SPARK TIER IS NOT RUN (apt-get install -y openjdk-17-jre-headless)"
-        if os.environ.get("CI"):
-            pytest.fail(reason)
-        pytest.skip(reason)
-    return EngineConfig(engine="spark", master="local[2]")
 
 
 def test_spark_builds_the_same_timeline_as_duckdb(randomised, spark):
