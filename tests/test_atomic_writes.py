@@ -26,14 +26,14 @@ from tests.conftest import ROOT, kill_once_said
 HALF_WRITTEN = "half written"  # what the child says when it is stuck in the middle of a write
 # Runs the command line with one writer replaced by one that writes half and then hangs.
 CHILD = """
-import os, sys, time
+import os, signal, sys
 import geopandas as gpd
 import pandas as pd
 
 def hang():
     sys.stderr.write("half written\\n")
     sys.stderr.flush()
-    time.sleep(600)
+    signal.pause()  # until the test kills it
 
 {patch}
 

@@ -250,14 +250,14 @@ def test_a_damaged_data_file_stops_the_import_before_anything_changes(data_dir, 
 
 # Runs the command line; `hang` stops it for the test to kill it with SIGKILL.
 CHILD = """
-import sys, time
+import signal, sys
 import borderstates.importers.source as source, borderstates.importers.pipeline as pipeline
 from borderstates.core import storage
 
 def hang(*args, **kwargs):
     sys.stderr.write("half written\\n")
     sys.stderr.flush()
-    time.sleep(600)
+    signal.pause()  # until the test kills it
 
 {patch}
 

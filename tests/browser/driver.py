@@ -24,7 +24,6 @@ How a test knows that the page has finished what it started (`settle`):
 from __future__ import annotations
 
 import re
-import time
 
 from playwright.sync_api import expect
 
@@ -222,14 +221,6 @@ def after_report(page, frame, action) -> tuple[int, int]:
     after = page.evaluate("() => [window.__bs.posts, window.__bs.requests]")
     map_quiet(frame)  # the rerun's new layers
     return after[0] - before[0], after[1] - before[1]
-
-
-def wait_until(page, condition, message: str, timeout_ms: int = WAIT) -> None:
-    """Wait until `condition()` holds for something only Python sees (Playwright's events keep coming)."""
-    deadline = time.monotonic() + timeout_ms / 1000
-    while not condition():
-        assert time.monotonic() < deadline, message
-        page.wait_for_timeout(100)  # lets Playwright deliver events while we poll
 
 
 def choose(page, label: str, option: str) -> None:

@@ -31,10 +31,10 @@ from tests.browser.driver import (
     remount_map,
     set_view,
     settle,
-    wait_until,
 )
 from tests.conftest import ROOT
 from tests.oracle import filter_events
+from tools.localserver import is_loopback
 
 pytestmark = pytest.mark.browser
 
@@ -68,8 +68,9 @@ def test_online_tiles_load_only_when_chosen(server, new_page, outside):
     frame = map_frame(page)
     assert outside == []
     frame.locator(".leaflet-control-layers").hover()
-    frame.get_by_text("OpenStreetMap tiles (online)").click()
-    wait_until(page, lambda: outside, "choosing the online tiles asked for none")
+    # The state to wait for: the first outside request, recorded and then blocked by the routing.
+    with page.context.expect_event("requestfailed", lambda request: not is_loopback(request.url)):
+        frame.get_by_text("OpenStreetMap tiles (online)").click()
     assert all("tile.openstreetmap.org" in url for url in outside), outside
 
 
