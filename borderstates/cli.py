@@ -177,12 +177,8 @@ def _validate(args: argparse.Namespace) -> int:
     events_path, articles_path = _paths(args.events, args.articles)
     dataset = load_files(events_path, articles_path)
     stored = storage.current_generation(events_path.parent / storage.STORE_FOLDER)
-    status = DataStatus(
-        dataset.problems + storage.import_problems(stored),
-        dataset.rows_in_file,
-        len(dataset.events),
-        storage.event_count(stored),
-        len(dataset.articles) + storage.article_count(stored),
+    status = DataStatus.of(
+        dataset.problems, dataset.rows_in_file, len(dataset.events), len(dataset.articles), stored
     )
     for line in validation_lines(status):  # the data-quality page shows the same lines
         print(line)

@@ -32,6 +32,7 @@ from tools.localserver import (
     free_port,
     is_loopback,
     stop,
+    streamlit_command,
 )
 
 TIMEOUT_MS = 600_000  # a first visit on a busy machine, at a hundred million events
@@ -171,11 +172,7 @@ def _started(data_dir: Path, cache: Path) -> Iterator[tuple[Server, subprocess.P
     env = {k: v for k, v in os.environ.items() if k not in (DATA_DIR_VARIABLE, "BORDERSTATES_ENGINE")}
     env[DATA_DIR_VARIABLE] = str(data_dir)
     env[CACHE_DIR_VARIABLE] = str(cache)
-    command = [
-        sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard.py"),
-        "--server.port", str(port), "--server.address", "127.0.0.1", "--server.headless", "true",
-        "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false",
-    ]  # fmt: skip
+    command = streamlit_command(ROOT, port)
     with tempfile.TemporaryDirectory() as scratch, (Path(scratch) / "server.log").open("wb") as log:
         started = time.time()
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603

@@ -87,11 +87,7 @@ def streamlit_server(
     if prepare_static:
         prepare = [sys.executable, "-m", "borderstates.render.assets", str(app_dir / "static")]
         subprocess.run(prepare, check=True, capture_output=True)  # noqa: S603 (this interpreter, our module)
-    command = [
-        sys.executable, "-m", "streamlit", "run", str(app_dir / "dashboard.py"),
-        "--server.port", str(port), "--server.address", "127.0.0.1", "--server.headless", "true",
-        "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false",
-    ]  # fmt: skip
+    command = streamlit_command(app_dir, port)
     # The log goes to a file, not a pipe: nobody reads it while the server runs, and a full pipe
     # would stall it.
     with tempfile.TemporaryDirectory() as scratch, (Path(scratch) / "server.log").open("wb") as log:
@@ -103,6 +99,15 @@ def streamlit_server(
             yield server
         finally:
             stop(process)
+
+
+def streamlit_command(app_dir: Path, port: int) -> list[str]:
+    """Return the command that serves the dashboard of `app_dir` on a loopback port, as `make run` does."""
+    return [
+        sys.executable, "-m", "streamlit", "run", str(app_dir / "dashboard.py"),
+        "--server.port", str(port), "--server.address", "127.0.0.1", "--server.headless", "true",
+        "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false",
+    ]  # fmt: skip
 
 
 def stop(process: subprocess.Popen) -> None:

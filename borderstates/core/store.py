@@ -71,6 +71,24 @@ class DataStatus:
         """Problems that kept a row or a file out."""
         return [p for p in self.problems if p.severity == "error"]
 
+    @classmethod
+    def of(
+        cls,
+        problems: list[Problem],
+        rows_in_file: int,
+        valid_in_file: int,
+        articles: int,
+        generation: str | None,
+    ) -> DataStatus:
+        """Return the CSV files' status (their problems and counts) with the store's generation added."""
+        return cls(
+            problems + storage.import_problems(generation),
+            rows_in_file,
+            valid_in_file,
+            storage.event_count(generation),
+            articles + storage.article_count(generation),
+        )
+
     @property
     def rows_left_out(self) -> int:
         """Event rows of the file that are not in the data."""
@@ -213,12 +231,8 @@ def open_files(
     generation = storage.current_generation(location)
     backend = _connect(config)
     events, articles = _tables(backend, config, entry, generation)
-    status = DataStatus(
-        entry.problems + storage.import_problems(generation),
-        entry.rows_in_file,
-        _rows(entry.events),
-        storage.event_count(generation),
-        _rows(entry.articles) + storage.article_count(generation),
+    status = DataStatus.of(
+        entry.problems, entry.rows_in_file, _rows(entry.events), _rows(entry.articles), generation
     )
     version = f"{entry.events.parent.name}|{generation or '-'}"
     return Store(backend, events, articles, status, version)
