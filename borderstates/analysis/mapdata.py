@@ -83,14 +83,7 @@ def placed(store: Store, f: EventFilter) -> Placed:
 
 def state_counts(store: Store, f: EventFilter, codes: Collection[str]) -> dict[str, int]:
     """Return the number of filtered events inside each state's polygon (the loader's join)."""
-    events = store.matching(f)
-    counts = store.fetch(
-        events.filter(events[LOCATED_IN].isin(list(codes)))
-        .group_by(LOCATED_IN)
-        .aggregate(events=ibis._.count())
-    )
-    found = dict(zip(counts[LOCATED_IN], counts["events"], strict=True))
-    return {code: int(found.get(code, 0)) for code in codes}
+    return placed(store, f).of(codes)
 
 
 def busiest_state(store: Store, codes: Collection[str]) -> int:
@@ -100,8 +93,7 @@ def busiest_state(store: Store, codes: Collection[str]) -> int:
 
 def outside_count(store: Store, f: EventFilter, codes: tuple[str, ...]) -> int:
     """Return how many filtered events lie in none of the states `codes` (elsewhere or at sea)."""
-    events = store.matching(f)
-    return int(store.scalar(events.filter(query.outside(events, codes)).count()))
+    return placed(store, f).outside(codes)
 
 
 def markers(store: Store, f: EventFilter, limit: int) -> pd.DataFrame:

@@ -16,7 +16,7 @@ import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 
-from borderstates.analysis.quality import citations, first_article, in_file_order, quotes_one_of
+from borderstates.analysis.quality import in_file_order, quotes_one_of
 from borderstates.core import contract, query
 from borderstates.core.contract import SEARCH_TEXT
 from borderstates.core.csvio import LINE
@@ -120,7 +120,7 @@ def article_passages(store: Store, f: EventFilter, limit: int) -> tuple[list[Art
 
 def _cited_articles(store: Store, events: ir.Table, limit: int) -> tuple[pd.DataFrame, int]:
     """Return the first `limit` articles that the events cite, in file order, and how many they cite."""
-    cited = citations(events).select("article_id")
+    cited = query.citations(events).select("article_id")
     return in_file_order(store, store.articles.semi_join(cited, "article_id"), limit)
 
 
@@ -129,7 +129,7 @@ def _quoting(events: ir.Table, article_ids: list[str]) -> ir.Table:
     quoting = events.filter(quotes_one_of(events, article_ids))
     return quoting.mutate(
         **{
-            _ARTICLE: first_article(quoting["article_id"]),
+            _ARTICLE: query.first_article(quoting["article_id"]),
             _PASSAGE: quoting["excerpt"].strip(),
             _ENGLISH: quoting["excerpt_en"].strip(),
         }

@@ -9,7 +9,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
@@ -154,7 +153,7 @@ def without_english(store: Store, f: EventFilter, limit: int = ROWS_LISTED) -> t
     """
     events = store.matching(f)
     untranslated = events.filter(has_text(events["excerpt"]) & ~has_text(events["excerpt_en"]))
-    untranslated = untranslated.mutate(quoted_from=first_article(untranslated["article_id"]))
+    untranslated = untranslated.mutate(quoted_from=query.first_article(untranslated["article_id"]))
     english = store.articles.filter(store.articles["language"] == "en")
     # An anti-join, not a lookup: an article id that two sources both hold cannot double a row.
     missing = untranslated.anti_join(english, untranslated["quoted_from"] == english["article_id"])
@@ -178,7 +177,7 @@ def articles_without_url(store: Store, f: EventFilter, limit: int = ROWS_LISTED)
     """
     articles = store.articles
     no_url = articles.filter(~has_text(articles["url"]))
-    cited = citations(store.matching(f))
+    cited = query.citations(store.matching(f))
     # Narrowed to the articles without URL before counting: the fewer the faster.
     cited = cited.filter(cited["article_id"].isin(no_url["article_id"]))
     counts = cited.group_by("article_id").aggregate(events=cited["event_id"].nunique())
@@ -192,7 +191,7 @@ def articles_without_url(store: Store, f: EventFilter, limit: int = ROWS_LISTED)
 def uncited_articles(store: Store, limit: int = ROWS_LISTED) -> tuple[pd.DataFrame, int]:
     """Return the first `limit` articles that no event cites (whatever the filter), and how many."""
     articles = store.articles
-    cited = citations(store.events)
+    cited = query.citations(store.events)
     uncited = articles.anti_join(cited, articles["article_id"] == cited["article_id"])
     rows, count = in_file_order(store, uncited.select("article_id", "title", "outlet", LINE), limit)
     return rows.drop(columns=LINE), count
@@ -232,22 +231,6 @@ def has_text(cells: ir.StringValue) -> ir.BooleanValue:
     return (cells != "") & cells.re_search(_SOME_TEXT)
 
 
-def citations(events: ir.Table) -> ir.Table:
-    """Return a row per (event, article it cites): `event_id`, `article_id`, as `query.citations`.
-
-    Most cells name one article and nothing else: they are taken as they stand, and only the
-    others are split and trimmed (trimming with a character set is slow on DuckDB).
-    """
-    untidy = _untidy(events["article_id"])
-    tidy = events.filter(~untidy & (events["article_id"] != "")).select("event_id", "article_id")
-    return tidy.union(query.citations(events.filter(untidy)), distinct=False)
-
-
-def first_article(cells: ir.StringValue) -> ir.StringValue:
-    """Return each event's first article id as `query.first_article` does, splitting only where needed."""
-    return ibis.ifelse(_untidy(cells), query.first_article(cells), cells)
-
-
 def quotes_one_of(events: ir.Table, article_ids: Sequence[str]) -> ir.BooleanValue:
     """Return where an event's first article is one of a few `article_ids`.
 
@@ -256,12 +239,4 @@ def quotes_one_of(events: ir.Table, article_ids: Sequence[str]) -> ir.BooleanVal
     """
     cells = events["article_id"]
     maybe = functools.reduce(operator.or_, [cells.startswith(p) for p in [*article_ids, *_WHITE_SPACE]])
-    return maybe & first_article(cells).isin(list(article_ids))
-
-
-def _untidy(cells: ir.StringValue) -> ir.BooleanValue:
-    """Return where an `article_id` cell is more than one bare id: several ids, or white space."""
-    # One `contains` a character is a fast byte search, far cheaper than splitting or trimming.
-    return functools.reduce(
-        operator.or_, [cells.contains(c) for c in contract.ARTICLE_ID_SEPARATOR + _WHITE_SPACE]
-    )
+    return maybe & query.first_article(cells).isin(list(article_ids))

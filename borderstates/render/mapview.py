@@ -186,6 +186,12 @@ def context_geojson(countries: gpd.GeoDataFrame) -> str:
     return countries.loc[countries["role"] != "focus", ["geometry"]].to_json(drop_id=True)
 
 
+def _density_classes(grid: density.Grid) -> tuple[list[tuple[int, int | None]], list[int]]:
+    """Return the grid's count classes and the step of `DENSITY_COLOURS` each is drawn in."""
+    classes = count_classes(grid.densest)
+    return classes, (_spread(len(classes), len(DENSITY_COLOURS)) if classes else [])
+
+
 def legend_html(
     classes: list[tuple[int, int | None]], relations: Iterable[str], grid: density.Grid | None = None
 ) -> Markup:
@@ -209,14 +215,12 @@ def legend_html(
     ).format(keys, boxes)
     if grid is None:
         return legend
-    cell_classes = count_classes(grid.densest)
+    cell_classes, steps = _density_classes(grid)
     cells = Markup("").join(
         Markup(
             '<div class="bs-key"><span class="bs-box" style="background:{};border:0"></span>{}</div>'
         ).format(DENSITY_COLOURS[step], _range_label(low, high))
-        for step, (low, high) in zip(
-            _spread(len(cell_classes), len(DENSITY_COLOURS)), cell_classes, strict=True
-        )
+        for step, (low, high) in zip(steps, cell_classes, strict=True)
     )
     return legend + Markup(
         '<h4>Events per {}° cell (over {} filtered events)</h4><div class="bs-classes">{}</div>'
@@ -414,8 +418,7 @@ def build_density_layer(
         type as tooltip; the counts add up to the number of events.
 
     """
-    classes = count_classes(grid.densest)
-    steps = _spread(len(classes), len(DENSITY_COLOURS)) if classes else []
+    classes, steps = _density_classes(grid)
     lows = np.array([low for low, _ in classes]) if classes else np.array([1])
     colour_index = np.asarray(steps)[np.searchsorted(lows, cells["count"].to_numpy(), side="right") - 1]
     relation_index = pd.Categorical(cells["top_relation"], categories=contract.RELATION_TYPES).codes
