@@ -226,6 +226,7 @@ def after_report(page, frame, action) -> tuple[int, int]:
 def choose(page, label: str, option: str) -> None:
     """Choose an option in a sidebar multiselect, as a reader types it; waits for the rerun."""
     box = page.get_by_test_id("stMultiSelect").filter(has_text=label).locator("input")
+    settle(page)  # a rerun still to come would close the list under the typing
     box.click()
     page.keyboard.type(option)
     expect(page.get_by_role("option").first).to_contain_text(option, ignore_case=True, timeout=WAIT)
