@@ -35,6 +35,10 @@ test: $(VENV)/.installed-test
 		'*** Install it with: apt-get install -y chromium (CI does, and fails without it). ***'
 	$(BIN)/pytest
 
+# The README's pictures (docs/*.png), taken by the browser tests that draw them.
+screenshots: $(VENV)/.installed-test
+	BORDERSTATES_SCREENSHOTS=1 $(BIN)/pytest tests/browser -k "the_map_draws_offline or brushing_the_histogram"
+
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

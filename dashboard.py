@@ -4,7 +4,7 @@ from dataclasses import replace
 
 import streamlit as st
 
-from borderstates.analysis import density, mapdata
+from borderstates.analysis import density, mapdata, windows
 from borderstates.app import data as appdata
 from borderstates.app import filterform, mapui, sidebar, timeaxis
 from borderstates.render import mapview
@@ -38,7 +38,9 @@ with map_column:
     many = dataset.grid is not None and not density.draws_markers(placed.total)
     markers = None if many else appdata.ask(store, mapdata.markers, chosen, density.MARKER_LIMIT)
     cells = appdata.ask(store, density.grid_cells, chosen, dataset.grid) if many else None
-    spans = appdata.ask(store, density.cell_spans, chosen, dataset.grid, placed.total) if many else None
+    unit = timeaxis.histogram_unit(store, chosen)  # playback's window is one bar of the histogram
+    grid = dataset.grid if many else None
+    counts = appdata.ask(store, windows.window_counts, chosen, unit, grid) if mapui.playing() else None
     base = mapview.build_base_map(
         countries, dataset.classes, grid=dataset.grid, context_url=appdata.context_url()
     )
@@ -50,7 +52,8 @@ with map_column:
         markers=markers,
         cells=cells,
         grid=dataset.grid,
-        spans=spans,
+        unit=unit,
+        windows=counts,
     )
     mapui.show_map(
         base,

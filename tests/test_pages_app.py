@@ -10,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 from borderstates import cli
 from borderstates.app import sidebar
 from borderstates.app.filterform import filter_from_params
+from borderstates.app.timeaxis import UNIT_CHOICE
 from borderstates.core.filters import Choices
 from borderstates.core.load import load_dataset
 from tests.conftest import ROOT
@@ -138,9 +139,12 @@ def test_the_timeline_counts_every_filtered_event_once(monkeypatch, five_events_
     assert [event_id for _, event_id in listed] == ["T-3", "P-2", "T-2"]  # oldest first
     hrefs = [unescape(href) for href, _ in listed]
     assert hrefs[0] == "./?event=T-3&relation=military&relation=security&country=AZE&country=UKR"
-    app.segmented_control(key="timeline_unit").set_value("week").run()
+    app.segmented_control(key=UNIT_CHOICE).set_value("week").run()
     total, binned, unit, banded = timeline_counts(app)
     assert (total, unit) == (3, "week") and binned + banded == 3
+    assert app.query_params["unit"] == "week"  # the map's unit too: one control, one URL parameter
+    links = {link.proto.label: link.proto.query_string for link in app.sidebar.get("page_link")}
+    assert all(query.endswith("&unit=week") for query in links.values())  # every page link keeps it
 
 
 def test_the_actors_page_counts_the_filtered_events(monkeypatch, five_events_dir):

@@ -7,12 +7,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from borderstates.analysis import density, mapdata
+from borderstates.analysis import density, mapdata, windows
 from borderstates.core.filters import EventFilter
 from borderstates.core.geo import load_countries
 from borderstates.core.load import load_dataset
 from borderstates.render import assets, mapview, playback
-from borderstates.render.mapcontrols import DensityCells
 from tests.conftest import ROOT
 from tests.oracle import filter_events
 from tests.test_mapview import geojson_features
@@ -88,52 +87,90 @@ def test_the_control_is_on_the_map_and_its_script_in_the_bundle():
 
 @pytest.fixture(scope="module")
 def dense(tmp_path_factory):
-    """Random events on a grid of cells: the density layer's element, the grid, the events, the store."""
+    """Random events of every precision on a grid of cells: the store, the grid, its cells, the events."""
     directory = tmp_path_factory.mktemp("dense") / "data"
     rng = np.random.default_rng(8)
     rows = [
-        r | {"latitude": f"{lat:.4f}", "longitude": f"{lon:.4f}"}  # spread over the South Caucasus
+        r | {"latitude": f"{lat:.4f}", "longitude": f"{lon:.4f}"}  # over the South Caucasus and beyond
         for r, lat, lon in zip(
-            random_rows(600, seed=8), rng.uniform(39.0, 41.5, 600), rng.uniform(45.0, 49.5, 600), strict=True
+            random_rows(600, seed=8), rng.uniform(38.0, 43.5, 600), rng.uniform(43.0, 50.5, 600), strict=True
         )
     ]
     store = write_store(directory, rows)
     grid = density.Grid(0.5, 1)  # coarse enough that cells hold several events
-    cells = density.grid_cells(store, EventFilter(), grid)
-    spans = density.cell_spans(store, EventFilter(), grid, store.total)
-    layer = mapview.build_density_layer(cells, grid, spans)
-    (element,) = [c for c in layer._children.values() if isinstance(c, DensityCells)]
-    return element, grid, load_dataset(directory).events, store
+    return store, grid, density.grid_cells(store, EventFilter(), grid), load_dataset(directory).events
 
 
-@pytest.mark.parametrize(("first", "last"), WINDOWS)
-def test_each_cell_plays_the_events_the_filter_keeps_for_a_window(dense, first, last):
-    element, grid, events, _ = dense
-    w0, w1 = day_number(first), day_number(last)
-    counts = [0] * len(element.cells)
-    for cell, t0, t1, n in element.spans:  # as playback.js sums them
-        if t0 <= w1 and t1 >= w0:
-            counts[cell] += n
-    kept = filter_events(events, EventFilter(date_from=first, date_to=last))
-    rows = np.floor((kept["latitude"] + 90.0) / grid.size).astype(int)
-    cols = np.floor((kept["longitude"] + 180.0) / grid.size).astype(int)
-    expected = Counter(zip(rows, cols, strict=True))
-    got = {
-        (round((c[0] + 90.0) / grid.size), round((c[1] + 180.0) / grid.size)): n
-        for c, n in zip(element.cells, counts, strict=True)
-        if n
-    }
-    assert got == dict(expected)
-    assert sum(counts) == len(kept)
-    assert len(element.cells) > 20  # many cells: each span found its own
+def played(counts: dict, k: int, cumulative: bool) -> list[int]:
+    """Sum the sent counts as playback.js does: begun by window k's end, less those ended before it."""
+    begun = [sum(row[: k + 1]) for row in counts["starts"]]
+    if cumulative:
+        return begun
+    return [b - sum(row[:k]) for b, row in zip(begun, counts["ends"], strict=True)]
 
 
-def test_every_event_is_in_one_span_and_too_many_spans_are_not_sent(dense, monkeypatch):
-    element, grid, _, store = dense
-    assert sum(s[3] for s in element.spans) == sum(c[4] for c in element.cells) == store.total
-    monkeypatch.setattr(density, "MAX_SPANS", len(element.spans) - 1)
-    assert density.cell_spans(store, EventFilter(), grid, store.total) is None
-    monkeypatch.undo()
-    assert density.cell_spans(store, EventFilter(), grid, store.total) is not None
-    monkeypatch.setattr(density, "MAX_SPAN_EVENTS", store.total - 1)  # too many events: not asked
-    assert density.cell_spans(store, EventFilter(), grid, store.total) is None
+def cell_of(events: pd.DataFrame, grid: density.Grid) -> pd.Series:
+    rows = np.floor((events["latitude"] + 90.0) / grid.size).astype(int)
+    cols = np.floor((events["longitude"] + 180.0) / grid.size).astype(int)
+    return pd.Series(list(zip(rows, cols, strict=True)), index=events.index)
+
+
+@pytest.mark.parametrize("unit", ["day", "week", "month"])
+@pytest.mark.parametrize("cumulative", [False, True], ids=["moving", "cumulative"])
+def test_each_window_plays_the_events_the_filter_keeps_for_it(dense, unit, cumulative):
+    store, grid, cells, events = dense
+    counted = windows.window_counts(store, EventFilter(), unit, grid)
+    data = playback.window_data(unit, counted, [(1, "#111111")], "#ffffff", cells)
+    days = [EPOCH + dt.timedelta(days=d) for d in [*data["days"], data["end"]]]
+    assert days[0] <= events["date"].min().date() and days[-1] > events["span_end"].max().date()
+    cell_keys = list(zip(cells["cell_row"], cells["cell_col"], strict=True))
+    checked = range(len(days) - 1) if unit != "day" else range(0, len(days) - 1, 37)
+    for k in checked:
+        first, last = days[k], days[k + 1] - dt.timedelta(days=1)
+        assert (unit == "day") == (first == last)
+        kept = filter_events(events, EventFilter(date_from=None if cumulative else first, date_to=last))
+        states = dict(zip(data["states"]["codes"], played(data["states"], k, cumulative), strict=True))
+        expected = Counter(kept["located_in"].astype(str).replace("nan", ""))
+        assert {c: n for c, n in states.items() if n} == dict(expected), (first, last)
+        shown = Counter(cell_of(kept, grid))
+        got = dict(zip(cell_keys, played(data["cells"], k, cumulative), strict=True))
+        assert {c: n for c, n in got.items() if n} == dict(shown), (first, last)
+
+
+def test_the_counts_hold_every_event_once_and_too_many_cells_are_not_sent(dense, monkeypatch):
+    store, grid, cells, _ = dense
+    counted = windows.window_counts(store, EventFilter(), "week", grid)
+    assert counted.states.starts.sum() == counted.states.ends.sum() == store.total
+    assert counted.cells is not None and counted.cells.starts.sum() == store.total
+    assert len(cells) > 20 and len(counted.days) > 100  # many cells and windows: a real test of the sums
+    monkeypatch.setattr(windows, "MAX_CELL_WINDOWS", counted.cells.starts.size - 1)
+    bounded = windows.window_counts(store, EventFilter(), "week", grid)
+    assert bounded.cells is None and bounded.too_many_cells
+    np.testing.assert_array_equal(bounded.states.starts, counted.states.starts)  # the states still play
+    monkeypatch.setattr(windows, "MAX_CELL_ROWS", 10)  # too many rows: the engine's answer is cut short
+    bounded = windows.window_counts(store, EventFilter(), "week", grid)
+    assert bounded.too_many_cells and bounded.states.ends.sum() == store.total
+    data = playback.window_data("week", bounded, [(1, "#111111")], "#ffffff", cells)
+    assert data["cells"] is None and data["tooManyCells"] is True
+    markers_only = windows.window_counts(store, EventFilter(), "week")
+    assert markers_only.cell_keys is None and not markers_only.too_many_cells
+
+
+def test_a_filter_without_events_plays_nothing(dense):
+    store, grid, _, _ = dense
+    counted = windows.window_counts(store, EventFilter(text="no event says this"), "month", grid)
+    assert len(counted.days) == 0 and counted.states.starts.size == 0
+
+
+def test_until_playback_asks_only_its_unit_travels(dense):
+    assert playback.window_data("week", None, [(1, "#111111")], "#ffffff") == {"unit": "week", "days": None}
+    assert playback.clicked_playing(playback.PLAY_TAG) is True
+    assert playback.clicked_playing(playback.OFF_TAG) is False
+    for other in (None, "", "UKR", f"{playback.UNIT_TAG} week"):
+        assert playback.clicked_playing(other) is None
+
+
+def test_a_new_unit_is_read_back_from_its_tooltip():
+    assert playback.clicked_unit(f"{playback.UNIT_TAG} month") == "month"
+    for other in (None, "", f"{playback.UNIT_TAG} year", f"{playback.WINDOW_TAG} month", "UKR"):
+        assert playback.clicked_unit(other) is None

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from borderstates.analysis import timeline
+from borderstates.analysis import density, timeline, windows
 from borderstates.core import contract
 from borderstates.core.contract import SPAN_END
 from borderstates.core.filters import EventFilter
@@ -357,6 +357,15 @@ def test_spark_builds_the_same_timeline_as_duckdb(randomised, spark):
     assert timeline.default_unit(on_spark, narrow) == timeline.default_unit(duck, narrow)
     oldest, expected_oldest = (timeline.chronological(store, narrow, 20) for store in (on_spark, duck))
     pd.testing.assert_frame_equal(oldest, expected_oldest)
+    # Playback's counts per window, per state and per cell (analysis.windows), on the same weeks.
+    grid = density.Grid(1.0, 1)
+    counted, expected_counts = (windows.window_counts(s, narrow, "week", grid) for s in (on_spark, duck))
+    assert counted.days.equals(expected_counts.days) and counted.state_keys == expected_counts.state_keys
+    pd.testing.assert_frame_equal(counted.cell_keys, expected_counts.cell_keys)
+    for part in ("states", "cells"):
+        for side in ("starts", "ends"):
+            got, want = (getattr(getattr(c, part), side) for c in (counted, expected_counts))
+            np.testing.assert_array_equal(got, want)
 
 
 @pytest.fixture(scope="module")

@@ -81,7 +81,7 @@ class Row:
     label: str
     scenario: str  # which measurement's figures
     key: str  # which of its figures
-    unit: str  # s, MB, ×, rows/s, or "" for a count
+    unit: str  # s, ms, MB, ×, fps, rows/s, or "" for a count
     target: Target | None = None
 
 
@@ -103,6 +103,10 @@ TABLE: tuple[str | Row, ...] = (
     Row("server peak RSS after 5 more readers and 10 changes", "server_large", "peak_end_mb", "MB"),
     Row("browser: a filter change to the new layers drawn", "server_large", "filter_s", "s"),
     Row("browser: a text search to the new layers drawn", "server_large", "search_s", "s"),
+    Row("browser: a brush on the histogram to the new layers drawn", "server_large", "brush_s", "s",
+        _at_most(1.5)),
+    Row("browser: playback by week, frames per second (all events)", "server_large", "playback_fps", "fps"),
+    Row("  playback payload (counts per week, state and cell)", "server_large", "playback_mb", "MB"),
     "the large tier, the dashboard in-process (AppTest): reruns server side",
     Row("filter change (actor + relation + dates), rerun", "apptest_large", "rerun_s", "s", _at_most(0.5)),
     Row("text search, rerun", "apptest_large", "search_s", "s", _at_most(1.5)),
@@ -110,6 +114,21 @@ TABLE: tuple[str | Row, ...] = (
     Row("map payload sent by streamlit-folium, all events", "apptest_large", "payload_mb", "MB", _at_most(2)),
     Row("process RSS after the reruns", "apptest_large", "rss_mb", "MB"),
     Row("process peak RSS (VmHWM)", "apptest_large", "peak_mb", "MB"),
+    "time on the map: the histogram, its brush and playback, in Chromium",
+    Row("curated data: the histogram drawn for a new reader (median of 4)", "server_curated", "histogram_s",
+        "s", _at_most(2)),
+    Row("three years: a brush on the histogram to the new layers drawn", "server_time", "brush_s", "s",
+        _at_most(1)),
+    Row("three years: playback by week, one window per frame: frames/s", "server_time", "playback_fps", "fps",
+        Target("≥", 20)),
+    Row("  the script's own time per window", "server_time", "playback_step_ms", "ms"),
+    Row("  playback payload (counts per week, state and cell)", "server_time", "playback_mb", "MB",
+        _at_most(5)),
+    Row("  density cells played", "server_time", "playback_cells", ""),
+    Row("  weekly windows", "server_time", "playback_windows", ""),
+    Row("  from ▶ to the first window shown (the counting rerun)", "server_time", "playback_start_s", "s"),
+    Row("three years: the histogram drawn for a new reader", "server_time", "histogram_s", "s"),
+    Row("three years: a filter change to the new layers drawn", "server_time", "filter_s", "s"),
     "the small tier: the same in the store, to show memory is flat",
     Row("server ready for a first visit, from `streamlit run`", "server_small", "ready_s", "s"),
     Row("a new reader's map drawn (median of 4)", "server_small", "drawn_s", "s"),
@@ -295,6 +314,8 @@ def _number(value: float, unit: str) -> str:
         return f"{value:.2f}×"
     if unit == "rows/s":
         return f"{value:,.0f}/s"
+    if unit in ("fps", "ms"):
+        return f"{value:.1f} {unit}"
     return f"{value:,.0f}"
 
 
@@ -854,6 +875,13 @@ def run(args: argparse.Namespace, events: int, import_rows: int, work: Path, scr
             write = partial(write_synthetic_dataset, csv, args.small)
             _build(built, f"events.csv of {args.small:,} events", csv, write, lambda: "writing")
         if "browser" not in skip:
+            server("server_curated", ROOT / "data", 20, interact=False)
+            three_years = _build(
+                built, f"store of {args.small:,} events over three years", work / f"store-{args.small}-3y",
+                partial(write_synthetic_store, work / f"store-{args.small}-3y", args.small, years=3),
+                partial(_written_millions, work / f"store-{args.small}-3y"),
+            )  # fmt: skip
+            server("server_time", three_years, args.small, interact=True)
             server("server_large", large, events, interact=True)
             server("server_small", small, args.small, interact=False)
             server("server_csv", csv, args.small, interact=False)

@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from borderstates.app.timeaxis import HISTOGRAM
 from borderstates.core.cache import CACHE_DIR_VARIABLE
 from borderstates.core.paths import DATA_DIR_VARIABLE
 from tools.localserver import (
@@ -40,6 +41,10 @@ REPEATS = 5
 READERS = 4  # new browser profiles, one at a time, for "a new reader's map drawn"
 RELATIONS = ("military", "security", "diplomatic", "economic", "energy")  # chosen one more each time
 SEARCHES = ("kharkiv", "baku", "tbilisi", "yerevan", "odesa")  # each a filter not asked before
+# Brushes across the histogram (shares of its width), each starting outside the one before: a
+# new drag, not a move of the brush, and each a filter not asked before.
+BRUSHES = ((0.05, 0.2), (0.25, 0.45), (0.5, 0.7), (0.75, 0.95), (0.02, 0.15))
+PLAYBACK_FRAMES = 300  # animation frames of playback measured, one window a frame
 _POLL_S = 0.05  # how often a new server is tried while it starts
 
 # The first run of the page's script has finished: the script is not running and the map's
@@ -80,6 +85,38 @@ LAYERS_SENT_JS = f"() => document.querySelector('{MAP_FRAME}').contentWindow.fea
 LAYERS_REDRAWN_AT_JS = (
     f"(before) => {{ {_DRAWN} return view.feature_group.length > before && performance.now(); }}"
 )
+HISTOGRAM_PLOT = f".st-key-{HISTOGRAM} svg path.background"  # the histogram's plot area, brushed
+# The histogram below the map has drawn its bars.
+HISTOGRAM_DRAWN_AT_JS = (
+    f"() => !!document.querySelector('.st-key-{HISTOGRAM} svg .mark-rect path') && performance.now()"
+)
+# Playback on the map, asked for its counts: the first window is shown once they have come.
+PLAYBACK_SHOWN_AT_JS = "() => window.map._bsPlayback._on === true && performance.now()"
+# The counts playback plays (render/playback.py WindowCounts), as the bytes of their JSON (without
+# the running sums the control keeps beside them, `_…`).
+PLAYBACK_PAYLOAD_JS = """() => { let size = 0, cells = 0, windows = 0; window.map.eachLayer(l => {
+    if (l._bsWindows) {
+        size = JSON.stringify(l._bsWindows, (k, v) => k.startsWith("_") ? undefined : v).length;
+        cells = l._bsWindows.cells ? l._bsWindows.cells.starts.length : 0;
+        windows = l._bsWindows.days.length; } });
+    return [size, cells, windows]; }"""
+# Play one window per animation frame (requestAnimationFrame), from the first window on, for
+# `frames` frames: the frame rate playback keeps, the canvas's redraw of the cells included.
+PLAYBACK_FPS_JS = """(frames) => new Promise(resolve => {
+    const control = window.map._bsPlayback;
+    let shown = 0, first = null, stepping = 0;
+    control.show(null);
+    function frame(now) {
+        if (first === null) first = now;
+        const before = performance.now();
+        if (!control.step(1)) control.show(null);
+        stepping += performance.now() - before;
+        shown += 1;
+        if (shown < frames) requestAnimationFrame(frame);
+        else resolve({frames: shown - 1, ms: now - first, stepping_ms: stepping / shown});
+    }
+    requestAnimationFrame(frame);
+})"""
 
 
 def prepare_static() -> None:
@@ -97,10 +134,11 @@ def measure_server(data_dir: Path, cache: Path, *, interact: bool) -> dict[str, 
     - `up_s`: from the start to the server's first answer; `app_shown_s`, `script_started_s`: from
       the navigation to the frontend drawn, to the first run of the script begun;
     - `rss_mb`, `peak_mb`: the server's memory now and at its highest (VmHWM), with that one session;
-    - `drawn_s`: a new reader's map, from navigation to drawn, median of `READERS` new browser
-      profiles, each closed before the next;
-    - with `interact`: `filter_s`, `search_s`, from a change in the sidebar to the rerun's layers
-      drawn, median of five (each a filter not asked before), and `peak_end_mb` afterwards.
+    - `drawn_s`, `histogram_s`: a new reader's map, and the time histogram below it, from
+      navigation to drawn, median of `READERS` new browser profiles, each closed before the next;
+    - with `interact`: `filter_s`, `search_s`, `brush_s`, from a change in the sidebar or a brush
+      on the histogram to the rerun's layers drawn, median of five (each a filter not asked
+      before); playback by week (`_playback`); and `peak_end_mb` afterwards.
 
     `prepare_static()` must have run.
     """
@@ -138,14 +176,16 @@ def _visit(
     figures["first_drawn_s"] = _drawn_ms(page) / 1000
     figures["rss_mb"], figures["peak_mb"] = _memory_mb(process.pid, "VmRSS"), _memory_mb(process.pid, "VmHWM")
     context.close()
-    drawn = []
+    drawn, histogram = [], []
     for _ in range(READERS):
         context = _context(browser)
         page = context.new_page()
         page.goto(url)
         drawn.append(_drawn_ms(page) / 1000)
+        histogram.append(_at(page, HISTOGRAM_DRAWN_AT_JS) / 1000)
         context.close()
     figures["drawn_s"] = statistics.median(drawn)
+    figures["histogram_s"] = statistics.median(histogram)
     if interact:
         context = _context(browser)
         page = context.new_page()
@@ -156,6 +196,8 @@ def _visit(
         figures["filter_s"] = statistics.median(
             _add_relation(page, RELATIONS[step]) for step in range(REPEATS)
         )
+        figures["brush_s"] = statistics.median(_brush(page, *BRUSHES[step]) for step in range(REPEATS))
+        figures |= _playback(page, url + "?unit=week")
         context.close()
     figures["peak_end_mb"] = _memory_mb(process.pid, "VmHWM")
     return figures
@@ -214,6 +256,56 @@ def _drawn_ms(page: Any) -> float:
     """Return the browser clock's milliseconds from navigation to the map drawn."""
     drawn: float = page.wait_for_function(MAP_DRAWN_AT_JS, timeout=TIMEOUT_MS, polling="raf").json_value()
     return drawn
+
+
+def _at(page: Any, check: str) -> float:
+    """Return the browser clock's milliseconds from navigation to `check` first true."""
+    moment: float = page.wait_for_function(check, timeout=TIMEOUT_MS, polling="raf").json_value()
+    return moment
+
+
+def _brush(page: Any, start: float, end: float) -> float:
+    """Drag across the histogram below the map; return the seconds to the new layers drawn."""
+    plot = page.locator(HISTOGRAM_PLOT).first
+    plot.scroll_into_view_if_needed()
+    box = plot.bounding_box()
+    y = box["y"] + box["height"] / 2
+
+    def drag() -> None:
+        page.mouse.move(box["x"] + box["width"] * start, y)
+        page.mouse.down()
+        page.mouse.move(box["x"] + box["width"] * end, y, steps=4)
+        page.mouse.up()
+
+    return _timed(page, drag)
+
+
+def _playback(page: Any, url: str) -> dict[str, Any]:
+    """Open the map with weekly windows, start playback, and play it one window per animation frame.
+
+    - `playback_start_s`: from asking (the first ▶) to the first window shown, the page's
+      counting rerun included;
+    - `playback_mb`, `playback_cells`, `playback_windows`: the counts sent, and their shape;
+    - `playback_fps`: frames per second over `PLAYBACK_FRAMES` animation frames, each showing the
+      next window; `playback_step_ms`: the script's own time per window.
+    """
+    page.goto(url)
+    _drawn_ms(page)
+    frame = page.locator(MAP_FRAME).element_handle().content_frame()
+    start_ms = frame.evaluate("() => { const t = performance.now(); map._bsPlayback.play(); return t; }")
+    shown = frame.wait_for_function(PLAYBACK_SHOWN_AT_JS, timeout=TIMEOUT_MS, polling="raf")
+    shown_ms = shown.json_value()
+    frame.evaluate("() => window.map._bsPlayback.pause()")
+    size, cells, windows = frame.evaluate(PLAYBACK_PAYLOAD_JS)
+    played = frame.evaluate(PLAYBACK_FPS_JS, PLAYBACK_FRAMES)
+    return {
+        "playback_start_s": (shown_ms - start_ms) / 1000,
+        "playback_mb": size / 1e6,
+        "playback_cells": cells,
+        "playback_windows": windows,
+        "playback_fps": played["frames"] / (played["ms"] / 1000),
+        "playback_step_ms": played["stepping_ms"],
+    }
 
 
 def _add_relation(page: Any, relation: str) -> float:

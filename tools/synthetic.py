@@ -43,12 +43,12 @@ def _cities() -> pd.DataFrame:
     return cities.groupby("country").head(_CITIES_PER_COUNTRY).reset_index(drop=True)
 
 
-def synthetic_events(count: int, seed: int = 7, offset: int = 0) -> pd.DataFrame:
+def synthetic_events(count: int, seed: int = 7, offset: int = 0, years: int = 8) -> pd.DataFrame:
     """Return `count` synthetic events as text cells in the contract's columns.
 
     Events cluster around the populous cities of the four focus states (weighted by population),
-    with random actors, relation types, quad classes and dates from 2018 to 2025. The same
-    `count` and `seed` always give the same rows.
+    with random actors, relation types, quad classes and dates over the `years` up to 2025 (from
+    2018 by default). The same `count` and `seed` always give the same rows.
     """
     rng = np.random.default_rng(seed)
     cities = _cities()
@@ -63,8 +63,8 @@ def synthetic_events(count: int, seed: int = 7, offset: int = 0) -> pd.DataFrame
     actor_names, actor_countries = _actor_pool()
     first = rng.integers(0, len(actor_names), size=count)
     second = rng.integers(0, len(actor_names), size=count)
-    start = np.datetime64("2018-01-01")
-    day = start + rng.integers(0, 8 * 365, size=count).astype("timedelta64[D]")
+    start = np.datetime64(f"{2026 - years}-01-01")
+    day = start + rng.integers(0, years * 365, size=count).astype("timedelta64[D]")
     precision = rng.choice(contract.DATE_PRECISIONS, size=count, p=[0.7, 0.15, 0.1, 0.05])
     relation = rng.choice(contract.RELATION_TYPES, size=count)
     quad = rng.choice(contract.QUAD_CLASSES, size=count)
@@ -126,7 +126,9 @@ def write_synthetic_dataset(directory: Path, count: int, seed: int = 7) -> Path:
     return directory
 
 
-def write_synthetic_store(directory: Path, count: int, seed: int = 7, chunk: int = 1_000_000) -> Path:
+def write_synthetic_store(
+    directory: Path, count: int, seed: int = 7, chunk: int = 1_000_000, years: int = 8
+) -> Path:
     """Write a data directory whose `count` synthetic events are in the columnar store, not the CSV.
 
     The store is written as an import would leave it (one generation, partitioned by dataset and
@@ -141,7 +143,8 @@ def write_synthetic_store(directory: Path, count: int, seed: int = 7, chunk: int
     generation = directory / storage.STORE_FOLDER / "gen-000001"
     events = generation / "events" / f"dataset={DATASET}"
     for part, first in enumerate(range(0, count, chunk)):
-        table = _columnar(synthetic_events(min(chunk, count - first), seed + part, first), directory)
+        generated = synthetic_events(min(chunk, count - first), seed + part, first, years)
+        table = _columnar(generated, directory)
         years = pc.year(table["date"])
         for year in sorted(set(years.to_pylist())):
             folder = events / f"year={year}"

@@ -14,19 +14,14 @@ import numpy as np
 import pandas as pd
 
 from borderstates.core import contract
-from borderstates.core.contract import SPAN_END
 from borderstates.core.filters import EventFilter
 from borderstates.core.store import Store
 
 MARKER_LIMIT = 1_000  # filtered events drawn one by one; above this, as grid cells
 MAX_CELLS = 4_000  # cells drawn at most: the grid coarsens until the whole dataset fits
-MAX_SPANS = 20_000  # rows of (cell, span) sent for playback at most (about 0.5 MB); beyond, cells do not play
-# Filtered events above which the cells' spans are not even asked for: so many events give more
-# than MAX_SPANS rows (a row per cell and distinct span), and at ten million the question alone
-# took 0.7 s and some 250 MB of the engine's memory.
-MAX_SPAN_EVENTS = 10 * MAX_SPANS
 FINEST_CELL = 0.125  # degrees: the finest cell side (about 14 km north-south)
 COARSEST_CELL = 64.0  # degrees: a grid this coarse always fits
+_CELL = ("cell_row", "cell_col")  # a cell's row and column, from the south-west corner
 
 
 @dataclass(frozen=True)
@@ -42,7 +37,7 @@ def draws_markers(count: int) -> bool:
     return count <= MARKER_LIMIT
 
 
-def _cells(events: ir.Table, size: float) -> ir.Table:
+def cells_of(events: ir.Table, size: float) -> ir.Table:
     """Return the events with the row and column of their cell (from the south-west corner)."""
     return events.mutate(
         cell_row=((events["latitude"] + 90.0) / size).floor().cast("int64"),
@@ -76,58 +71,39 @@ def fit_grid(store: Store, max_cells: int = MAX_CELLS) -> Grid:
     size = next((s for step, s in enumerate(sizes) if counts[f"cells_{step}"] <= max_cells), sizes[-1])
     if not store.total:
         return Grid(size, 0)
-    per_cell = _cells(events, size).group_by(["cell_row", "cell_col"]).aggregate(events=ibis._.count())
+    per_cell = cells_of(events, size).group_by(["cell_row", "cell_col"]).aggregate(events=ibis._.count())
     return Grid(size, int(store.scalar(per_cell["events"].max())))
 
 
 def grid_cells(store: Store, f: EventFilter, grid: Grid) -> pd.DataFrame:
-    """Return one row per occupied cell: its bounds, its count of events, its commonest relation type.
+    """Return one row per occupied cell: its row and column, bounds, count of events, commonest relation type.
 
     The counts add up to the number of filtered events: nothing is dropped or counted twice.
     """
     per_kind = store.fetch(
-        _cells(store.matching(f), grid.size)
-        .group_by(["cell_row", "cell_col", "relation_type"])
+        cells_of(store.matching(f), grid.size)
+        .group_by([*_CELL, "relation_type"])
         .aggregate(events=ibis._.count())
     )
     if per_kind.empty:
-        return pd.DataFrame({c: [] for c in ("south", "west", "north", "east", "count", "top_relation")})
+        columns = (*_CELL, "south", "west", "north", "east", "count", "top_relation")
+        return pd.DataFrame({c: [] for c in columns})
     # The commonest relation type of a cell; ties go to the earlier type of the vocabulary.
     per_kind["rank"] = pd.Categorical(per_kind["relation_type"], categories=contract.RELATION_TYPES).codes
-    ordered = per_kind.sort_values(
-        ["cell_row", "cell_col", "events", "rank"], ascending=[True, True, False, True]
-    )
-    top = ordered.drop_duplicates(["cell_row", "cell_col"]).set_index(["cell_row", "cell_col"])[
-        "relation_type"
-    ]
-    cells = per_kind.groupby(["cell_row", "cell_col"])["events"].sum().rename("count").reset_index()
+    ordered = per_kind.sort_values([*_CELL, "events", "rank"], ascending=[True, True, False, True])
+    top = ordered.drop_duplicates(list(_CELL)).set_index(list(_CELL))["relation_type"]
+    cells = per_kind.groupby(list(_CELL))["events"].sum().rename("count").reset_index()
     south = cells["cell_row"].to_numpy() * grid.size - 90.0
     west = cells["cell_col"].to_numpy() * grid.size - 180.0
     return pd.DataFrame(
         {
+            "cell_row": cells["cell_row"].to_numpy(),
+            "cell_col": cells["cell_col"].to_numpy(),
             "south": south,
             "west": west,
             "north": np.minimum(south + grid.size, 90.0),
             "east": np.minimum(west + grid.size, 180.0),
             "count": cells["count"].to_numpy(dtype=np.int64),
-            "top_relation": top.reindex(pd.MultiIndex.from_frame(cells[["cell_row", "cell_col"]])).to_numpy(),
+            "top_relation": top.reindex(pd.MultiIndex.from_frame(cells[list(_CELL)])).to_numpy(),
         }
     )
-
-
-def cell_spans(store: Store, f: EventFilter, grid: Grid, count: int) -> pd.DataFrame | None:
-    """Return the filtered events per cell and span, for playback; None when there are too many rows.
-
-    One row per cell and distinct span: `cell_row`, `cell_col`, `first`, `last` (the span's
-    days), `events`. A window's count in a cell is the sum of the rows whose span overlaps it;
-    at most `MAX_SPANS` rows come back. `count` is how many events `f` matches: above
-    `MAX_SPAN_EVENTS` the engine is not asked.
-    """
-    if count > MAX_SPAN_EVENTS:
-        return None
-    events = _cells(store.matching(f), grid.size)
-    spans = events.group_by(
-        cell_row=events["cell_row"], cell_col=events["cell_col"], first=events["date"], last=events[SPAN_END]
-    ).aggregate(events=ibis._.count())
-    found = store.fetch(spans.limit(MAX_SPANS + 1))
-    return None if len(found) > MAX_SPANS else found

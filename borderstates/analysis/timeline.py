@@ -104,6 +104,11 @@ def next_bin(starts: pd.Series, unit: str) -> pd.Series:
     return starts + pd.Timedelta(days=7 if unit == "week" else 1)
 
 
+def window_starts(first: pd.Timestamp, last: pd.Timestamp, unit: str) -> pd.DatetimeIndex:
+    """Return the first day of every bin of `unit`, from the bin holding `first` to the one holding `last`."""
+    return pd.date_range(bin_start(pd.Series([first]), unit).iloc[0], last, freq=_FREQUENCY[unit])
+
+
 def build_timeline(store: Store, f: EventFilter, unit: str) -> Timeline:
     """Count the matching events per bin of `unit` (day, week or month); put those less precise into the band.
 
@@ -115,13 +120,13 @@ def build_timeline(store: Store, f: EventFilter, unit: str) -> Timeline:
     if unit not in UNITS:
         raise ValueError(f"unit must be one of {UNITS}, not {unit!r}")
     events = _with_side(store.matching(f))
-    fits = _bin_of(events["date"], unit) == _bin_of(events[SPAN_END], unit)
+    fits = bin_of(events["date"], unit) == bin_of(events[SPAN_END], unit)
     counted = store.fetch(
         events.group_by(
             fits=fits,
             # A fitting event is counted in its bin: the engine returns a row per bin, not per day.
-            start=ibis.ifelse(fits, _bin_of(events["date"], unit), events["date"]),
-            end=ibis.ifelse(fits, _bin_of(events["date"], unit), events[SPAN_END]),
+            start=ibis.ifelse(fits, bin_of(events["date"], unit), events["date"]),
+            end=ibis.ifelse(fits, bin_of(events["date"], unit), events[SPAN_END]),
             relation_type=events["relation_type"],
             side=events["side"],
         ).aggregate(events=ibis._.count())
@@ -143,7 +148,8 @@ def _with_side(events: ir.Table) -> ir.Table:
     return events.mutate(side=events["quad_class"].substitute(SIDE_OF_QUAD, else_=NEUTRAL))
 
 
-def _bin_of(dates: ir.DateValue, unit: str) -> ir.DateValue:
+def bin_of(dates: ir.DateValue, unit: str) -> ir.DateValue:
+    """Return the first day of the day, week (Monday) or month each date falls in, on the engine."""
     # DuckDB's and Spark's date_trunc give a timestamp where ibis expects a date (and drops a cast
     # to date): through a timestamp, the cast stays, and every engine returns a date.
     return dates.truncate(_TRUNCATION[unit]).cast("timestamp").cast("date")
@@ -232,7 +238,7 @@ def band_overlap(timeline: Timeline) -> pd.DataFrame:
         return pd.DataFrame({"bin": [], "bin_end": [], "events": []})
     first = bin_start(band["start"], timeline.unit)
     last = bin_start(band["end"] - pd.Timedelta(days=1), timeline.unit)
-    starts = pd.Series(pd.date_range(first.min(), last.max(), freq=_FREQUENCY[timeline.unit]))
+    starts = pd.Series(window_starts(first.min(), last.max(), timeline.unit))
     position = pd.Series(np.arange(len(starts)), index=starts)
     change = np.zeros(len(starts) + 1, dtype=np.int64)
     np.add.at(change, position[first].to_numpy(), band["events"].to_numpy())

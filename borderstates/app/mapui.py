@@ -10,7 +10,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from borderstates.analysis import mapdata
-from borderstates.app import areaform, filterform
+from borderstates.app import areaform, filterform, timeaxis
 from borderstates.app import data as appdata
 from borderstates.core.area import Area
 from borderstates.core.export import export_bytes
@@ -23,6 +23,7 @@ MAP_KEY, IN_VIEW_MAP_KEY = "map", "map-in-view"  # the map's keys without and wi
 PANEL_HEIGHT = MAP_HEIGHT + 40  # px of the panel beside the map (and its caption); it scrolls
 EXCERPTS_SHOWN = 50  # excerpts listed beside the map when no event is chosen
 _CLICKS_SEEN, _CENTRE = "_bs_clicks_seen", "_bs_centre"
+_PLAYING = "_bs_playing"  # playback has asked for its counts per window (until it is stopped)
 
 
 def show_map(
@@ -78,6 +79,14 @@ def show_map(
     st.session_state[_CLICKS_SEEN] = seen
 
 
+def playing() -> bool:
+    """Return True while the map's playback is on: the page then sends the counts per window it plays.
+
+    Counted only then, they cost nothing on the reruns of a reader who does not play.
+    """
+    return bool(st.session_state.get(_PLAYING))
+
+
 def reported_view(in_view: bool) -> tuple[float, float, float, float] | None:
     """Return the bounds (south, west, north, east) the map last reported, while the view switch is on.
 
@@ -103,6 +112,10 @@ def _on_map_click(key: str, event_ids: set[str], codes: tuple[str, ...]) -> None
         st.query_params[filterform.EVENT] = event_id
     elif (window := playback.clicked_window(tooltip)) is not None:
         filterform.set_dates(*window)  # "use this window": as if typed into From and To
+    elif (unit := playback.clicked_unit(tooltip)) is not None:
+        timeaxis.set_unit(unit)  # one clock: the window is one bar of the histogram
+    elif (playing := playback.clicked_playing(tooltip)) is not None:
+        st.session_state[_PLAYING] = playing
     elif (code := mapview.clicked_state(tooltip, codes)) is not None:
         chosen = list(st.session_state.get(filterform.COUNTRY, []))
         toggled = [c for c in chosen if c != code] if code in chosen else [*chosen, code]

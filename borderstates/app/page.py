@@ -21,7 +21,7 @@ from borderstates.analysis.mapdata import placed
 from borderstates.analysis.passages import article_passages
 from borderstates.analysis.quality import QualityReport, validation_summary
 from borderstates.analysis.relations import Relations, network
-from borderstates.analysis.timeline import UNITS, Timeline, chronological, default_unit
+from borderstates.analysis.timeline import Timeline, chronological, default_unit
 from borderstates.app import data as appdata
 from borderstates.app import filterform, mapui, sidebar, timeaxis
 from borderstates.core import contract
@@ -141,10 +141,9 @@ def show_chosen_event(view: PageView, event_id: str | None) -> None:
 
 
 def choose_unit(view: PageView) -> str:
-    """Let the reader count by week or month; by default week for a year or less, else month."""
-    default = view.ask(default_unit)
-    chosen = st.segmented_control("Count per", UNITS, default=default, key="timeline_unit", required=True)
-    return chosen or default
+    """Let the reader count by day, week or month, as below the map; by default as the span suits."""
+    control, _ = st.columns([1, 2])
+    return timeaxis.unit_control(control, view.ask(default_unit))
 
 
 def show_timeline(timeline: Timeline, f: EventFilter) -> None:

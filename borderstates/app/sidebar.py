@@ -68,7 +68,8 @@ def sidebar_filter(store: Store, offered: Offered) -> Selection:
     exists = bool(asked) and appdata.has_event(store, asked)
     form = filterform.apply_widgets(values, raw, choices, event_exists=exists)
     event = {filterform.EVENT: [form.event_id]} if form.event_id else {}
-    page_links(links, {**form.params, **event})
+    unit = filterform.unit_from_params(raw)  # the time axis's unit travels too, though no filter
+    page_links(links, {**form.params, **event, **({filterform.UNIT: [unit]} if unit else {})})
     return Selection(form.event_filter, form.notices, form.event_id, count_slot, form.params)
 
 

@@ -12,6 +12,7 @@ from dataclasses import replace
 from functools import partial
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from borderstates.analysis.timeline import UNITS, build_timeline, default_unit
 from borderstates.app import data as appdata
@@ -48,32 +49,60 @@ def _write_unit() -> None:
         del st.query_params[filterform.UNIT]
 
 
+def histogram_unit(store: Store, f: EventFilter) -> str:
+    """Return the unit of the histogram's bars and of playback's windows: the reader's, else the span's.
+
+    Read before the map is drawn (the widget comes below it): the choice is the control's state,
+    or on a first visit the link's `unit`.
+    """
+    asked = st.session_state.get(UNIT_CHOICE, filterform.unit_from_params(filterform.url_params()))
+    return asked or appdata.ask(store, default_unit, undated(f))
+
+
+def set_unit(unit: str) -> None:
+    """Choose the unit, as the control below the map does (a callback: before the control is drawn)."""
+    st.session_state[UNIT_CHOICE] = unit
+    _write_unit()
+
+
+def undated(f: EventFilter) -> EventFilter:
+    """Return the filter without its dates: what the map's histogram counts."""
+    return replace(f, date_from=None, date_to=None)
+
+
+def unit_control(container: DeltaGenerator, automatic: str) -> str:
+    """Draw the control of the bars' unit (URL `unit`, kept by the page links); return the unit.
+
+    One control for the map's histogram, its playback and the Timeline page: without a choice,
+    `automatic`, the unit that suits the span shown.
+    """
+    asked = filterform.unit_from_params(filterform.url_params())
+    if asked is None and filterform.UNIT in st.query_params:
+        del st.query_params[filterform.UNIT]  # the notice names it; the link in the address bar is clean
+    chosen = container.segmented_control(
+        "Bars per",
+        UNITS,
+        default=asked,
+        key=UNIT_CHOICE,
+        on_change=_write_unit,
+        help=f"Without a choice, the span shown decides: now a {automatic}. Playback's window is one bar.",
+    )
+    return chosen or automatic
+
+
 def show_histogram(store: Store, f: EventFilter) -> None:
     """Draw the events per day, week or month below the map, with the brush and the control of the unit.
 
     The bars follow every filter but the dates, which the brush shows and sets: brushed, the
     axis stays where it was, and the brush over the range that From and To keep.
     """
-    asked = filterform.unit_from_params(filterform.url_params())
-    if asked is None and filterform.UNIT in st.query_params:
-        del st.query_params[filterform.UNIT]  # the notice names it; the link in the address bar is clean
-    undated = replace(f, date_from=None, date_to=None)
-    automatic = appdata.ask(store, default_unit, undated)
     words, control = st.columns([2, 1], vertical_alignment="bottom")
-    chosen = control.segmented_control(
-        "Bars per",
-        UNITS,
-        default=asked,
-        key=UNIT_CHOICE,
-        on_change=_write_unit,
-        help=f"Without a choice, the span shown decides: now a {automatic}.",
-    )
-    unit = chosen or automatic
-    timeline = appdata.ask(store, build_timeline, undated, unit)
+    unit = unit_control(control, appdata.ask(store, default_unit, undated(f)))
+    timeline = appdata.ask(store, build_timeline, undated(f), unit)
     if timeline.total == 0:
         words.caption("No event matches the filter: nothing to draw over time.")
         return
-    dates = "" if undated == f else " (all dates: the brush shows From and To)"
+    dates = "" if undated(f) == f else " (all dates: the brush shows From and To)"
     words.caption(
         f"The {timeline.total:,} events of the other filters{dates} per {unit}, by relation type: "
         f"{timeline.binned:,} dated within one {unit}, {timeline.in_band:,} dated less precisely spread "

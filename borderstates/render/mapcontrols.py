@@ -118,9 +118,9 @@ class DensityCells(MacroElement):
                 }).bindTooltip(c[4].toLocaleString("en") + (c[4] === 1 ? " event" : " events")
                     + ", mostly " + relations[c[6]]).addTo(group);
             });
-            // For playback (playback.js): each cell's events by span, and how counts are coloured.
-            group._bsCells = {rects: rects, cells: cells, spans: {{ this.spans|tojson }},
-                lows: {{ this.lows|tojson }}, steps: {{ this.steps|tojson }}, colours: colours};
+            // For playback (playback.js): the cells, and how their counts are coloured.
+            group._bsCells = {rects: rects, cells: cells, lows: {{ this.lows|tojson }},
+                steps: {{ this.steps|tojson }}, colours: colours};
         })();
         {% endmacro %}
         """
@@ -134,7 +134,6 @@ class DensityCells(MacroElement):
         pane: str,
         *,
         classes: tuple[list[int], list[int]] = ([1], [0]),
-        spans: list[list[int]] | None = None,
     ):
         super().__init__()
         self._name = "DensityCells"
@@ -143,7 +142,6 @@ class DensityCells(MacroElement):
         self.colours = colours
         self.relations = relations
         self.lows, self.steps = classes  # each count class's lowest count and its colour's index
-        self.spans = spans  # [cell index, first day, last day, events] (days since 1970), or None
 
 
 class LinkedGeoJson(MacroElement):

@@ -20,6 +20,7 @@ from folium.utilities import JsCode
 from markupsafe import Markup
 
 from borderstates.analysis import density
+from borderstates.analysis.windows import Windows
 from borderstates.core import contract
 from borderstates.core.contract import SPAN_END
 from borderstates.render import markup
@@ -44,7 +45,7 @@ from borderstates.render.palette import (
     SELECTED_LINE,
     UNKNOWN_RELATION,
 )
-from borderstates.render.playback import Playback, days_since_epoch
+from borderstates.render.playback import Playback, WindowCounts, days_since_epoch, window_data
 from borderstates.render.styles import MAP_CSS
 
 MIN_ZOOM = 2
@@ -242,7 +243,8 @@ def build_layers(
     markers: pd.DataFrame | None = None,
     cells: pd.DataFrame | None = None,
     grid: density.Grid | None = None,
-    spans: pd.DataFrame | None = None,
+    unit: str = "month",
+    windows: Windows | None = None,
 ) -> list[folium.FeatureGroup]:
     """Return the layers that change with the filter: the focus states, then the events on top.
 
@@ -254,16 +256,22 @@ def build_layers(
         Filtered events per focus state (`analysis.mapdata.state_counts`).
     markers
         The filtered events to draw one by one (`analysis.mapdata.markers`), when they are few.
-    cells, grid, spans
-        Otherwise their grid cells (`analysis.density.grid_cells`) on the dataset's grid, and
-        their events per cell and span for playback (`analysis.density.cell_spans`).
+    cells, grid
+        Otherwise their grid cells (`analysis.density.grid_cells`) on the dataset's grid.
+    unit, windows
+        Playback's window (the histogram's unit), and the events per window of it
+        (`analysis.windows.window_counts`) once playback has asked for them: attached to the
+        states' layer.
 
     """
     if cells is not None and grid is not None:
-        event_layer = build_density_layer(cells, grid, spans)
+        event_layer = build_density_layer(cells, grid)
     else:
         event_layer = build_event_layer(markers if markers is not None else pd.DataFrame())
-    return [build_country_layer(countries, counts, classes, selected), event_layer]
+    country_layer = build_country_layer(countries, counts, classes, selected)
+    fills = [(low, count_colour(low, classes)) for low, _ in classes]
+    WindowCounts(window_data(unit, windows, fills, count_colour(0, classes), cells)).add_to(country_layer)
+    return [country_layer, event_layer]
 
 
 def build_country_layer(
@@ -386,20 +394,7 @@ def build_event_layer(events: pd.DataFrame) -> folium.FeatureGroup:
     return layer
 
 
-def _span_rows(cells: pd.DataFrame, spans: pd.DataFrame, grid: density.Grid) -> list[list[int]]:
-    """Return the cells' spans as [cell index, first day, last day, events] (days since 1970)."""
-    index = {
-        (round((s + 90.0) / grid.size), round((w + 180.0) / grid.size)): i
-        for i, (s, w) in enumerate(zip(cells["south"], cells["west"], strict=True))
-    }
-    position = [index[(r, c)] for r, c in zip(spans["cell_row"], spans["cell_col"], strict=True)]
-    first, last = (days_since_epoch(spans[column]) for column in ("first", "last"))
-    return [list(row) for row in zip(position, first, last, spans["events"].tolist(), strict=True)]
-
-
-def build_density_layer(
-    cells: pd.DataFrame, grid: density.Grid, spans: pd.DataFrame | None = None
-) -> folium.FeatureGroup:
+def build_density_layer(cells: pd.DataFrame, grid: density.Grid) -> folium.FeatureGroup:
     """Return events as grid cells coloured by count, for more events than markers can show.
 
     Parameters
@@ -408,8 +403,6 @@ def build_density_layer(
         The filtered events' cells (`density.grid_cells`): bounds, count, commonest relation type.
     grid
         The dataset's grid (`density.fit_grid`): the same cells and colours for every filter.
-    spans
-        The same events per cell and span (`density.cell_spans`), which playback animates.
 
     Returns
     -------
@@ -436,7 +429,6 @@ def build_density_layer(
         list(contract.RELATION_TYPES),
         DENSITY_PANE,
         classes=([int(low) for low in lows], [int(step) for step in steps] or [0]),
-        spans=_span_rows(cells, spans, grid) if spans is not None else None,
     )
     cells_element.add_to(layer)
     return layer

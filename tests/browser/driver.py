@@ -23,7 +23,9 @@ How a test knows that the page has finished what it started (`settle`):
 
 from __future__ import annotations
 
+import os
 import re
+from pathlib import Path
 
 from playwright.sync_api import expect
 
@@ -31,6 +33,7 @@ from tools.localserver import APP_READY, MAP_FRAME
 
 WAIT = 60_000  # ms for a rerun, a remount, a chart to draw (a rerun takes 10+ s on a busy CI machine)
 OPEN_WAIT = 180_000  # ms for the first page of a server: the first load of its data is cold
+SCREENSHOTS_VARIABLE = "BORDERSTATES_SCREENSHOTS"  # set: the browser tests rewrite docs/*.png
 REPORT_DEBOUNCE_MS = 250  # streamlit-folium reports a click or a move this long after it
 
 VIEW_JS = "() => { const c = window.map.getCenter(); return [c.lat, c.lng, window.map.getZoom()]; }"
@@ -114,6 +117,14 @@ REPORTED_JS = """(delay) => new Promise(resolve => setTimeout(() => {
     window.addEventListener("message", pong);
     window.parent.postMessage({bsPing: id}, "*");
 }, delay))"""
+
+
+def screenshot(page, path: Path) -> None:
+    """Take the README's picture; written only by `make screenshots`, so a test run changes no file."""
+    image = page.screenshot()  # taken in every run: the page can be drawn
+    if os.environ.get(SCREENSHOTS_VARIABLE):
+        path.parent.mkdir(exist_ok=True)
+        path.write_bytes(image)
 
 
 def watch(context) -> None:

@@ -29,6 +29,7 @@ from tests.browser.driver import (
     map_frame,
     pan_by,
     remount_map,
+    screenshot,
     set_view,
     settle,
 )
@@ -58,8 +59,7 @@ def test_the_map_draws_offline(server, new_page, outside, events):
     expect(frame.locator(".bs-legend")).to_contain_text("Events by relation type")
     expect(count_line(page)).to_have_text(f"{len(events)} of {len(events)} events")
     settle(page)
-    SCREENSHOT.parent.mkdir(exist_ok=True)
-    page.screenshot(path=SCREENSHOT)
+    screenshot(page, SCREENSHOT)
     assert outside == []
 
 

@@ -15,7 +15,7 @@ from borderstates.app.timeaxis import HISTOGRAM
 from borderstates.core.filters import EventFilter
 from borderstates.core.load import load_dataset
 from tests.browser.conftest import streamlit_server
-from tests.browser.driver import WAIT, after_rerun, count_line, map_frame, settle
+from tests.browser.driver import WAIT, after_rerun, count_line, map_frame, screenshot, settle
 from tests.conftest import ROOT
 from tests.oracle import filter_events
 from tools.synthetic import write_synthetic_dataset
@@ -66,7 +66,7 @@ def test_brushing_the_histogram_sets_from_and_to_and_a_double_click_clears_them(
     page.set_viewport_size({"width": 1500, "height": 1450})  # the map and the histogram below it
     page.get_by_role("heading", level=1).scroll_into_view_if_needed()
     settle(page)
-    page.screenshot(path=SCREENSHOT)
+    screenshot(page, SCREENSHOT)
     plot = page.locator(PLOT).first
     box = plot.bounding_box()
     after_rerun(
@@ -102,7 +102,7 @@ def test_playback_of_a_week_draws_the_events_overlapping_it_and_applies_it(serve
     frame = map_frame(page)
     control = frame.locator(".bs-playback")
     expect(control.locator(".bs-playback-window")).to_have_text("Playback: off")
-    control.get_by_label("Window", exact=True).select_option("week")
+    choose_window(page, control, "week")
     day = control.get_by_label("Go to the window of a day")
     day.fill("2025-06-27")  # a Friday: the week of Monday 23 June, the raid in Yekaterinburg
     day.dispatch_event("change")
@@ -114,10 +114,35 @@ def test_playback_of_a_week_draws_the_events_overlapping_it_and_applies_it(serve
     )
     frame.wait_for_function(f"() => ({SHOWN_IDS_JS})().length === {len(week)}")
     assert frame.evaluate(SHOWN_IDS_JS) == sorted(week["event_id"])
+    # The states say, and are filled by, their events in the window.
+    placed = week["located_in"].astype(str).value_counts()
+    said = frame.evaluate(STATE_WINDOW_JS)
+    assert said == {code: int(placed.get(code, 0)) for code in ("ARM", "AZE", "GEO", "UKR")}
+    assert len(set(frame.evaluate(STATE_FILLS_JS).values())) > 1  # the fill follows those counts
     after_rerun(page, lambda: control.get_by_role("button", name="Use this window as From and To").click())
     expect(page).to_have_url(re.compile(r"from=2025-06-23&to=2025-06-29"), timeout=WAIT)
     expect(count_line(page)).to_have_text(f"{len(week)} of {len(events)} events")
     assert outside == []
+
+
+# Each focus state's count of events in the playback's window, as its tooltip says it.
+STATE_WINDOW_JS = """() => { const said = {}; window.map.eachLayer(l => {
+    const f = l.feature;
+    if (f && f.properties && f.properties.fill !== undefined) {
+        const m = /([0-9,]+) events? in this window/.exec(l.getTooltip().getContent());
+        said[f.id] = m ? parseInt(m[1].replace(/,/g, ""), 10) : null; } });
+    return said; }"""
+STATE_FILLS_JS = """() => { const fills = {}; window.map.eachLayer(l => {
+    const f = l.feature;
+    if (f && f.properties && f.properties.fill !== undefined) fills[f.id] = l.options.fillColor; });
+    return fills; }"""
+
+
+def choose_window(page, control, unit: str) -> None:
+    """Choose the playback's window: the page answers with that unit's counts, and keeps it in the link."""
+    after_rerun(page, lambda: control.get_by_label("Window", exact=True).select_option(unit))
+    expect(page).to_have_url(re.compile(rf"unit={unit}"), timeout=WAIT)
+    expect(control.get_by_label("Window", exact=True)).to_have_value(unit)
 
 
 def shows(frame, control, label: str, expected) -> None:
@@ -132,7 +157,7 @@ def test_playback_steps_across_month_ends_moving_and_cumulative(server, new_page
     page = new_page(server)
     frame = map_frame(page)
     control = frame.locator(".bs-playback")
-    control.get_by_label("Window", exact=True).select_option("month")
+    choose_window(page, control, "month")
     day = control.get_by_label("Go to the window of a day")
     day.fill("2024-01-15")
     day.dispatch_event("change")
@@ -178,7 +203,7 @@ def test_playback_of_a_week_recolours_the_density_cells_by_its_events(synthetic,
     week = filter_events(events, EventFilter(date_from=first, date_to=last))
     assert 0 < len(week) < len(events)
     control = frame.locator(".bs-playback")
-    control.get_by_label("Window", exact=True).select_option("week")
+    choose_window(page, control, "week")
     day = control.get_by_label("Go to the window of a day")
     day.fill(first.isoformat())
     day.dispatch_event("change")

@@ -1,12 +1,18 @@
 /* Playback of the filtered events through time, inside the map: no round trip per frame.
  *
- * Each event marker carries its span as whole days since 1970-01-01 (`t0`, `t1`, both
- * included) in its GeoJSON properties, and each density layer its cells' events by span. While
- * playback is on, a marker shows when its span overlaps the window (moving), or when it began
- * before the window's end (cumulative); the others leave the marker clusters. Cells are
- * recoloured by the events they hold in the window, and hidden when they hold none. "Use this window" fires a click on a hidden layer whose
- * tooltip names the window: streamlit-folium reports it as any click, and the page sets From
- * and To. The borderstates project's own script, served by the app with Leaflet.
+ * A window is one bar of the page's time histogram: a day, a Monday week or a month. The page
+ * sends, with the focus states' layer, the filtered events counted per window where their span
+ * begins and where it ends, per state and per density cell (analysis/windows.py): the events a
+ * window shows are those begun by its end less those ended before it began (cumulative: the
+ * first term alone), two lookups in running sums per state and cell. Each event marker carries
+ * its own span as whole days since 1970-01-01 (`t0`, `t1`, both included) and shows while it
+ * overlaps the window. States are filled, cells coloured and the count written by the window;
+ * ■ shows every filtered event again.
+ *
+ * The window's unit is the histogram's: choosing another reports `tag-unit UNIT`, and "use this
+ * window" reports `tag FIRST LAST`, each as the tooltip of a click on a hidden layer, which
+ * streamlit-folium reports like any click (render/playback.py reads them back). The
+ * borderstates project's own script, served by the app with Leaflet.
  */
 (function () {
     "use strict";
@@ -18,16 +24,7 @@
         var m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text || "");
         return m ? Date.UTC(+m[1], +m[2] - 1, +m[3]) / DAY : null;
     }
-    // The window of a unit that holds a day: [first, last], both included.
-    function windowOf(day, unit) {
-        if (unit === "day") { return [day, day]; }
-        if (unit === "week") {
-            var monday = day - ((new Date(day * DAY).getUTCDay() + 6) % 7);
-            return [monday, monday + 6];
-        }
-        var d = new Date(day * DAY), y = d.getUTCFullYear(), m = d.getUTCMonth();
-        return [Date.UTC(y, m, 1) / DAY, Date.UTC(y, m + 1, 1) / DAY - 1];
-    }
+    function many(n, noun) { return n.toLocaleString("en") + " " + noun + (n === 1 ? "" : "s"); }
     function element(tag, parent, text, title) {
         var el = L.DomUtil.create(tag, "", parent);
         if (text) { el.textContent = text; }
@@ -43,15 +40,45 @@
         });
         return box;
     }
+    // Running sums along each row of `rows` (keys × windows), in one flat array.
+    function running(rows, windows) {
+        var sums = new Float64Array(rows.length * windows);
+        rows.forEach(function (row, i) {
+            var total = 0, at = i * windows;
+            for (var k = 0; k < windows; k += 1) { total += row[k]; sums[at + k] = total; }
+        });
+        return sums;
+    }
+    // The events each key shows in window k: begun by its end, less (moving) those ended before it.
+    function shownIn(counts, k, windows, cumulative) {
+        if (!counts._starts) {
+            counts._starts = running(counts.starts, windows);
+            counts._ends = running(counts.ends, windows);
+        }
+        var shown = new Array(counts.starts.length);
+        for (var i = 0; i < shown.length; i += 1) {
+            var begun = counts._starts[i * windows + k];
+            shown[i] = cumulative || k === 0 ? begun : begun - counts._ends[i * windows + k - 1];
+        }
+        return shown;
+    }
+    // The colour of a count: the class whose lowest count it reaches.
+    function colourOf(n, lows, colours, zero) {
+        if (n <= 0) { return zero; }
+        var k = 0;
+        while (k + 1 < lows.length && lows[k + 1] <= n) { k += 1; }
+        return colours[k];
+    }
 
     L.Control.BsPlayback = L.Control.extend({
-        options: {position: "bottomright", tag: "", speeds: [1, 2, 4, 8]},
+        options: {position: "bottomright", tag: "", speeds: [1, 2, 4, 8, 16]},
 
         onAdd: function (map) {
             var self = this, bar = L.DomUtil.create("div", "leaflet-bar bs-playback");
             this._map = map;
             this._on = false;
             this._timer = null;
+            map._bsPlayback = this;  // for the browser benchmark, which plays it frame by frame
             var buttons = element("div", bar);
             this._back = element("button", buttons, "«", "Step back one window");
             this._play = element("button", buttons, "▶", "Play the events through time");
@@ -69,16 +96,20 @@
             this._label = element("div", bar, "Playback: off");
             this._label.className = "bs-playback-window";
             this._label.setAttribute("aria-live", "polite");
-            // A hidden layer whose click streamlit-folium reports with its tooltip: the window. On
-            // the map from the start (streamlit-folium listens to the layers it finds when mounted);
-            // its tooltip only while it reports (Leaflet makes a layer with a tooltip a tab stop).
+            // A hidden layer whose click streamlit-folium reports with its tooltip. On the map from
+            // the start (streamlit-folium listens to the layers it finds when mounted); its tooltip
+            // only while it reports (Leaflet makes a layer with a tooltip a tab stop).
             this._reporter = L.circleMarker([0, 0], {radius: 0, opacity: 0, fillOpacity: 0, interactive: false})
                 .addTo(map);
             L.DomEvent.on(this._play, "click", function () { self._playing() ? self.pause() : self.play(); });
             L.DomEvent.on(this._back, "click", function () { self.step(-1); });
             L.DomEvent.on(this._next, "click", function () { self.step(1); });
             L.DomEvent.on(this._all, "click", function () { self.stop(); });
-            L.DomEvent.on(this._unit, "change", function () { if (self._on) { self.show(self._start); } });
+            // The histogram's unit: the page answers with the counts of the new windows.
+            L.DomEvent.on(this._unit, "change", function () {
+                self.pause();
+                self._report(self.options.tag + "-unit " + self._unit.value);
+            });
             L.DomEvent.on(this._mode, "change", function () { if (self._on) { self.show(self._start); } });
             L.DomEvent.on(this._goto, "change", function () {
                 var day = dayOf(self._goto.value);
@@ -87,14 +118,47 @@
             L.DomEvent.on(this._use, "click", function () { self.use(); });
             L.DomEvent.disableClickPropagation(bar);
             L.DomEvent.disableScrollPropagation(bar);
-            // A rerun replaces the markers: the playback applies itself to the new ones.
+            // A rerun replaces the filtered layers: the playback applies itself to the new ones
+            // once their scripts have run (the layer is added before its counts are attached).
             map.on("layeradd", function (e) {
-                // A new layer of events (marker clusters, density cells): filled in by the time it runs.
-                if (self._on && e.layer instanceof L.FeatureGroup) {
-                    setTimeout(function () { self.show(self._start); }, 0);
+                if (e.layer instanceof L.FeatureGroup) {
+                    setTimeout(function () { self._arrived(); }, 0);
                 }
             });
             return bar;
+        },
+
+        // New counts from the page: their unit is the window's; a playback on goes on with them,
+        // and what waited for them is done.
+        _arrived: function () {
+            var data = this._data();
+            if (data === null) { return; }
+            this._unit.value = data.unit;
+            if (data.days === null) { return; }
+            var pending = this._pending;
+            this._pending = null;
+            if (pending) {
+                if (this.show(pending.day) && pending.play) { this.play(); }
+            } else if (this._on) {
+                this.show(this._start);
+            }
+        },
+
+        // True when the counts are here; else asks the page for them, to do `then` when they come.
+        _ready: function (then) {
+            var data = this._data();
+            if (data !== null && data.days !== null) { return true; }
+            this._pending = then;
+            this._label.textContent = "Playback: counting the events per window…";
+            this._report(this.options.tag + "-play");
+            return false;
+        },
+
+        // The counts per window (render/playback.py WindowCounts), on the focus states' layer.
+        _data: function () {
+            var found = null;
+            this._map.eachLayer(function (layer) { if (layer._bsWindows) { found = layer._bsWindows; } });
+            return found;
         },
 
         // Every event marker, with the cluster it belongs to (kept while playback hides some).
@@ -111,95 +175,151 @@
             return found;
         },
 
-        // The density layers (mapcontrols.DensityCells): their cells and each cell's events by span.
+        // The density layer (mapcontrols.DensityCells): its rectangles, in the order of the counts.
         _cells: function () {
-            var found = [];
-            this._map.eachLayer(function (layer) { if (layer._bsCells) { found.push(layer._bsCells); } });
+            var found = null;
+            this._map.eachLayer(function (layer) { if (layer._bsCells) { found = layer._bsCells; } });
             return found;
         },
 
-        _reach: function () {
-            var first = Infinity, last = -Infinity, any = false;
-            function extend(t0, t1) { first = Math.min(first, t0); last = Math.max(last, t1); any = true; }
-            this._markers().forEach(function (m) { extend(m.t0, m.t1); });
-            this._cells().forEach(function (d) { (d.spans || []).forEach(function (s) { extend(s[1], s[2]); }); });
-            return any ? [first, last] : null;
-        },
-
-        // Recolour each cell by its events in the window; a cell without any is not drawn.
-        _showCells: function (span, cumulative) {
-            var shown = 0;
-            this._cells().forEach(function (d) {
-                var counts = d.rects.map(function () { return 0; });
-                d.spans.forEach(function (s) {
-                    if (s[1] <= span[1] && (cumulative || s[2] >= span[0])) { counts[s[0]] += s[3]; shown += s[3]; }
-                });
-                if (!d.tips) { d.tips = d.rects.map(function (r) { return r.getTooltip().getContent(); }); }
-                d.rects.forEach(function (rect, i) {
-                    var n = counts[i], k = 0;
-                    if (n === 0) { rect.setStyle({opacity: 0, fillOpacity: 0}); return; }
-                    while (k + 1 < d.lows.length && d.lows[k + 1] <= n) { k += 1; }
-                    rect.setStyle({opacity: 0.6, fillOpacity: 0.75, fillColor: d.colours[d.steps[k]]});
-                    rect.setTooltipContent(n.toLocaleString("en") + (n === 1 ? " event" : " events") + " in this window");
-                });
+        // The focus states' shapes, by code (mapview.build_country_layer: each feature's id).
+        _states: function (codes) {
+            var found = {};
+            this._map.eachLayer(function (layer) {
+                var f = layer.feature;
+                if (f && f.properties && f.properties.fill !== undefined && codes.indexOf(f.id) >= 0) {
+                    found[f.id] = layer;
+                }
             });
-            return shown;
+            return found;
         },
 
-        _restoreCells: function () {
-            this._cells().forEach(function (d) {
-                if (!d.tips) { return; }
-                d.rects.forEach(function (rect, i) {
-                    rect.setStyle({opacity: 0.6, fillOpacity: 0.75, fillColor: d.colours[d.cells[i][5]]});
-                    rect.setTooltipContent(d.tips[i]);
-                });
-            });
-        },
-
-        _playing: function () { return this._timer !== null; },
-
-        // Show the window of the unit that holds `day`.
-        show: function (day) {
-            if (this._cells().some(function (d) { return d.spans === null; })) {
-                this._label.textContent = "Playback: too many events to play here; narrow the filter";
-                return null;
-            }
-            var reach = this._reach();
-            if (reach === null) { this._label.textContent = "Playback: no events to play"; return null; }
-            if (day === undefined || day === null) { day = reach[0]; }
-            var span = windowOf(day, this._unit.value);
-            var cumulative = this._mode.value === "cumulative";
-            this._on = true;
-            this._start = span[0];
-            this._window = span;
-            var shown = 0, groups = new Map();
+        _showMarkers: function (span, cumulative) {
+            var groups = new Map();
             this._markers().forEach(function (m) {
                 var visible = m.t0 <= span[1] && (cumulative || m.t1 >= span[0]);
                 if (!groups.has(m.group)) { groups.set(m.group, {add: [], remove: []}); }
                 var g = groups.get(m.group), present = m.group.hasLayer(m.marker);
-                if (visible) { shown += 1; if (!present) { g.add.push(m.marker); } }
-                else if (present) { g.remove.push(m.marker); }
+                if (visible && !present) { g.add.push(m.marker); }
+                else if (!visible && present) { g.remove.push(m.marker); }
             });
             groups.forEach(function (g, group) { group.removeLayers(g.remove); group.addLayers(g.add); });
-            shown += this._showCells(span, cumulative);
-            this._label.textContent = (cumulative ? "Up to " : "") + iso(span[0]) + " – " + iso(span[1])
-                + " · " + shown + (shown === 1 ? " event" : " events");
-            this._goto.value = iso(day);
-            this._map.fire("bsplayback", {first: iso(span[0]), last: iso(span[1]), shown: shown});
-            return reach;
         },
 
-        step: function (direction) {
-            if (!this._on) { return this.show(null) !== null; }
-            var reach = this._reach(), next = direction > 0 ? this._window[1] + 1 : this._window[0] - 1;
-            if (reach === null || next > reach[1] || next < windowOf(reach[0], this._unit.value)[0]) { return false; }
-            this.show(next);
+        // Recolour each cell by its events in the window; a cell without any is not drawn.
+        _showCells: function (data, k, cumulative) {
+            var d = this._cells();
+            if (d === null || !data.cells) { return; }
+            var counts = shownIn(data.cells, k, data.days.length, cumulative);
+            if (!d.tips) { d.tips = d.rects.map(function (r) { return r.getTooltip().getContent(); }); }
+            if (!d.last) { d.last = d.rects.map(function () { return -1; }); }
+            var classes = d.steps.map(function (step) { return d.colours[step]; });
+            d.rects.forEach(function (rect, i) {
+                var n = counts[i];
+                if (n === d.last[i]) { return; }  // unchanged: not redrawn
+                d.last[i] = n;
+                if (n === 0) { rect.setStyle({opacity: 0, fillOpacity: 0}); return; }
+                rect.setStyle({opacity: 0.6, fillOpacity: 0.75, fillColor: colourOf(n, d.lows, classes, null)});
+                rect.setTooltipContent(many(n, "event") + " in this window");
+            });
+        },
+
+        // Fill each focus state by its events in the window, as the legend's classes do.
+        _showStates: function (data, k, cumulative) {
+            var self = this, counts = shownIn(data.states, k, data.days.length, cumulative);
+            var shapes = this._states(data.states.codes), fills = data.fills;
+            data.states.codes.forEach(function (code, i) {
+                var layer = shapes[code];
+                if (!layer) { return; }
+                layer._bsFill = colourOf(counts[i], fills.lows, fills.colours, fills.zero);
+                layer.setStyle({fillColor: layer._bsFill});
+                layer.setTooltipContent(layer.feature.properties.tooltip + "<br>" + many(counts[i], "event")
+                    + " in this window");
+                if (!layer._bsHover) {  // the highlight's mouseout restores the fill of every event
+                    layer._bsHover = true;
+                    layer.on("mouseout", function () { if (self._on && this._bsFill) { this.setStyle({fillColor: this._bsFill}); } });
+                }
+            });
+            return counts.reduce(function (a, b) { return a + b; }, 0);
+        },
+
+        _restore: function () {
+            this._map.eachLayer(function (layer) {
+                if (layer._bsAll) {
+                    layer.addLayers(layer._bsAll.filter(function (m) { return !layer.hasLayer(m); }));
+                }
+                var f = layer.feature;
+                if (layer._bsFill && f) {
+                    layer._bsFill = null;
+                    layer.setStyle({fillColor: f.properties.fill});
+                    layer.setTooltipContent(f.properties.tooltip);
+                }
+            });
+            var d = this._cells();
+            if (d && d.tips) {
+                d.rects.forEach(function (rect, i) {
+                    rect.setStyle({opacity: 0.6, fillOpacity: 0.75, fillColor: d.colours[d.cells[i][5]]});
+                    rect.setTooltipContent(d.tips[i]);
+                });
+                d.last = null;
+            }
+        },
+
+        _playing: function () { return this._timer !== null; },
+
+        // The window that holds `day` (the first window before the first, the last after the last).
+        _index: function (data, day) {
+            var low = 0, high = data.days.length - 1;
+            while (low < high) {
+                var middle = (low + high + 1) >> 1;
+                if (data.days[middle] <= day) { low = middle; } else { high = middle - 1; }
+            }
+            return low;
+        },
+
+        // Show the window that holds `day`, or the first one.
+        show: function (day) {
+            if (!this._ready({day: day, play: false})) { return false; }
+            var data = this._data();
+            if (data.days.length === 0) {
+                this._label.textContent = "Playback: no events to play";
+                return false;
+            }
+            if (data.tooManyCells) {
+                this._label.textContent = "Playback: too many cells × windows to play here; "
+                    + "choose a longer window or narrow the filter";
+                return false;
+            }
+            var k = this._index(data, day === undefined || day === null ? data.days[0] : day);
+            var span = [data.days[k], (k + 1 < data.days.length ? data.days[k + 1] : data.end) - 1];
+            var cumulative = this._mode.value === "cumulative";
+            this._on = true;
+            this._k = k;
+            this._start = span[0];
+            this._window = span;
+            this._showMarkers(span, cumulative);
+            this._showCells(data, k, cumulative);
+            var shown = this._showStates(data, k, cumulative);
+            this._label.textContent = (cumulative ? "Up to " : "") + iso(span[0]) + " – " + iso(span[1])
+                + " · " + many(shown, "event");
+            this._goto.value = iso(span[0]);
+            this._map.fire("bsplayback", {first: iso(span[0]), last: iso(span[1]), shown: shown});
             return true;
+        },
+
+        // One window on or back; false at either end (or when nothing plays).
+        step: function (direction) {
+            var data = this._data();
+            if (!this._on) { return this.show(null); }
+            var k = this._k + direction;
+            if (data === null || data.days === null || k < 0 || k >= data.days.length) { return false; }
+            return this.show(data.days[k]);
         },
 
         play: function () {
             var self = this;
-            if (!this._on) { this.show(null); }
+            if (!this._ready({day: this._on ? this._start : null, play: true})) { return; }
+            if (!this._on && !this.show(null)) { return; }
             this._play.textContent = "||";
             this._play.title = "Pause";
             var tick = function () {
@@ -216,23 +336,25 @@
             this._play.title = "Play the events through time";
         },
 
-        // Playback off: every filtered event shows again.
+        // Playback off: every filtered event shows again, and the page no longer counts per window.
         stop: function () {
+            var data = this._data();
             this.pause();
             this._on = false;
-            this._map.eachLayer(function (layer) {
-                if (layer._bsAll) {
-                    layer.addLayers(layer._bsAll.filter(function (m) { return !layer.hasLayer(m); }));
-                }
-            });
-            this._restoreCells();
+            this._pending = null;
+            this._restore();
             this._label.textContent = "Playback: off";
+            if (data !== null && data.days !== null) { this._report(this.options.tag + "-off"); }
         },
 
         use: function () {
             if (!this._on) { return; }
             this.pause();
-            this._reporter.bindTooltip(this.options.tag + " " + iso(this._window[0]) + " " + iso(this._window[1]));
+            this._report(this.options.tag + " " + iso(this._window[0]) + " " + iso(this._window[1]));
+        },
+
+        _report: function (words) {
+            this._reporter.bindTooltip(words);
             this._reporter.fire("click", {latlng: this._map.getCenter()});
             this._reporter.unbindTooltip();
         }
