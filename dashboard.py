@@ -34,11 +34,13 @@ options.caption(
 )
 
 map_column, panel = st.columns([2, 1], gap="medium")
+time_axis = st.container()  # below the map, drawn first: the map's frame is the last part to arrive
+with time_axis:
+    unit = timeaxis.show_histogram(store, chosen)  # playback's window is one bar of the histogram
 with map_column:
     many = dataset.grid is not None and not density.draws_markers(placed.total)
     markers = None if many else appdata.ask(store, mapdata.markers, chosen, density.MARKER_LIMIT)
     cells = appdata.ask(store, density.grid_cells, chosen, dataset.grid) if many else None
-    unit = timeaxis.histogram_unit(store, chosen)  # playback's window is one bar of the histogram
     grid = dataset.grid if many else None
     counts = appdata.ask(store, windows.window_counts, chosen, unit, grid) if mapui.playing() else None
     base = mapview.build_base_map(
@@ -65,7 +67,6 @@ with map_column:
         centre=mapui.map_centre(store, selection.event_id),
     )
     st.caption("Borders: Natural Earth 1:10m, German point of view (Crimea in Ukraine, Abkhazia in Georgia).")
-timeaxis.show_histogram(store, chosen)
 
 sidebar.show_count(selection, placed.total, store.total)
 with downloads:

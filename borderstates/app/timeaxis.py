@@ -49,16 +49,6 @@ def _write_unit() -> None:
         del st.query_params[filterform.UNIT]
 
 
-def histogram_unit(store: Store, f: EventFilter) -> str:
-    """Return the unit of the histogram's bars and of playback's windows: the reader's, else the span's.
-
-    Read before the map is drawn (the widget comes below it): the choice is the control's state,
-    or on a first visit the link's `unit`.
-    """
-    asked = st.session_state.get(UNIT_CHOICE, filterform.unit_from_params(filterform.url_params()))
-    return asked or appdata.ask(store, default_unit, undated(f))
-
-
 def set_unit(unit: str) -> None:
     """Choose the unit, as the control below the map does (a callback: before the control is drawn)."""
     st.session_state[UNIT_CHOICE] = unit
@@ -90,18 +80,19 @@ def unit_control(container: DeltaGenerator, automatic: str) -> str:
     return chosen or automatic
 
 
-def show_histogram(store: Store, f: EventFilter) -> None:
+def show_histogram(store: Store, f: EventFilter) -> str:
     """Draw the events per day, week or month below the map, with the brush and the control of the unit.
 
     The bars follow every filter but the dates, which the brush shows and sets: brushed, the
-    axis stays where it was, and the brush over the range that From and To keep.
+    axis stays where it was, and the brush over the range that From and To keep. Returns the
+    unit, which is also playback's window.
     """
     words, control = st.columns([2, 1], vertical_alignment="bottom")
     unit = unit_control(control, appdata.ask(store, default_unit, undated(f)))
     timeline = appdata.ask(store, build_timeline, undated(f), unit)
     if timeline.total == 0:
         words.caption("No event matches the filter: nothing to draw over time.")
-        return
+        return unit
     dates = "" if undated(f) == f else " (all dates: the brush shows From and To)"
     words.caption(
         f"The {timeline.total:,} events of the other filters{dates} per {unit}, by relation type: "
@@ -110,3 +101,4 @@ def show_histogram(store: Store, f: EventFilter) -> None:
     )
     chart = charts.time_histogram(timeline, brush_days(f))
     st.altair_chart(chart, key=HISTOGRAM, on_select=brushable(HISTOGRAM))
+    return unit
