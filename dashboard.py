@@ -4,7 +4,7 @@ from dataclasses import replace
 
 import streamlit as st
 
-from borderstates.analysis import density, mapdata, windows
+from borderstates.analysis import mapdata
 from borderstates.app import data as appdata
 from borderstates.app import filterform, mapui, sidebar, timeaxis
 from borderstates.render import mapview
@@ -38,33 +38,8 @@ time_axis = st.container()  # below the map, drawn first: the map's frame is the
 with time_axis:
     unit = timeaxis.show_histogram(store, chosen)  # playback's window is one bar of the histogram
 with map_column:
-    many = dataset.grid is not None and not density.draws_markers(placed.total)
-    markers = None if many else appdata.ask(store, mapdata.markers, chosen, density.MARKER_LIMIT)
-    cells = appdata.ask(store, density.grid_cells, chosen, dataset.grid) if many else None
-    grid = dataset.grid if many else None
-    counts = appdata.ask(store, windows.window_counts, chosen, unit, grid) if mapui.playing() else None
-    base = mapview.build_base_map(
-        countries, dataset.classes, grid=dataset.grid, context_url=appdata.context_url()
-    )
-    layers = mapview.build_layers(
-        countries,
-        placed.of(codes),
-        dataset.classes,
-        chosen.countries,
-        markers=markers,
-        cells=cells,
-        grid=dataset.grid,
-        unit=unit,
-        windows=counts,
-    )
-    mapui.show_map(
-        base,
-        layers,
-        event_ids=set(markers["event_id"]) if markers is not None else set(),
-        codes=codes,
-        in_view=in_view,
-        area=chosen.area,
-        centre=mapui.map_centre(store, selection.event_id),
+    mapui.show_event_map(
+        store, dataset, countries, chosen, placed, unit=unit, in_view=in_view, event_id=selection.event_id
     )
     st.caption("Borders: Natural Earth 1:10m, German point of view (Crimea in Ukraine, Abkhazia in Georgia).")
 

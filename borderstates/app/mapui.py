@@ -6,10 +6,11 @@ import datetime as dt
 from functools import partial
 
 import folium
+import geopandas as gpd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from borderstates.analysis import mapdata
+from borderstates.analysis import density, mapdata, windows
 from borderstates.app import areaform, filterform, timeaxis
 from borderstates.app import data as appdata
 from borderstates.core.area import Area
@@ -24,6 +25,53 @@ PANEL_HEIGHT = MAP_HEIGHT + 40  # px of the panel beside the map (and its captio
 EXCERPTS_SHOWN = 50  # excerpts listed beside the map when no event is chosen
 _CLICKS_SEEN, _CENTRE = "_bs_clicks_seen", "_bs_centre"
 _PLAYING = "_bs_playing"  # playback has asked for its counts per window (until it is stopped)
+
+
+def show_event_map(
+    store: Store,
+    dataset: appdata.PerDataset,
+    countries: gpd.GeoDataFrame,
+    f: EventFilter,
+    placed: mapdata.Placed,
+    *,
+    unit: str,
+    in_view: bool,
+    event_id: str | None,
+) -> None:
+    """Draw the events `f` keeps: one marker each when they are few, else the dataset's grid cells.
+
+    The states are filled by `placed` (the same filter's counts per state). Playback's counts per
+    window of `unit` are asked of the engine only once the map's playback has asked for them.
+    """
+    many = dataset.grid is not None and not density.draws_markers(placed.total)
+    markers = None if many else appdata.ask(store, mapdata.markers, f, density.MARKER_LIMIT)
+    cells = appdata.ask(store, density.grid_cells, f, dataset.grid) if many else None
+    grid = dataset.grid if many else None
+    counts = appdata.ask(store, windows.window_counts, f, unit, grid) if playing() else None
+    codes = mapview.focus_codes(countries)
+    base = mapview.build_base_map(
+        countries, dataset.classes, grid=dataset.grid, context_url=appdata.context_url()
+    )
+    layers = mapview.build_layers(
+        countries,
+        placed.of(codes),
+        dataset.classes,
+        f.countries,
+        markers=markers,
+        cells=cells,
+        grid=dataset.grid,
+        unit=unit,
+        windows=counts,
+    )
+    show_map(
+        base,
+        layers,
+        event_ids=set(markers["event_id"]) if markers is not None else set(),
+        codes=codes,
+        in_view=in_view,
+        area=f.area,
+        centre=map_centre(store, event_id),
+    )
 
 
 def show_map(
