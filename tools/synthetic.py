@@ -145,11 +145,11 @@ def write_synthetic_store(
     for part, first in enumerate(range(0, count, chunk)):
         generated = synthetic_events(min(chunk, count - first), seed + part, first, years)
         table = _columnar(generated, directory)
-        years = pc.year(table["date"])
-        for year in sorted(set(years.to_pylist())):
+        year_of = pc.year(table["date"])
+        for year in sorted(set(year_of.to_pylist())):
             folder = events / f"year={year}"
             folder.mkdir(parents=True, exist_ok=True)
-            rows = table.filter(pc.equal(years, year)).drop_columns(["dataset", LINE])
+            rows = table.filter(pc.equal(year_of, year)).drop_columns(["dataset", LINE])
             pq.write_table(rows, folder / f"part-{part:05d}.parquet", row_group_size=122_880)
     (directory / storage.STORE_FOLDER / storage.CURRENT).write_text(generation.name + "\n", encoding="utf-8")
     return directory
