@@ -394,3 +394,18 @@ def test_the_histogram_adds_up_to_the_count_in_the_unit_of_the_link(monkeypatch,
     assert "unit=decade" in warnings(app)
     assert "unit" not in app.query_params
     assert app.segmented_control(key=timeaxis.UNIT_CHOICE).value is None  # the span decides
+
+
+def test_playback_counts_travel_only_while_playback_is_on(monkeypatch):
+    app = run_app(monkeypatch)
+    assert '._bsWindows = {"days": null, "unit": "month"}' in map_args(app)["feature_group"]
+    app.session_state["_bs_playing"] = True  # as the map's first ▶ reports it (mapui.playing)
+    app.run()
+    layers = map_args(app)["feature_group"]
+    counts = json.loads(re.search(r"\._bsWindows = (\{.*?\});\n", layers).group(1))
+    assert counts["unit"] == "month" and counts["days"] and counts["states"]["codes"]
+    begun = sum(sum(row) for row in counts["states"]["starts"])
+    assert begun == shown_count(app)[0]  # every filtered event begins in one window
+    app.session_state["_bs_playing"] = False  # as ■ reports it
+    app.run()
+    assert '._bsWindows = {"days": null, "unit": "month"}' in map_args(app)["feature_group"]

@@ -144,7 +144,7 @@ def test_the_timeline_counts_every_filtered_event_once(monkeypatch, five_events_
     assert (total, unit) == (3, "week") and binned + banded == 3
     assert app.query_params["unit"] == "week"  # the map's unit too: one control, one URL parameter
     links = {link.proto.label: link.proto.query_string for link in app.sidebar.get("page_link")}
-    assert all(query.endswith("&unit=week") for query in links.values())  # every page link keeps it
+    assert links and all(query.endswith("&unit=week") for query in links.values())  # every page link keeps it
 
 
 def test_the_actors_page_counts_the_filtered_events(monkeypatch, five_events_dir):

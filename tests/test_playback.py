@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from borderstates.analysis import density, mapdata, windows
+from borderstates.core.contract import FOCUS_STATES
 from borderstates.core.filters import EventFilter
 from borderstates.core.geo import load_countries
 from borderstates.core.load import load_dataset
@@ -115,22 +116,34 @@ def cell_of(events: pd.DataFrame, grid: density.Grid) -> pd.Series:
     return pd.Series(list(zip(rows, cols, strict=True)), index=events.index)
 
 
+DATED = EventFilter(date_from=dt.date(2021, 2, 10), date_to=dt.date(2021, 9, 3))  # a Wednesday, a Friday
+
+
 @pytest.mark.parametrize("unit", ["day", "week", "month"])
 @pytest.mark.parametrize("cumulative", [False, True], ids=["moving", "cumulative"])
-def test_each_window_plays_the_events_the_filter_keeps_for_it(dense, unit, cumulative):
-    store, grid, cells, events = dense
-    counted = windows.window_counts(store, EventFilter(), unit, grid)
+@pytest.mark.parametrize("f", [EventFilter(), DATED], ids=["all", "dated"])
+def test_each_window_plays_the_events_the_filter_keeps_for_it(dense, unit, cumulative, f):
+    store, grid, _, events = dense
+    cells = density.grid_cells(store, f, grid)
+    counted = windows.window_counts(store, f, unit, grid)
     data = playback.window_data(unit, counted, [(1, "#111111")], "#ffffff", cells)
     days = [EPOCH + dt.timedelta(days=d) for d in [*data["days"], data["end"]]]
-    assert days[0] <= events["date"].min().date() and days[-1] > events["span_end"].max().date()
+    matching = filter_events(events, f)
+    if f.date_from is None:  # the windows reach from the first event to the last
+        assert days[0] <= matching["date"].min().date() and days[-1] > matching["span_end"].max().date()
+    else:  # within From and To: the first window holds From, the last To
+        assert days[0] <= f.date_from < days[1] and days[-2] <= f.date_to < days[-1]
     cell_keys = list(zip(cells["cell_row"], cells["cell_col"], strict=True))
     checked = range(len(days) - 1) if unit != "day" else range(0, len(days) - 1, 37)
     for k in checked:
         first, last = days[k], days[k + 1] - dt.timedelta(days=1)
         assert (unit == "day") == (first == last)
-        kept = filter_events(events, EventFilter(date_from=None if cumulative else first, date_to=last))
+        # The window within the filter's dates: what playback shows of the filtered events.
+        since = f.date_from if cumulative else max(first, f.date_from or first)
+        kept = filter_events(matching, EventFilter(date_from=since, date_to=min(last, f.date_to or last)))
         states = dict(zip(data["states"]["codes"], played(data["states"], k, cumulative), strict=True))
-        expected = Counter(kept["located_in"].astype(str).replace("nan", ""))
+        placed = kept["located_in"].astype(str)
+        expected = Counter(placed.where(placed.isin(FOCUS_STATES), windows.OUTSIDE))  # others: outside
         assert {c: n for c, n in states.items() if n} == dict(expected), (first, last)
         shown = Counter(cell_of(kept, grid))
         got = dict(zip(cell_keys, played(data["cells"], k, cumulative), strict=True))
@@ -162,7 +175,7 @@ def test_a_filter_without_events_plays_nothing(dense):
     assert len(counted.days) == 0 and counted.states.starts.size == 0
 
 
-def test_until_playback_asks_only_its_unit_travels(dense):
+def test_until_playback_asks_only_its_unit_travels():
     assert playback.window_data("week", None, [(1, "#111111")], "#ffffff") == {"unit": "week", "days": None}
     assert playback.clicked_playing(playback.PLAY_TAG) is True
     assert playback.clicked_playing(playback.OFF_TAG) is False

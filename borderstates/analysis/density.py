@@ -21,7 +21,7 @@ MARKER_LIMIT = 1_000  # filtered events drawn one by one; above this, as grid ce
 MAX_CELLS = 4_000  # cells drawn at most: the grid coarsens until the whole dataset fits
 FINEST_CELL = 0.125  # degrees: the finest cell side (about 14 km north-south)
 COARSEST_CELL = 64.0  # degrees: a grid this coarse always fits
-_CELL = ("cell_row", "cell_col")  # a cell's row and column, from the south-west corner
+CELL = ("cell_row", "cell_col")  # a cell's row and column, from the south-west corner
 
 
 @dataclass(frozen=True)
@@ -82,17 +82,17 @@ def grid_cells(store: Store, f: EventFilter, grid: Grid) -> pd.DataFrame:
     """
     per_kind = store.fetch(
         cells_of(store.matching(f), grid.size)
-        .group_by([*_CELL, "relation_type"])
+        .group_by([*CELL, "relation_type"])
         .aggregate(events=ibis._.count())
     )
     if per_kind.empty:
-        columns = (*_CELL, "south", "west", "north", "east", "count", "top_relation")
+        columns = (*CELL, "south", "west", "north", "east", "count", "top_relation")
         return pd.DataFrame({c: [] for c in columns})
     # The commonest relation type of a cell; ties go to the earlier type of the vocabulary.
     per_kind["rank"] = pd.Categorical(per_kind["relation_type"], categories=contract.RELATION_TYPES).codes
-    ordered = per_kind.sort_values([*_CELL, "events", "rank"], ascending=[True, True, False, True])
-    top = ordered.drop_duplicates(list(_CELL)).set_index(list(_CELL))["relation_type"]
-    cells = per_kind.groupby(list(_CELL))["events"].sum().rename("count").reset_index()
+    ordered = per_kind.sort_values([*CELL, "events", "rank"], ascending=[True, True, False, True])
+    top = ordered.drop_duplicates(list(CELL)).set_index(list(CELL))["relation_type"]
+    cells = per_kind.groupby(list(CELL))["events"].sum().rename("count").reset_index()
     south = cells["cell_row"].to_numpy() * grid.size - 90.0
     west = cells["cell_col"].to_numpy() * grid.size - 180.0
     return pd.DataFrame(
@@ -104,6 +104,6 @@ def grid_cells(store: Store, f: EventFilter, grid: Grid) -> pd.DataFrame:
             "north": np.minimum(south + grid.size, 90.0),
             "east": np.minimum(west + grid.size, 180.0),
             "count": cells["count"].to_numpy(dtype=np.int64),
-            "top_relation": top.reindex(pd.MultiIndex.from_frame(cells[list(_CELL)])).to_numpy(),
+            "top_relation": top.reindex(pd.MultiIndex.from_frame(cells[list(CELL)])).to_numpy(),
         }
     )

@@ -16,20 +16,23 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 import ibis
+import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 
 from borderstates.analysis import density
-from borderstates.analysis.timeline import UNITS, bin_of, next_bin, window_starts
-from borderstates.core.contract import LOCATED_IN, SPAN_END
+from borderstates.analysis.density import CELL
+from borderstates.analysis.timeline import UNITS, bin_of, bin_start, next_bin, window_starts
+from borderstates.core.contract import FOCUS_STATES, LOCATED_IN, SPAN_END
 from borderstates.core.filters import EventFilter
 from borderstates.core.store import Store
 
 # Cells × windows sent for playback at most (two arrays of counts, about 1.2 MB each as text); beyond,
 # the cells do not play and the control asks for a longer window or a narrower filter.
 MAX_CELL_WINDOWS = 600_000
-# Rows of (cell, first window, last window) asked of the engine at most: a bound on the answer
-# before the arrays are made (they hold fewer values than that when the windows are many).
+# Rows of (state, cell, window) asked of the engine at most, for where spans begin and again for
+# where they end: a bound on the answer before the arrays are made (a cell on a border is a row
+# per state).
 MAX_CELL_ROWS = 2 * MAX_CELL_WINDOWS
 OUTSIDE = ""  # the key of the events placed in no state of the geometry
 
@@ -54,7 +57,8 @@ class Windows:
     `days` holds the first day of every window, contiguous from the first to the last window, and
     `end` the day after the last. `states` counts per placed state (`OUTSIDE` for none);
     `cells` per density cell (`cell_keys` gives their rows and columns on the grid), None when
-    the map draws markers or when there are more than `MAX_CELL_WINDOWS` values.
+    the map draws markers, or when there are more than `MAX_CELL_WINDOWS` values or
+    `MAX_CELL_ROWS` rows.
     """
 
     unit: str
@@ -74,7 +78,10 @@ class Windows:
 def window_counts(store: Store, f: EventFilter, unit: str, grid: density.Grid | None = None) -> Windows:
     """Return the events `f` keeps, counted where they begin and end, per window of `unit`.
 
-    Per state always (for the choropleth and the count); per cell of `grid` when it is given.
+    Per focus state (the others and the sea together as `OUTSIDE`) always, for the choropleth and
+    the count; per cell of `grid` when it is given. The windows run from the first event's to the
+    last one's, within the filter's From and To: an event begun before the first window counts
+    as begun in it, one that ends after the last never ends.
     """
     if unit not in UNITS:
         raise ValueError(f"unit must be one of {UNITS}, not {unit!r}")
@@ -82,46 +89,65 @@ def window_counts(store: Store, f: EventFilter, unit: str, grid: density.Grid | 
     keys = [LOCATED_IN]
     if grid is not None:
         events = density.cells_of(events, grid.size)
-        keys += ["cell_row", "cell_col"]
-    spans = events.group_by(
-        *keys, first=bin_of(events["date"], unit), last=bin_of(events[SPAN_END], unit)
-    ).aggregate(events=ibis._.count())
-    rows = store.fetch(spans.limit(MAX_CELL_ROWS + 1) if grid is not None else spans)
-    too_many = len(rows) > MAX_CELL_ROWS
-    if too_many:  # the states' counts alone, asked again without the cells
-        states = events.group_by(
-            LOCATED_IN, first=bin_of(events["date"], unit), last=bin_of(events[SPAN_END], unit)
-        ).aggregate(events=ibis._.count())
-        rows = store.fetch(states)
-    rows[LOCATED_IN] = rows[LOCATED_IN].fillna(OUTSIDE).astype(str)
-    if rows.empty:
+        keys += list(CELL)
+    # Two small answers, each at most a row per key and window: where spans begin, where they end.
+    begun, ended = (_per_window(store, events, keys, column, unit) for column in ("date", SPAN_END))
+    too_many = begun is None or ended is None
+    if too_many:  # more rows than cells may send: the states' counts alone, asked again
+        states_only = [LOCATED_IN]
+        begun, ended = (_per_window(store, events, states_only, c, unit) for c in ("date", SPAN_END))
+    assert begun is not None and ended is not None  # the states' rows are never cut short
+    if begun.empty:
         empty = Counts(np.zeros((0, 0), dtype=np.int64), np.zeros((0, 0), dtype=np.int64))
         return Windows(unit, pd.DatetimeIndex([]), None, [], empty)
-    days = window_starts(pd.Timestamp(rows["first"].min()), pd.Timestamp(rows["last"].max()), unit)
+    first, last = pd.Timestamp(begun["window"].min()), pd.Timestamp(ended["window"].max())
+    if f.date_from is not None:
+        first = max(first, pd.Timestamp(bin_start(pd.Series([pd.Timestamp(f.date_from)]), unit).iloc[0]))
+    if f.date_to is not None:
+        last = min(last, pd.Timestamp(f.date_to))
+    days = window_starts(first, last, unit)
     end = pd.Timestamp(next_bin(pd.Series(days[-1:]), unit).iloc[0])
-    first = days.searchsorted(pd.to_datetime(rows["first"]))
-    last = days.searchsorted(pd.to_datetime(rows["last"]))
-    state_codes, state_index = np.unique(rows[LOCATED_IN].to_numpy(), return_inverse=True)
-    states = _counts(state_index, len(state_codes), first, last, rows["events"].to_numpy(), len(days))
-    windows = Windows(unit, days, end, state_codes.tolist(), states)
+    for rows in (begun, ended):
+        rows[LOCATED_IN] = rows[LOCATED_IN].astype(str).where(rows[LOCATED_IN].isin(FOCUS_STATES), OUTSIDE)
+    codes = sorted(set(begun[LOCATED_IN]) | set(ended[LOCATED_IN]))
+    states = _counts(begun, ended, [LOCATED_IN], pd.DataFrame({LOCATED_IN: codes}), days)
+    windows = Windows(unit, days, end, codes, states)
     if grid is None:
         return windows
     if too_many:
-        return replace(windows, cell_keys=pd.DataFrame({"cell_row": [], "cell_col": []}))
-    cell_frame = rows[["cell_row", "cell_col"]]
-    cell_keys = cell_frame.drop_duplicates().sort_values(["cell_row", "cell_col"], ignore_index=True)
+        return replace(windows, cell_keys=pd.DataFrame({c: [] for c in CELL}))
+    cell_keys = begun[list(CELL)].drop_duplicates().sort_values(list(CELL), ignore_index=True)
     if len(cell_keys) * len(days) > MAX_CELL_WINDOWS:
         return replace(windows, cell_keys=cell_keys)
-    index = pd.MultiIndex.from_frame(cell_keys).get_indexer(pd.MultiIndex.from_frame(cell_frame))
-    cells = _counts(index, len(cell_keys), first, last, rows["events"].to_numpy(), len(days))
-    return replace(windows, cell_keys=cell_keys, cells=cells)
+    return replace(windows, cell_keys=cell_keys, cells=_counts(begun, ended, list(CELL), cell_keys, days))
+
+
+def _per_window(
+    store: Store, events: ir.Table, keys: list[str], column: str, unit: str
+) -> pd.DataFrame | None:
+    """Return the events per key and window of `column`'s day; with cells, None past `MAX_CELL_ROWS` rows."""
+    grouped = events.group_by(*keys, window=bin_of(events[column], unit)).aggregate(events=ibis._.count())
+    if keys == [LOCATED_IN]:  # a row per state and window: always few
+        return store.fetch(grouped)
+    rows = store.fetch(grouped.limit(MAX_CELL_ROWS + 1))
+    return None if len(rows) > MAX_CELL_ROWS else rows
 
 
 def _counts(
-    key: np.ndarray, keys: int, first: np.ndarray, last: np.ndarray, events: np.ndarray, windows: int
+    begun: pd.DataFrame, ended: pd.DataFrame, keys: list[str], key_rows: pd.DataFrame, days: pd.DatetimeIndex
 ) -> Counts:
-    starts = np.zeros((keys, windows), dtype=np.int64)
-    ends = np.zeros((keys, windows), dtype=np.int64)
-    np.add.at(starts, (key, first), events)
-    np.add.at(ends, (key, last), events)
-    return Counts(starts, ends)
+    """Sum the rows per key (in the order of `key_rows`) and window into two keys × windows arrays.
+
+    A window before the first is the first; an end after the last window falls off the arrays.
+    """
+    index = pd.MultiIndex.from_frame(key_rows[keys])
+    arrays = []
+    for rows in (begun, ended):
+        key = index.get_indexer(pd.MultiIndex.from_frame(rows[keys]))
+        # Every window is a day of `days` or lies before the first (index 0) or after the last
+        # (index len(days), the column that falls off).
+        window = days.searchsorted(pd.to_datetime(rows["window"]))
+        counts = np.zeros((len(index), len(days) + 1), dtype=np.int64)
+        np.add.at(counts, (key, window), rows["events"].to_numpy())
+        arrays.append(counts[:, : len(days)])
+    return Counts(*arrays)

@@ -72,7 +72,7 @@ def unit_control(container: DeltaGenerator, automatic: str) -> str:
     chosen = container.segmented_control(
         "Bars per",
         UNITS,
-        default=asked,
+        default=None if UNIT_CHOICE in st.session_state else asked,  # a value set by a callback wins
         key=UNIT_CHOICE,
         on_change=_write_unit,
         help=f"Without a choice, the span shown decides: now a {automatic}. Playback's window is one bar.",

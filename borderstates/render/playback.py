@@ -3,8 +3,8 @@
 The control's script (`js/playback.js`) travels in the map frame's one bundle (`assets`). It
 plays the counts per window (`WindowCounts`, from `analysis.windows`) and the spans the markers
 carry, as day numbers (`days_since_epoch`): no round trip per frame. "Use this window" and a new
-unit are reported as the tooltip of a click, which the page reads back with `clicked_window`
-and `clicked_unit`.
+unit, and the asking for counts and their end, are reported as the tooltip of a click, which the
+page reads back with `clicked_window`, `clicked_unit` and `clicked_playing`.
 """
 
 from __future__ import annotations
@@ -77,9 +77,10 @@ def clicked_unit(tooltip: object) -> str | None:
 class WindowCounts(MacroElement):
     """The filtered events per window, per state and per density cell, attached to the states' layer.
 
-    Numbers only (and the states' codes): a few kB for the states, up to about 2.5 MB for the cells
-    (`analysis.windows.MAX_CELL_WINDOWS`). Until playback is used only the unit travels
-    (`window_data` without counts), and the control asks for the counts when it starts.
+    Numbers only (and the four states' codes): a few kB for the states by week or month (some
+    40 kB by day over years), up to about 2.5 MB for the cells (`analysis.windows.MAX_CELL_WINDOWS`).
+    Until playback is used only the unit travels (`window_data` without counts), and the control
+    asks for the counts when it starts.
     """
 
     _template = Template(

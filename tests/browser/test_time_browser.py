@@ -118,7 +118,13 @@ def test_playback_of_a_week_draws_the_events_overlapping_it_and_applies_it(serve
     placed = week["located_in"].astype(str).value_counts()
     said = frame.evaluate(STATE_WINDOW_JS)
     assert said == {code: int(placed.get(code, 0)) for code in ("ARM", "AZE", "GEO", "UKR")}
-    assert len(set(frame.evaluate(STATE_FILLS_JS).values())) > 1  # the fill follows those counts
+    fills = frame.evaluate(WINDOW_FILLS_JS)  # the legend's classes, as the page sent them
+    expected = {
+        code: fills["zero"] if n == 0 else fills["colours"][sum(low <= n for low in fills["lows"]) - 1]
+        for code, n in said.items()
+    }
+    assert frame.evaluate(STATE_FILLS_JS) == expected  # each state is filled by its window's count
+    assert len(set(expected.values())) > 1
     after_rerun(page, lambda: control.get_by_role("button", name="Use this window as From and To").click())
     expect(page).to_have_url(re.compile(r"from=2025-06-23&to=2025-06-29"), timeout=WAIT)
     expect(count_line(page)).to_have_text(f"{len(week)} of {len(events)} events")
@@ -132,6 +138,8 @@ STATE_WINDOW_JS = """() => { const said = {}; window.map.eachLayer(l => {
         const m = /([0-9,]+) events? in this window/.exec(l.getTooltip().getContent());
         said[f.id] = m ? parseInt(m[1].replace(/,/g, ""), 10) : null; } });
     return said; }"""
+WINDOW_FILLS_JS = """() => { let fills = null; window.map.eachLayer(l => {
+    if (l._bsWindows) fills = l._bsWindows.fills; }); return fills; }"""
 STATE_FILLS_JS = """() => { const fills = {}; window.map.eachLayer(l => {
     const f = l.feature;
     if (f && f.properties && f.properties.fill !== undefined) fills[f.id] = l.options.fillColor; });
@@ -139,7 +147,7 @@ STATE_FILLS_JS = """() => { const fills = {}; window.map.eachLayer(l => {
 
 
 def choose_window(page, control, unit: str) -> None:
-    """Choose the playback's window: the page answers with that unit's counts, and keeps it in the link."""
+    """Choose the playback's window: the page reruns with that unit, and keeps it in the link."""
     after_rerun(page, lambda: control.get_by_label("Window", exact=True).select_option(unit))
     expect(page).to_have_url(re.compile(rf"unit={unit}"), timeout=WAIT)
     expect(control.get_by_label("Window", exact=True)).to_have_value(unit)

@@ -9,8 +9,10 @@
  * overlaps the window. States are filled, cells coloured and the count written by the window;
  * ■ shows every filtered event again.
  *
- * The window's unit is the histogram's: choosing another reports `tag-unit UNIT`, and "use this
- * window" reports `tag FIRST LAST`, each as the tooltip of a click on a hidden layer, which
+ * The page counts only once asked: the first ▶ (or step, or day) reports `tag-play` and waits
+ * for the counts; ■, or counts that come to a playback that is off, report `tag-off`. The
+ * window's unit is the histogram's: choosing another reports `tag-unit UNIT`; "use this window"
+ * reports `tag FIRST LAST`. Each is the tooltip of a click on a hidden layer, which
  * streamlit-folium reports like any click (render/playback.py reads them back). The
  * borderstates project's own script, served by the app with Leaflet.
  */
@@ -78,6 +80,8 @@
             this._map = map;
             this._on = false;
             this._timer = null;
+            this._pending = null;  // what waits for the counts: {day, play, again}
+            this._seen = null;  // the counts last taken in
             map._bsPlayback = this;  // for the browser benchmark, which plays it frame by frame
             var buttons = element("div", bar);
             this._back = element("button", buttons, "«", "Step back one window");
@@ -132,25 +136,35 @@
         // and what waited for them is done.
         _arrived: function () {
             var data = this._data();
-            if (data === null) { return; }
+            if (data === null || data === this._seen) { return; }  // a rerun adds several layers
+            this._seen = data;
             this._unit.value = data.unit;
-            if (data.days === null) { return; }
             var pending = this._pending;
+            if (data.days === null) {
+                // Still no counts: the ask may have been lost among other reports; asked once more.
+                if (pending && !pending.again) { pending.again = true; this._report(this.options.tag + "-play"); }
+                return;
+            }
             this._pending = null;
             if (pending) {
                 if (this.show(pending.day) && pending.play) { this.play(); }
             } else if (this._on) {
                 this.show(this._start);
+            } else {
+                // Counts for a playback that is off (a new map, after another page): not needed.
+                this._report(this.options.tag + "-off");
             }
         },
 
-        // True when the counts are here; else asks the page for them, to do `then` when they come.
+        // True when the counts are here; else asks the page for them (once), to do `then` when they come.
         _ready: function (then) {
             var data = this._data();
             if (data !== null && data.days !== null) { return true; }
-            this._pending = then;
+            var asked = this._pending !== null;
+            this._pending = asked ? {day: then.day, play: then.play || this._pending.play, again: this._pending.again}
+                : {day: then.day, play: then.play, again: false};
             this._label.textContent = "Playback: counting the events per window…";
-            this._report(this.options.tag + "-play");
+            if (!asked) { this._report(this.options.tag + "-play"); }
             return false;
         },
 
@@ -182,14 +196,12 @@
             return found;
         },
 
-        // The focus states' shapes, by code (mapview.build_country_layer: each feature's id).
-        _states: function (codes) {
-            var found = {};
+        // The focus states' shapes (mapview.build_country_layer: each feature's id is its code).
+        _states: function () {
+            var found = [];
             this._map.eachLayer(function (layer) {
                 var f = layer.feature;
-                if (f && f.properties && f.properties.fill !== undefined && codes.indexOf(f.id) >= 0) {
-                    found[f.id] = layer;
-                }
+                if (f && f.properties && f.properties.fill !== undefined) { found.push(layer); }
             });
             return found;
         },
@@ -218,22 +230,21 @@
                 var n = counts[i];
                 if (n === d.last[i]) { return; }  // unchanged: not redrawn
                 d.last[i] = n;
+                rect.setTooltipContent(many(n, "event") + " in this window");
                 if (n === 0) { rect.setStyle({opacity: 0, fillOpacity: 0}); return; }
                 rect.setStyle({opacity: 0.6, fillOpacity: 0.75, fillColor: colourOf(n, d.lows, classes, null)});
-                rect.setTooltipContent(many(n, "event") + " in this window");
             });
         },
 
         // Fill each focus state by its events in the window, as the legend's classes do.
         _showStates: function (data, k, cumulative) {
-            var self = this, counts = shownIn(data.states, k, data.days.length, cumulative);
-            var shapes = this._states(data.states.codes), fills = data.fills;
-            data.states.codes.forEach(function (code, i) {
-                var layer = shapes[code];
-                if (!layer) { return; }
-                layer._bsFill = colourOf(counts[i], fills.lows, fills.colours, fills.zero);
+            var self = this, counts = shownIn(data.states, k, data.days.length, cumulative), fills = data.fills;
+            this._states().forEach(function (layer) {
+                var i = data.states.codes.indexOf(layer.feature.id), n = i >= 0 ? counts[i] : 0;
+                layer._bsFill = colourOf(n, fills.lows, fills.colours, fills.zero);
                 layer.setStyle({fillColor: layer._bsFill});
-                layer.setTooltipContent(layer.feature.properties.tooltip + "<br>" + many(counts[i], "event")
+                // The tooltip is the page's escaped markup; only a number is added to it.
+                layer.setTooltipContent(layer.feature.properties.tooltip + "<br>" + many(n, "event")
                     + " in this window");
                 if (!layer._bsHover) {  // the highlight's mouseout restores the fill of every event
                     layer._bsHover = true;
@@ -285,11 +296,6 @@
                 this._label.textContent = "Playback: no events to play";
                 return false;
             }
-            if (data.tooManyCells) {
-                this._label.textContent = "Playback: too many cells × windows to play here; "
-                    + "choose a longer window or narrow the filter";
-                return false;
-            }
             var k = this._index(data, day === undefined || day === null ? data.days[0] : day);
             var span = [data.days[k], (k + 1 < data.days.length ? data.days[k + 1] : data.end) - 1];
             var cumulative = this._mode.value === "cumulative";
@@ -301,7 +307,9 @@
             this._showCells(data, k, cumulative);
             var shown = this._showStates(data, k, cumulative);
             this._label.textContent = (cumulative ? "Up to " : "") + iso(span[0]) + " – " + iso(span[1])
-                + " · " + many(shown, "event");
+                + " · " + many(shown, "event") + (data.tooManyCells
+                    ? " (the cells stay still: too many × windows; choose a longer window or narrow the filter)"
+                    : "");
             this._goto.value = iso(span[0]);
             this._map.fire("bsplayback", {first: iso(span[0]), last: iso(span[1]), shown: shown});
             return true;
@@ -340,11 +348,12 @@
         stop: function () {
             var data = this._data();
             this.pause();
+            var asked = this._pending !== null;
             this._on = false;
             this._pending = null;
             this._restore();
             this._label.textContent = "Playback: off";
-            if (data !== null && data.days !== null) { this._report(this.options.tag + "-off"); }
+            if (asked || (data !== null && data.days !== null)) { this._report(this.options.tag + "-off"); }
         },
 
         use: function () {
