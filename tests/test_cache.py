@@ -2,10 +2,13 @@
 
 import importlib
 import importlib.metadata
+import os
+import time
 from pathlib import Path
 from types import SimpleNamespace
 
 import pandas as pd
+import pyarrow as pa
 
 from borderstates.core import cache, contract
 from borderstates.core.cache import CACHE_DIR_VARIABLE, cache_dir, read_cached
@@ -110,3 +113,19 @@ def test_a_change_to_the_code_that_shapes_a_load_changes_the_key(monkeypatch, tm
         assert cache.content_key(*paths) != before
     finally:
         cache.code_fingerprint.cache_clear()
+
+
+def test_old_entries_go_only_once_unused_for_a_day(tmp_path, monkeypatch):
+    monkeypatch.setenv(CACHE_DIR_VARIABLE, str(tmp_path))
+    table = pa.table({"x": [1]})
+    day = cache.UNUSED_FOR_S
+    entries = [cache.write_cached(f"entry-{n}", table, table, [], 1) for n in range(cache.KEPT_ENTRIES + 3)]
+    assert all(e.events.exists() for e in entries)  # many, but all in use today: none removed
+    for n, entry in enumerate(entries[:2]):  # the two oldest unused for more than a day
+        stamp = time.time() - day - 3600 * (n + 1)
+        os.utime(entry.events.parent, (stamp, stamp))
+    cache.write_cached("newest", table, table, [], 1)
+    # Beyond the newest KEPT_ENTRIES, only the entries unused for a day are gone: not entry-2 or -3.
+    kept = {p.name for p in tmp_path.iterdir()}
+    assert kept == {"newest", *(f"entry-{n}" for n in range(2, cache.KEPT_ENTRIES + 3))}
+    assert read_cached("entry-2") is not None and read_cached("entry-0") is None

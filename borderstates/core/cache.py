@@ -10,6 +10,7 @@ import importlib.metadata
 import json
 import os
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,7 +21,10 @@ import pyarrow.parquet as pq
 from borderstates.core.csvio import Problem, atomic_write
 
 CACHE_DIR_VARIABLE = "BORDERSTATES_CACHE_DIR"
-KEPT_ENTRIES = 6  # older cache entries are removed, so the cache cannot grow without bound
+KEPT_ENTRIES = 6  # older cache entries are removed, so the cache cannot grow without bound …
+# … but only once unused this long: a running server reads its entry's files on every query,
+# and another process's load (another data folder, a test) must not remove them under it.
+UNUSED_FOR_S = 24 * 3600
 ROW_GROUP_ROWS = 122_880  # rows per Parquet row group: the engines skip groups by their min and max
 # The modules whose code decides what a load gives: the contract, the reader, the loader, the
 # geography check, and this cache's own format.
@@ -125,7 +129,9 @@ def _write_entry(
 
 def _remove_old_entries(keep: Path) -> None:
     others = [p for p in cache_dir().iterdir() if p.is_dir() and p != keep]
-    for old in sorted(others, key=lambda p: p.stat().st_mtime, reverse=True)[KEPT_ENTRIES - 1 :]:
+    unused_since = time.time() - UNUSED_FOR_S
+    beyond = sorted(others, key=lambda p: p.stat().st_mtime, reverse=True)[KEPT_ENTRIES - 1 :]
+    for old in (p for p in beyond if p.stat().st_mtime < unused_since):
         for file in old.iterdir():
             file.unlink(missing_ok=True)
         old.rmdir()
