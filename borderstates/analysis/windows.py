@@ -22,7 +22,7 @@ import pandas as pd
 
 from borderstates.analysis import density
 from borderstates.analysis.density import CELL
-from borderstates.analysis.timeline import UNITS, bin_of, bin_start, next_bin, window_starts
+from borderstates.analysis.timeline import UNITS, bin_of, next_bin, window_starts
 from borderstates.core.contract import FOCUS_STATES, LOCATED_IN, SPAN_END
 from borderstates.core.filters import EventFilter
 from borderstates.core.store import Store
@@ -63,11 +63,17 @@ class Windows:
 
     unit: str
     days: pd.DatetimeIndex
-    end: pd.Timestamp | None
     state_keys: list[str]
     states: Counts
     cell_keys: pd.DataFrame | None = None
     cells: Counts | None = None
+
+    @property
+    def end(self) -> pd.Timestamp | None:
+        """The day after the last window (None without windows)."""
+        if len(self.days) == 0:
+            return None
+        return pd.Timestamp(next_bin(pd.Series(self.days[-1:]), self.unit).iloc[0])
 
     @property
     def too_many_cells(self) -> bool:
@@ -99,19 +105,18 @@ def window_counts(store: Store, f: EventFilter, unit: str, grid: density.Grid | 
     assert begun is not None and ended is not None  # the states' rows are never cut short
     if begun.empty:
         empty = Counts(np.zeros((0, 0), dtype=np.int64), np.zeros((0, 0), dtype=np.int64))
-        return Windows(unit, pd.DatetimeIndex([]), None, [], empty)
+        return Windows(unit, pd.DatetimeIndex([]), [], empty)
     first, last = pd.Timestamp(begun["window"].min()), pd.Timestamp(ended["window"].max())
-    if f.date_from is not None:
-        first = max(first, pd.Timestamp(bin_start(pd.Series([pd.Timestamp(f.date_from)]), unit).iloc[0]))
+    if f.date_from is not None:  # window_starts begins at the window that holds it
+        first = max(first, pd.Timestamp(f.date_from))
     if f.date_to is not None:
         last = min(last, pd.Timestamp(f.date_to))
     days = window_starts(first, last, unit)
-    end = pd.Timestamp(next_bin(pd.Series(days[-1:]), unit).iloc[0])
     for rows in (begun, ended):
         rows[LOCATED_IN] = rows[LOCATED_IN].astype(str).where(rows[LOCATED_IN].isin(FOCUS_STATES), OUTSIDE)
     codes = sorted(set(begun[LOCATED_IN]) | set(ended[LOCATED_IN]))
     states = _counts(begun, ended, [LOCATED_IN], pd.DataFrame({LOCATED_IN: codes}), days)
-    windows = Windows(unit, days, end, codes, states)
+    windows = Windows(unit, days, codes, states)
     if grid is None:
         return windows
     if too_many:

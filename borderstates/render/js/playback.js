@@ -168,12 +168,15 @@
             return false;
         },
 
-        // The counts per window (render/playback.py WindowCounts), on the focus states' layer.
-        _data: function () {
+        // What a layer of this rerun carries under `name` (the newest such layer), or null.
+        _attached: function (name) {
             var found = null;
-            this._map.eachLayer(function (layer) { if (layer._bsWindows) { found = layer._bsWindows; } });
+            this._map.eachLayer(function (layer) { if (layer[name]) { found = layer[name]; } });
             return found;
         },
+
+        // The counts per window (render/playback.py WindowCounts), on the focus states' layer.
+        _data: function () { return this._attached("_bsWindows"); },
 
         // Every event marker, with the cluster it belongs to (kept while playback hides some).
         _markers: function () {
@@ -190,11 +193,7 @@
         },
 
         // The density layer (mapcontrols.DensityCells): its rectangles, in the order of the counts.
-        _cells: function () {
-            var found = null;
-            this._map.eachLayer(function (layer) { if (layer._bsCells) { found = layer._bsCells; } });
-            return found;
-        },
+        _cells: function () { return this._attached("_bsCells"); },
 
         // The focus states' shapes (mapview.build_country_layer: each feature's id is its code).
         _states: function () {
@@ -225,14 +224,14 @@
             var counts = shownIn(data.cells, k, data.days.length, cumulative);
             if (!d.tips) { d.tips = d.rects.map(function (r) { return r.getTooltip().getContent(); }); }
             if (!d.last) { d.last = d.rects.map(function () { return -1; }); }
-            var classes = d.steps.map(function (step) { return d.colours[step]; });
+            if (!d.classes) { d.classes = d.steps.map(function (step) { return d.colours[step]; }); }
             d.rects.forEach(function (rect, i) {
                 var n = counts[i];
                 if (n === d.last[i]) { return; }  // unchanged: not redrawn
                 d.last[i] = n;
                 rect.setTooltipContent(many(n, "event") + " in this window");
                 if (n === 0) { rect.setStyle({opacity: 0, fillOpacity: 0}); return; }
-                rect.setStyle({opacity: 0.6, fillOpacity: 0.75, fillColor: colourOf(n, d.lows, classes, null)});
+                rect.setStyle({opacity: 0.6, fillOpacity: 0.75, fillColor: colourOf(n, d.lows, d.classes, null)});
             });
         },
 
