@@ -174,18 +174,28 @@ class LinkedGeoJson(MacroElement):
         self.style = style
 
 
-class ClickReset(MacroElement):
-    """Forget the last clicked layer's tooltip when a new click starts.
+class ClickReporting(MacroElement):
+    """Have streamlit-folium report a click only when there is a new one.
 
-    streamlit-folium reports the tooltip of the last clicked layer that has one, and keeps it
-    when the next click hits a layer without one (a cluster): that click would then repeat the
-    previous one, and toggle a state's filter a second time. Leaflet fires `preclick` on the
-    map before every click.
+    * Its value for a map that nobody clicked says the click count is None, while its frontend
+      counts from 0: the map's first move (a resize as the page finishes its layout, seconds
+      after the load) "changed" the value and reran the page for nothing, and the rerun emptied
+      what a reader had begun to type into a sidebar filter. The count starts from 0 here too.
+    * It reports the tooltip of the last clicked layer that has one, and keeps it when the next
+      click hits a layer without one (a cluster): that click would then repeat the previous
+      one, and toggle a state's filter a second time. Leaflet fires `preclick` on the map before
+      every click; the tooltip is forgotten then.
     """
 
     _template = Template(
         """
         {% macro script(this, kwargs) %}
+        (function () {
+            var state = window.__GLOBAL_DATA__;
+            if (state && state.previous_data && state.previous_data.last_object_clicked_count === null) {
+                state.previous_data.last_object_clicked_count = 0;
+            }
+        })();
         {{ this._parent.get_name() }}.on("preclick", function () {
             var state = window.__GLOBAL_DATA__;
             if (state) {
@@ -199,7 +209,7 @@ class ClickReset(MacroElement):
 
     def __init__(self) -> None:
         super().__init__()
-        self._name = "ClickReset"
+        self._name = "ClickReporting"
 
 
 class KeyboardAccess(MacroElement):

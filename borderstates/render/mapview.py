@@ -27,7 +27,7 @@ from borderstates.render import markup
 from borderstates.render.areadraw import add_draw_control
 from borderstates.render.assets import use_local_map_assets, use_local_plugin_assets
 from borderstates.render.mapcontrols import (
-    ClickReset,
+    ClickReporting,
     DensityCells,
     FitButtons,
     KeyboardAccess,
@@ -174,7 +174,7 @@ def build_base_map(
     first_view.options["animate"] = False
     first_view.add_to(m)
     FitButtons([[south, west], [north, east]], FIT_MAX_ZOOM).add_to(m)
-    ClickReset().add_to(m)
+    ClickReporting().add_to(m)
     add_draw_control(m)
     KeyboardAccess(MAP_LABEL, CLUSTER_LABEL).add_to(m)
     Legend(legend_html(classes, relations, grid), position="bottomleft").add_to(m)

@@ -90,7 +90,7 @@ def new_page(browser, outside):
         page.wait_for_selector(APP_READY, timeout=OPEN_WAIT)  # "initial" until the first run ends
         if with_map:  # the analysis pages have none
             map_frame(page)
-        settle(page)  # the map reports once it is mounted: that reruns the page once more
+        settle(page)  # the page and the map at rest
         return page
 
     yield open_page

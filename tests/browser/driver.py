@@ -13,8 +13,8 @@ How a test knows that the page has finished what it started (`settle`):
   last request and has ended. stApp's `data-test-script-state` alone cannot say so: it is
   `notRunning` before a requested run has begun, and React may fold a short run into a
   single render that never shows `running`.
-* The map. streamlit-folium reports a click or a move 250 ms after it (a debounce), and the
-  map reports once as soon as it is mounted, which reruns the page once more. `reported`
+* The map. streamlit-folium reports a click or a move 250 ms after it (a debounce), if it
+  changed what the map returns (a move only with the view switch on). `reported`
   waits until Leaflet has stopped animating, then until a timer set in the map's frame after
   the debounce's own timer has fired (timers fire in order of their deadlines, however busy
   the machine), then passes a message through the page (messages from one frame arrive in the
@@ -190,7 +190,7 @@ def settle(page) -> None:
     idle(page)
     if page.locator(MAP_FRAME).count():
         frame = map_frame(page)
-        reported(frame)  # the map's report once mounted, or of the last move or click
+        reported(frame)  # the map's report of the last move or click
         idle(page)
         map_quiet(frame)  # the rerun's new layers
 
@@ -213,7 +213,7 @@ def remount_map(page, action):
             return !!w && !w.__bsReplaced && !!w.map; }}""",
         timeout=WAIT,
     )
-    settle(page)  # the new map's first report reruns the page once more
+    settle(page)  # with the view switch on, the new map reports its bounds: one more rerun
     return map_frame(page)
 
 

@@ -133,7 +133,7 @@ def test_every_page_shows_hostile_text_and_runs_none_of_it(server, open_hostile,
     assert_literal(assert_nothing_ran(page, dialogs))
     # The dataset filter offers hostile names as options: choosing one filters by it, runs nothing.
     box = page.get_by_test_id("stMultiSelect").filter(has_text="Dataset").locator("input")
-    settle(page)  # a rerun still to come (the map's first report) would close the list
+    settle(page)  # a rerun still to come would empty the typed text
     box.click()
     page.keyboard.type("pwned")
     expect(page.get_by_role("option").filter(has_text=dataset_name(0))).to_have_text(dataset_name(0))

@@ -59,7 +59,7 @@ def test_the_filter_survives_map_to_page_to_map(server, new_page, outside, event
     expect(count_line(page)).to_have_text(f"{len(both)} of {len(events)} events", timeout=WAIT)
     go_to(page, "Map")
     map_frame(page)
-    settle(page)  # the map reports once it is mounted, and that reruns the page
+    settle(page)  # the map and its layers drawn
     expect(count_line(page)).to_have_text(f"{len(both)} of {len(events)} events")
     expect(page).to_have_url(re.compile(r"/\?.*relation=military&relation=security.*country=UKR"))
     expect(page.get_by_test_id("stMultiSelect").filter(has_text="Country")).to_contain_text("UKR")
