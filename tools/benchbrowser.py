@@ -47,6 +47,7 @@ BRUSHES = ((0.05, 0.2), (0.25, 0.45), (0.5, 0.7), (0.75, 0.95), (0.02, 0.15))
 PLAYBACK_FRAMES = 300  # animation frames of playback measured, one window a frame
 _POLL_S = 0.05  # how often a new server is tried while it starts
 
+HISTOGRAM_BARS = f".st-key-{HISTOGRAM} svg .mark-rect path"  # the histogram below the map has bars
 # The first run of the page's script has finished: the script is not running and the map's
 # frame is there (it is only there once the script has reached the map). An exception shown
 # on the page ends the wait at once (-1).
@@ -56,16 +57,22 @@ READY_AT_JS = f"""() => {{
         && performance.now();
 }}"""
 # Installed in every page before its own scripts: the browser-clock moments at which the app's
-# script was first seen in each state ("running", "notRunning"…), for the first visit's parts.
-MARKS_JS = """
-window.__bsMarks = {};
-new MutationObserver(() => {
+# script was first seen in each state ("running", "notRunning"…), for the first visit's parts,
+# and at which the histogram below the map first had bars ("histogram": it may be drawn before
+# the map, so it is marked as it happens rather than looked for once the map is drawn).
+MARKS_JS = f"""
+window.__bsMarks = {{}};
+new MutationObserver(() => {{
+    const marks = window.__bsMarks;
     const app = document.querySelector("[data-testid='stApp']");
     if (!app) return;
-    if (!("app" in window.__bsMarks)) window.__bsMarks.app = performance.now();
+    if (!("app" in marks)) marks.app = performance.now();
     const state = app.getAttribute("data-test-script-state");
-    if (state && !(state in window.__bsMarks)) window.__bsMarks[state] = performance.now();
-}).observe(document, {subtree: true, childList: true, attributes: true});
+    if (state && !(state in marks)) marks[state] = performance.now();
+    if (!("histogram" in marks) && document.querySelector("{HISTOGRAM_BARS}")) {{
+        marks.histogram = performance.now();
+    }}
+}}).observe(document, {{subtree: true, childList: true, attributes: true}});
 """
 # The map is drawn when the script has finished, the frame has its height and Leaflet's layers
 # hold more than the four focus states (markers, cells or the neighbouring states).
@@ -86,10 +93,6 @@ LAYERS_REDRAWN_AT_JS = (
     f"(before) => {{ {_DRAWN} return view.feature_group.length > before && performance.now(); }}"
 )
 HISTOGRAM_PLOT = f".st-key-{HISTOGRAM} svg path.background"  # the histogram's plot area, brushed
-# The histogram below the map has drawn its bars.
-HISTOGRAM_DRAWN_AT_JS = (
-    f"() => !!document.querySelector('.st-key-{HISTOGRAM} svg .mark-rect path') && performance.now()"
-)
 # Playback on the map, asked for its counts: the first window is shown once they have come.
 PLAYBACK_SHOWN_AT_JS = "() => window.map._bsPlayback._on === true && performance.now()"
 # The counts playback plays (render/playback.py WindowCounts), as the bytes of their JSON (without
@@ -182,7 +185,8 @@ def _visit(
         page = context.new_page()
         page.goto(url)
         drawn.append(_drawn_ms(page) / 1000)
-        histogram.append(_at(page, HISTOGRAM_DRAWN_AT_JS) / 1000)
+        page.wait_for_function("() => 'histogram' in window.__bsMarks", timeout=TIMEOUT_MS)
+        histogram.append(page.evaluate("window.__bsMarks.histogram") / 1000)
         context.close()
     figures["drawn_s"] = statistics.median(drawn)
     figures["histogram_s"] = statistics.median(histogram)
@@ -256,12 +260,6 @@ def _drawn_ms(page: Any) -> float:
     """Return the browser clock's milliseconds from navigation to the map drawn."""
     drawn: float = page.wait_for_function(MAP_DRAWN_AT_JS, timeout=TIMEOUT_MS, polling="raf").json_value()
     return drawn
-
-
-def _at(page: Any, check: str) -> float:
-    """Return the browser clock's milliseconds from navigation to `check` first true."""
-    moment: float = page.wait_for_function(check, timeout=TIMEOUT_MS, polling="raf").json_value()
-    return moment
 
 
 def _brush(page: Any, start: float, end: float) -> float:
