@@ -171,6 +171,10 @@ def test_panning_reruns_the_page_only_with_the_view_switch_on(server, new_page, 
     assert page.evaluate("() => window.__bs.posts") == 0, "the mounted map sent a value unasked"
 
     frame = remount_map(page, page.get_by_text("Only events in the current view").click)
+    # The switch narrows to the view at once: the new map reports where it is before any move.
+    in_view = len(filter_events(events, EventFilter(bounds=tuple(frame.evaluate(BOUNDS_JS)))))
+    assert 0 < in_view < len(events)
+    expect(count_line(page)).to_have_text(f"{in_view} of {len(events)} events", timeout=WAIT)
     sent, reruns = after_report(page, frame, lambda: set_view(frame, 48.5, 31.0, 6))
     assert sent and reruns
     south, west, north, east = frame.evaluate(BOUNDS_JS)
