@@ -67,3 +67,11 @@ def test_the_engine_is_compared_with_pandas_and_spark_with_duckdb():
     ]  # fmt: skip
     assert _row(table, "per-state counts (mapdata.placed)")[-2:] == ["–", "–"]
     assert "reads the events in 3 partitions" in table
+
+
+def test_the_histogram_is_set_against_the_floor_of_a_bare_page():
+    figures = {"server_curated": {"events": 20, "histogram_s": 2.2}, "floor": {"histogram_s": 1.375}}
+    assert derive(figures)["versus_floor"]["histogram_ratio"] == 2.2 / 1.375
+    table = format_table(figures)
+    assert _row(table, "the floor: one Vega-Lite chart")[-2:] == ["1.38", "s"]
+    assert _row(table, "the histogram ÷ the floor")[-1] == "1.60×"

@@ -55,7 +55,7 @@ SPARK_MASTER = "local[2]"
 RELATIONS = ("military", "security", "diplomatic", "economic", "energy")
 SEARCHES = ("kharkiv", "baku", "tbilisi", "yerevan", "odesa")  # cities of the synthetic events
 FLAT_GROWTH = 1.25  # "flat": ten times the events may cost the server at most this factor more memory
-DERIVED = ("growth", "versus_pandas")  # figures computed from two measurements (`derive`)
+DERIVED = ("growth", "versus_pandas", "versus_floor")  # figures computed from two measurements (`derive`)
 MB = 1e6  # bytes: figures in MB are millions of bytes, so "1.5 GB" is 1,500 MB
 
 
@@ -117,6 +117,8 @@ TABLE: tuple[str | Row, ...] = (
     "time on the map: the histogram, its brush and playback, in Chromium",
     Row("curated data: the histogram drawn for a new reader (median of 4)", "server_curated", "histogram_s",
         "s", _at_most(2)),
+    Row("  the floor: one Vega-Lite chart on a bare Streamlit page", "floor", "histogram_s", "s"),
+    Row("  the histogram ÷ the floor", "versus_floor", "histogram_ratio", "×"),
     Row("three years: a brush on the histogram to the new layers drawn", "server_time", "brush_s", "s",
         _at_most(1)),
     Row("three years: playback by week, one window per frame: frames/s", "server_time", "playback_fps", "fps",
@@ -199,7 +201,7 @@ TIER_FIGURES = (
 
 def derive(figures: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """Return the figures computed from measurements: memory growth, the engine against pandas."""
-    derived: dict[str, dict[str, Any]] = {"growth": {}, "versus_pandas": {}}
+    derived: dict[str, dict[str, Any]] = {"growth": {}, "versus_pandas": {}, "versus_floor": {}}
     large, small = figures.get("server_large", {}), figures.get("server_small", {})
     if "peak_mb" in large and "peak_mb" in small:
         derived["growth"] = {"rss_growth": large["peak_mb"] / small["peak_mb"], "events": large.get("events")}
@@ -209,6 +211,9 @@ def derive(figures: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
             "filter_ratio": pandas["engine_filter_s"] / pandas["pandas_filter_s"],
             "events": pandas.get("events"),
         }
+    curated, floor = figures.get("server_curated", {}), figures.get("floor", {})
+    if "histogram_s" in curated and "histogram_s" in floor:
+        derived["versus_floor"] = {"histogram_ratio": curated["histogram_s"] / floor["histogram_s"]}
     return derived
 
 
@@ -838,7 +843,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def run(args: argparse.Namespace, events: int, import_rows: int, work: Path, scratch: Path) -> dict[str, Any]:
     """Write the inputs and take every measurement of the tier; return the figures by measurement."""
-    from tools.benchbrowser import measure_server, prepare_static
+    from tools.benchbrowser import measure_floor, measure_server, prepare_static
     from tools.synthetic import write_synthetic_dataset, write_synthetic_store
 
     figures: dict[str, dict[str, Any]] = {}
@@ -876,6 +881,7 @@ def run(args: argparse.Namespace, events: int, import_rows: int, work: Path, scr
             _build(built, f"events.csv of {args.small:,} events", csv, write, lambda: "writing")
         if "browser" not in skip:
             server("server_curated", ROOT / "data", 20, interact=False)
+            _measure(figures, "floor", measure_floor)
             three_years = _build(
                 built, f"store of {args.small:,} events over three years", work / f"store-{args.small}-3y",
                 partial(write_synthetic_store, work / f"store-{args.small}-3y", args.small, years=3),

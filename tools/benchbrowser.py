@@ -36,6 +36,18 @@ from tools.localserver import (
     streamlit_command,
 )
 
+# The floor under the histogram's figure: a bare Streamlit page with one brushable Vega-Lite chart
+# of a year's weeks, keyed as the histogram is (so `HISTOGRAM_BARS` finds its bars).
+FLOOR_APP = f"""import altair as alt
+import pandas as pd
+import streamlit as st
+
+weeks = pd.DataFrame({{"week": pd.date_range("2024-01-01", periods=52, freq="W-MON"), "events": range(52)}})
+weeks["end"] = weeks["week"] + pd.Timedelta(days=7)
+brush = alt.selection_interval(encodings=["x"], name="brush")
+chart = alt.Chart(weeks).mark_rect().encode(x="week:T", x2="end:T", y="events:Q").add_params(brush)
+st.altair_chart(chart, key="{HISTOGRAM}", on_select="rerun")
+"""
 TIMEOUT_MS = 600_000  # a first visit on a busy machine, at a hundred million events
 REPEATS = 5
 READERS = 4  # new browser profiles, one at a time, for "a new reader's map drawn"
@@ -158,6 +170,35 @@ def measure_server(data_dir: Path, cache: Path, *, interact: bool) -> dict[str, 
     return figures
 
 
+def measure_floor() -> dict[str, Any]:
+    """Return `histogram_s` of a bare page (`FLOOR_APP`): a new reader's chart, Streamlit and Vega alone.
+
+    Measured as `measure_server` measures the histogram below the map (median of `READERS` new
+    browser profiles, after a first reader), so the two make a ratio.
+    """
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright, tempfile.TemporaryDirectory() as app:
+        (Path(app) / "dashboard.py").write_text(FLOOR_APP)
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            with _started(ROOT / "data", Path(app) / "cache", app_dir=Path(app)) as (server, process, _):
+                url = server.url + "/"
+                context = _context(browser)
+                _navigate_when_up(context.new_page(), url, process, server)
+                context.close()
+                histogram = []
+                for _ in range(READERS):
+                    context = _context(browser)
+                    page = context.new_page()
+                    page.goto(url)
+                    histogram.append(_histogram_ms(page) / 1000)
+                    context.close()
+        finally:
+            browser.close()
+    return {"histogram_s": statistics.median(histogram)}
+
+
 def _visit(
     browser: Any, server: Server, process: subprocess.Popen, started: float, *, interact: bool
 ) -> dict[str, Any]:
@@ -185,8 +226,7 @@ def _visit(
         page = context.new_page()
         page.goto(url)
         drawn.append(_drawn_ms(page) / 1000)
-        page.wait_for_function("() => 'histogram' in window.__bsMarks", timeout=TIMEOUT_MS)
-        histogram.append(page.evaluate("window.__bsMarks.histogram") / 1000)
+        histogram.append(_histogram_ms(page) / 1000)
         context.close()
     figures["drawn_s"] = statistics.median(drawn)
     figures["histogram_s"] = statistics.median(histogram)
@@ -208,7 +248,9 @@ def _visit(
 
 
 @contextmanager
-def _started(data_dir: Path, cache: Path) -> Iterator[tuple[Server, subprocess.Popen, float]]:
+def _started(
+    data_dir: Path, cache: Path, app_dir: Path = ROOT
+) -> Iterator[tuple[Server, subprocess.Popen, float]]:
     """Run `streamlit run dashboard.py` as `make run` does; yield it and the moment it was started.
 
     As `localserver.streamlit_server`, but the moment of the start is kept and the server is not
@@ -218,7 +260,7 @@ def _started(data_dir: Path, cache: Path) -> Iterator[tuple[Server, subprocess.P
     env = {k: v for k, v in os.environ.items() if k not in (DATA_DIR_VARIABLE, "BORDERSTATES_ENGINE")}
     env[DATA_DIR_VARIABLE] = str(data_dir)
     env[CACHE_DIR_VARIABLE] = str(cache)
-    command = streamlit_command(ROOT, port)
+    command = streamlit_command(app_dir, port)
     with tempfile.TemporaryDirectory() as scratch, (Path(scratch) / "server.log").open("wb") as log:
         started = time.time()
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603
@@ -254,6 +296,13 @@ def _context(browser: Any) -> Any:
     context.route("**/*", _local_only)
     context.add_init_script(MARKS_JS)
     return context
+
+
+def _histogram_ms(page: Any) -> float:
+    """Return the browser clock's milliseconds from navigation to the histogram's bars drawn (`MARKS_JS`)."""
+    page.wait_for_function("() => 'histogram' in window.__bsMarks", timeout=TIMEOUT_MS)
+    moment: float = page.evaluate("window.__bsMarks.histogram")
+    return moment
 
 
 def _drawn_ms(page: Any) -> float:
