@@ -200,7 +200,10 @@ TIER_FIGURES = (
 
 
 def derive(figures: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    """Return the figures computed from measurements: memory growth, the engine against pandas."""
+    """Return the figures computed from measurements.
+
+    Memory growth, the engine against pandas, the histogram against its floor.
+    """
     derived: dict[str, dict[str, Any]] = {"growth": {}, "versus_pandas": {}, "versus_floor": {}}
     large, small = figures.get("server_large", {}), figures.get("server_small", {})
     if "peak_mb" in large and "peak_mb" in small:

@@ -14,7 +14,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -60,11 +60,12 @@ PLAYBACK_FRAMES = 300  # animation frames of playback measured, one window a fra
 _POLL_S = 0.05  # how often a new server is tried while it starts
 
 HISTOGRAM_BARS = f".st-key-{HISTOGRAM} svg .mark-rect path"  # the histogram below the map has bars
+EXCEPTION = "[data-testid='stException']"  # the page's script raised
 # The first run of the page's script has finished: the script is not running and the map's
 # frame is there (it is only there once the script has reached the map). An exception shown
 # on the page ends the wait at once (-1).
 READY_AT_JS = f"""() => {{
-    if (document.querySelector("[data-testid='stException']")) return -1;
+    if (document.querySelector("{EXCEPTION}")) return -1;
     return !!(document.querySelector("{APP_READY}") && document.querySelector('{MAP_FRAME}'))
         && performance.now();
 }}"""
@@ -86,6 +87,10 @@ new MutationObserver(() => {{
     }}
 }}).observe(document, {{subtree: true, childList: true, attributes: true}});
 """
+# The histogram has been marked as drawn, or the page's script raised (the wait ends at once).
+HISTOGRAM_OR_ERROR_JS = (
+    f"""() => 'histogram' in window.__bsMarks || !!document.querySelector("{EXCEPTION}")"""
+)
 # The map is drawn when the script has finished, the frame has its height and Leaflet's layers
 # hold more than the four focus states (markers, cells or the neighbouring states).
 _DRAWN = f"""
@@ -174,7 +179,7 @@ def measure_floor() -> dict[str, Any]:
     """Return `histogram_s` of a bare page (`FLOOR_APP`): a new reader's chart, Streamlit and Vega alone.
 
     Measured as `measure_server` measures the histogram below the map (median of `READERS` new
-    browser profiles, after a first reader), so the two make a ratio.
+    browser profiles, after a first reader has drawn it), so the two make a ratio.
     """
     from playwright.sync_api import sync_playwright
 
@@ -184,26 +189,23 @@ def measure_floor() -> dict[str, Any]:
         try:
             with _started(ROOT / "data", Path(app) / "cache", app_dir=Path(app)) as (server, process, _):
                 url = server.url + "/"
+                load = _load_average()
                 context = _context(browser)
-                _navigate_when_up(context.new_page(), url, process, server)
+                page = context.new_page()
+                _navigate_when_up(page, url, process, server)
+                _histogram_ms(page)  # the server's first run (its imports) is no reader's
                 context.close()
-                histogram = []
-                for _ in range(READERS):
-                    context = _context(browser)
-                    page = context.new_page()
-                    page.goto(url)
-                    histogram.append(_histogram_ms(page) / 1000)
-                    context.close()
+                (histogram,) = _new_readers(browser, url, _histogram_ms)
         finally:
             browser.close()
-    return {"histogram_s": statistics.median(histogram)}
+    return {"load": load, "histogram_s": statistics.median(histogram)}
 
 
 def _visit(
     browser: Any, server: Server, process: subprocess.Popen, started: float, *, interact: bool
 ) -> dict[str, Any]:
     url = server.url + "/"
-    figures: dict[str, Any] = {"load": float(Path("/proc/loadavg").read_text().split()[0])}
+    figures: dict[str, Any] = {"load": _load_average()}
     context = _context(browser)
     page = context.new_page()
     _navigate_when_up(page, url, process, server)
@@ -220,14 +222,7 @@ def _visit(
     figures["first_drawn_s"] = _drawn_ms(page) / 1000
     figures["rss_mb"], figures["peak_mb"] = _memory_mb(process.pid, "VmRSS"), _memory_mb(process.pid, "VmHWM")
     context.close()
-    drawn, histogram = [], []
-    for _ in range(READERS):
-        context = _context(browser)
-        page = context.new_page()
-        page.goto(url)
-        drawn.append(_drawn_ms(page) / 1000)
-        histogram.append(_histogram_ms(page) / 1000)
-        context.close()
+    drawn, histogram = _new_readers(browser, url, _drawn_ms, _histogram_ms)
     figures["drawn_s"] = statistics.median(drawn)
     figures["histogram_s"] = statistics.median(histogram)
     if interact:
@@ -251,10 +246,11 @@ def _visit(
 def _started(
     data_dir: Path, cache: Path, app_dir: Path = ROOT
 ) -> Iterator[tuple[Server, subprocess.Popen, float]]:
-    """Run `streamlit run dashboard.py` as `make run` does; yield it and the moment it was started.
+    """Run `app_dir`'s `streamlit run dashboard.py` as `make run` does; yield it and when it was started.
 
     As `localserver.streamlit_server`, but the moment of the start is kept and the server is not
     waited for: the first reader tries it every `_POLL_S` seconds, so it is ready when it is up.
+    Run from the project's folder whatever the page, so the floor's has the same Streamlit config.
     """
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in (DATA_DIR_VARIABLE, "BORDERSTATES_ENGINE")}
@@ -298,11 +294,31 @@ def _context(browser: Any) -> Any:
     return context
 
 
+def _new_readers(browser: Any, url: str, *measures: Callable[[Any], float]) -> list[list[float]]:
+    """Open `url` in `READERS` new browser profiles, one after another; return each measure's seconds."""
+    figures: list[list[float]] = [[] for _ in measures]
+    for _ in range(READERS):
+        context = _context(browser)
+        page = context.new_page()
+        page.goto(url)
+        for figure, measure in zip(figures, measures, strict=True):
+            figure.append(measure(page) / 1000)
+        context.close()
+    return figures
+
+
 def _histogram_ms(page: Any) -> float:
     """Return the browser clock's milliseconds from navigation to the histogram's bars drawn (`MARKS_JS`)."""
-    page.wait_for_function("() => 'histogram' in window.__bsMarks", timeout=TIMEOUT_MS)
-    moment: float = page.evaluate("window.__bsMarks.histogram")
+    page.wait_for_function(HISTOGRAM_OR_ERROR_JS, timeout=TIMEOUT_MS)
+    moment: float | None = page.evaluate("window.__bsMarks.histogram")
+    if moment is None:
+        raise RuntimeError("the page raised before its chart was drawn")
     return moment
+
+
+def _load_average() -> float:
+    """Return the machine's load average over the last minute, printed beside the figures."""
+    return float(Path("/proc/loadavg").read_text().split()[0])
 
 
 def _drawn_ms(page: Any) -> float:

@@ -178,9 +178,10 @@ class ClickReporting(MacroElement):
     """Have streamlit-folium report a click only when there is a new one.
 
     * Its value for a map that nobody clicked says the click count is None, while its frontend
-      counts from 0: the map's first move (a resize as the page finishes its layout, seconds
-      after the load) "changed" the value and reran the page for nothing, and the rerun emptied
-      what a reader had begun to type into a sidebar filter. The count starts from 0 here too.
+      counts from 0 and reports the map's value as soon as the map is up: every new map reran
+      the page for that "change", seconds after the load when the map's scripts came late, and
+      the rerun emptied what a reader had begun to type into a sidebar filter. The count starts
+      from 0 here too.
     * It reports the tooltip of the last clicked layer that has one, and keeps it when the next
       click hits a layer without one (a cluster): that click would then repeat the previous
       one, and toggle a state's filter a second time. Leaflet fires `preclick` on the map before

@@ -13,8 +13,9 @@ How a test knows that the page has finished what it started (`settle`):
   last request and has ended. stApp's `data-test-script-state` alone cannot say so: it is
   `notRunning` before a requested run has begun, and React may fold a short run into a
   single render that never shows `running`.
-* The map. streamlit-folium reports a click or a move 250 ms after it (a debounce), if it
-  changed what the map returns (a move only with the view switch on). `reported`
+* The map. streamlit-folium reports what the map returns once it is up, and a click or a
+  move 250 ms after it (a debounce), each only if it changed (a view only with the view
+  switch on: a new map then reruns the page once more). `reported`
   waits until Leaflet has stopped animating, then until a timer set in the map's frame after
   the debounce's own timer has fired (timers fire in order of their deadlines, however busy
   the machine), then passes a message through the page (messages from one frame arrive in the

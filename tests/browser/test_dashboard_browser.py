@@ -166,8 +166,8 @@ def test_panning_reruns_the_page_only_with_the_view_switch_on(server, new_page, 
     frame = map_frame(page)
     # Once streamlit-folium has had its chance to report the move, nothing was sent, nothing ran.
     assert after_report(page, frame, lambda: pan_by(frame, 150, 80)) == (0, 0), "the move reran the page"
-    # Nor did the map's first move (a resize as the page lays out, or this pan): it is no change
-    # either, and a rerun then would empty what the reader has begun to type into a filter.
+    # Nor did the map when it came up (streamlit-folium reports then): it is no change either,
+    # and a rerun then would empty what the reader has begun to type into a filter.
     assert page.evaluate("() => window.__bs.posts") == 0, "the mounted map sent a value unasked"
 
     frame = remount_map(page, page.get_by_text("Only events in the current view").click)
