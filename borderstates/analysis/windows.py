@@ -97,11 +97,12 @@ def window_counts(store: Store, f: EventFilter, unit: str, grid: density.Grid | 
         events = density.cells_of(events, grid.size)
         keys += list(CELL)
     # Two small answers, each at most a row per key and window: where spans begin, where they end.
-    begun, ended = (_per_window(store, events, keys, column, unit) for column in ("date", SPAN_END))
+    # With cells the answers are cut at `MAX_CELL_ROWS`; a row per state and window is always few.
+    limit = MAX_CELL_ROWS if grid is not None else None
+    begun, ended = (_per_window(store, events, keys, column, unit, limit) for column in ("date", SPAN_END))
     too_many = begun is None or ended is None
     if too_many:  # more rows than cells may send: the states' counts alone, asked again
-        states_only = [LOCATED_IN]
-        begun, ended = (_per_window(store, events, states_only, c, unit) for c in ("date", SPAN_END))
+        begun, ended = (_per_window(store, events, [LOCATED_IN], c, unit, None) for c in ("date", SPAN_END))
     assert begun is not None and ended is not None  # the states' rows are never cut short
     if begun.empty:
         empty = Counts(np.zeros((0, 0), dtype=np.int64), np.zeros((0, 0), dtype=np.int64))
@@ -128,14 +129,14 @@ def window_counts(store: Store, f: EventFilter, unit: str, grid: density.Grid | 
 
 
 def _per_window(
-    store: Store, events: ir.Table, keys: list[str], column: str, unit: str
+    store: Store, events: ir.Table, keys: list[str], column: str, unit: str, limit: int | None
 ) -> pd.DataFrame | None:
-    """Return the events per key and window of `column`'s day; with cells, None past `MAX_CELL_ROWS` rows."""
+    """Return the events per key and window of `column`'s day; None when there are more than `limit` rows."""
     grouped = events.group_by(*keys, window=bin_of(events[column], unit)).aggregate(events=ibis._.count())
-    if keys == [LOCATED_IN]:  # a row per state and window: always few
+    if limit is None:
         return store.fetch(grouped)
-    rows = store.fetch(grouped.limit(MAX_CELL_ROWS + 1))
-    return None if len(rows) > MAX_CELL_ROWS else rows
+    rows = store.fetch(grouped.limit(limit + 1))
+    return None if len(rows) > limit else rows
 
 
 def _counts(

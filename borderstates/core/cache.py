@@ -128,10 +128,10 @@ def _write_entry(
 
 
 def _remove_old_entries(keep: Path) -> None:
-    others = [p for p in cache_dir().iterdir() if p.is_dir() and p != keep]
+    others = [(p.stat().st_mtime, p) for p in cache_dir().iterdir() if p.is_dir() and p != keep]
     unused_since = time.time() - UNUSED_FOR_S
-    beyond = sorted(others, key=lambda p: p.stat().st_mtime, reverse=True)[KEPT_ENTRIES - 1 :]
-    for old in (p for p in beyond if p.stat().st_mtime < unused_since):
+    beyond = sorted(others, reverse=True)[KEPT_ENTRIES - 1 :]
+    for old in (p for used, p in beyond if used < unused_since):
         for file in old.iterdir():
             file.unlink(missing_ok=True)
         old.rmdir()
