@@ -10,13 +10,13 @@ from pathlib import Path
 
 from borderstates.analysis.mapdata import offered
 from borderstates.analysis.quality import validation_lines, validation_summary
-from borderstates.core import contract, query, storage
+from borderstates.core import columnstore, contract, query
 from borderstates.core.area import Area, AreaError, read_area
+from borderstates.core.engine import DataStatus, open_files
 from borderstates.core.export import FORMATS, export_events
 from borderstates.core.filters import EventFilter, parse_date
 from borderstates.core.load import load_files
 from borderstates.core.paths import data_dir
-from borderstates.core.store import DataStatus, open_files
 from borderstates.importers.run import (
     FOCUS_COUNTRIES,
     FORMAT_NAMES,
@@ -176,7 +176,7 @@ def _paths(events: Path | None, articles: Path | None) -> tuple[Path, Path]:
 def _validate(args: argparse.Namespace) -> int:
     events_path, articles_path = _paths(args.events, args.articles)
     dataset = load_files(events_path, articles_path)
-    stored = storage.current_generation(events_path.parent / storage.STORE_FOLDER)
+    stored = columnstore.current_generation(events_path.parent / columnstore.STORE_FOLDER)
     status = DataStatus.of(
         dataset.problems, dataset.rows_in_file, len(dataset.events), len(dataset.articles), stored
     )

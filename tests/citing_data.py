@@ -18,7 +18,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from borderstates.core import columnar, contract, storage
+from borderstates.core import columnar, columnstore, contract
 from borderstates.core.csvio import LINE
 from borderstates.core.filters import EventFilter
 from borderstates.core.load import load_dataset
@@ -126,7 +126,7 @@ def make_citing_dir(root: Path, fixture_rows: list[dict[str, str]], *, imports: 
 def write_store(directory: Path, rows: list[dict[str, str]], articles: list[dict[str, str]]) -> None:
     """Write rows as an import would leave them: one generation of the columnar store, no lines."""
     staged = _imported_frames(directory, rows, articles)
-    generation = directory / storage.STORE_FOLDER / "gen-000001"
+    generation = directory / columnstore.STORE_FOLDER / "gen-000001"
     events = columnar.events_table(staged[0])
     folder = generation / "events" / f"dataset={IMPORTED}" / "year=2025"
     folder.mkdir(parents=True)
@@ -134,7 +134,7 @@ def write_store(directory: Path, rows: list[dict[str, str]], articles: list[dict
     folder = generation / "articles" / f"dataset={IMPORTED}"
     folder.mkdir(parents=True)
     pq.write_table(columnar.articles_table(staged[1]), folder / "part-0.parquet")
-    (directory / storage.STORE_FOLDER / storage.CURRENT).write_text("gen-000001", encoding="utf-8")
+    (directory / columnstore.STORE_FOLDER / columnstore.CURRENT).write_text("gen-000001", encoding="utf-8")
 
 
 def _imported_frames(
@@ -159,7 +159,7 @@ def expected_frames(directory: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Return every event and every article of the directory as frames: the file's, then the store's."""
     dataset = load_dataset(directory)
     events, articles = [dataset.events], [dataset.articles]
-    generation = storage.current_generation(directory / storage.STORE_FOLDER)
+    generation = columnstore.current_generation(directory / columnstore.STORE_FOLDER)
     if generation is not None:
         stored = pa.concat_tables(
             pq.read_table(p) for p in sorted(Path(generation, "events").glob("**/*.parquet"))

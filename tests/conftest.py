@@ -15,7 +15,7 @@ import pytest
 
 from borderstates.core import contract
 from borderstates.core.cache import CACHE_DIR_VARIABLE
-from borderstates.core.store import EngineConfig
+from borderstates.core.engine import EngineConfig
 
 TESTS = Path(__file__).parent
 FIXTURES = TESTS / "data"

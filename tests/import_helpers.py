@@ -36,7 +36,7 @@ def stored_events(directory: Path):
 
     One id may be held twice (a conflict of two datasets): then by dataset.
     """
-    from borderstates.core.store import open_store
+    from borderstates.core.engine import open_store
 
     store = open_store(directory)
     return store.fetch(store.events.order_by(["event_id", "dataset"]))

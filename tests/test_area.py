@@ -9,9 +9,9 @@ import pytest
 
 from borderstates.core import area as areas
 from borderstates.core.area import EARTH_RADIUS_KM, Area, AreaError, Circle
+from borderstates.core.engine import open_store
 from borderstates.core.filters import EventFilter
 from borderstates.core.load import load_dataset
-from borderstates.core.store import open_store
 from tests.oracle import filter_events
 
 # A square around Kyiv with a square hole, corners at round coordinates.

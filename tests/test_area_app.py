@@ -11,10 +11,10 @@ from borderstates.app import areaform, filterform
 from borderstates.app.filterform import filter_from_params, params_from_filter
 from borderstates.core import area as areas
 from borderstates.core.area import FILTER_AREA_ROLE, Area, AreaError, Circle
+from borderstates.core.engine import open_store
 from borderstates.core.export import export_bytes
 from borderstates.core.filters import Choices, EventFilter, describe_filter
 from borderstates.core.load import load_dataset
-from borderstates.core.store import open_store
 from borderstates.render import areadraw
 from tests.conftest import ROOT
 from tests.oracle import filter_events

@@ -12,10 +12,10 @@ from streamlit.testing.v1 import AppTest
 from borderstates.app import timeaxis
 from borderstates.app.filterform import filter_from_params
 from borderstates.core import contract
+from borderstates.core.engine import open_store
 from borderstates.core.filters import Choices, EventFilter
 from borderstates.core.load import load_dataset
 from borderstates.core.paths import DATA_DIR_VARIABLE
-from borderstates.core.store import open_store
 from borderstates.render import assets, charts
 from tests.conftest import ROOT, write_csv_rows
 from tests.oracle import filter_events

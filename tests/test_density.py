@@ -4,10 +4,10 @@ import numpy as np
 import pytest
 
 from borderstates.analysis import density, mapdata
+from borderstates.core.engine import open_store
 from borderstates.core.filters import EventFilter
 from borderstates.core.geo import load_countries
 from borderstates.core.load import load_dataset
-from borderstates.core.store import open_store
 from borderstates.render import mapview
 from tests.oracle import filter_events
 from tools.synthetic import write_synthetic_dataset

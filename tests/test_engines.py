@@ -22,10 +22,10 @@ from hypothesis import strategies as st
 from borderstates.analysis import density, mapdata
 from borderstates.core import contract
 from borderstates.core.area import Area, Circle
+from borderstates.core.engine import EngineConfig, Store, open_store
 from borderstates.core.export import export_bytes
 from borderstates.core.filters import EventFilter
 from borderstates.core.load import load_dataset
-from borderstates.core.store import EngineConfig, Store, open_store
 from tests.conftest import FIXTURES, ROOT, write_csv_rows
 from tests.oracle import filter_events
 

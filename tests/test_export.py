@@ -4,10 +4,10 @@ import json
 
 import pandas as pd
 
+from borderstates.core.engine import open_store
 from borderstates.core.export import export_bytes, export_events
 from borderstates.core.filters import EventFilter
 from borderstates.core.load import load_dataset, load_events
-from borderstates.core.store import open_store
 
 HOSTILE = ["=cmd|' /C calc'!A0", "+1+1", "-2+3", "@SUM(1)", "\t=1", "\r=1", "'=1"]
 

@@ -17,10 +17,10 @@ import pytest
 
 from borderstates.core import contract
 from borderstates.core.csvio import guard_cell
+from borderstates.core.engine import open_store
 from borderstates.core.export import export_bytes, export_events
 from borderstates.core.filters import EventFilter
 from borderstates.core.load import load_dataset, load_events
-from borderstates.core.store import open_store
 from tests.conftest import write_csv_rows
 
 OWASP_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")

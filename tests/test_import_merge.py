@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 
 from borderstates.cli import main
-from borderstates.core import contract, storage
+from borderstates.core import columnstore, contract
 from borderstates.core.csvio import write_csv
-from borderstates.core.store import open_store
+from borderstates.core.engine import open_store
 from borderstates.importers.run import ImportFailure, ImportOptions, import_file
 
 from .conftest import FIXTURES, ROOT, kill_once_said, read_rows, write_csv_rows
@@ -35,7 +35,7 @@ def into(directory, name, **options):
 
 
 def store_of(directory):
-    return directory / storage.STORE_FOLDER
+    return directory / columnstore.STORE_FOLDER
 
 
 def generations(directory):
@@ -133,7 +133,7 @@ def _newer_acled_export(path):
 
 def test_a_newer_export_updates_shared_ids_and_keeps_the_rest(data_dir, tmp_path):
     into(data_dir, "acled_api.csv")
-    previous = storage.current_generation(store_of(data_dir))
+    previous = columnstore.current_generation(store_of(data_dir))
     report = import_file(_newer_acled_export(tmp_path / "acled_newer.csv"), into=data_dir)
     assert {k: report.merge[k] for k in ("added", "updated", "unchanged", "kept newer")} == {
         "added": 1, "updated": 1, "unchanged": 5, "kept newer": 0}  # fmt: skip
@@ -146,7 +146,7 @@ def test_a_newer_export_updates_shared_ids_and_keeps_the_rest(data_dir, tmp_path
     acled = store_of(data_dir) / "gen-000002" / "events" / "dataset=ACLED"
     assert sorted(p.name for p in acled.iterdir()) == ["year=2023", "year=2024"]
     # The previous generation is kept whole, as the backup.
-    assert generations(data_dir) == ["gen-000001", "gen-000002"] and storage.event_count(previous) == 7
+    assert generations(data_dir) == ["gen-000001", "gen-000002"] and columnstore.event_count(previous) == 7
 
     # Importing the older export again does not undo ACLED's revision.
     older = import_file(IMPORTS / "acled_api.csv", into=data_dir)
@@ -164,7 +164,7 @@ def test_a_row_that_moves_to_another_year_leaves_its_old_year(data_dir, tmp_path
     import_file(write_csv_rows(tmp_path / "moved.csv", rows[0].keys(), rows), into=data_dir)
     events = by_id(stored_events(data_dir))
     assert events.index.is_unique and events.loc["ACLED:UKR1001", "date"] == pd.Timestamp("2021-05-01")
-    assert storage.event_count(storage.current_generation(store_of(data_dir))) == 7
+    assert columnstore.event_count(columnstore.current_generation(store_of(data_dir))) == 7
 
 
 def test_a_repeated_id_is_reported_with_its_lines_and_the_first_row_kept(data_dir, tmp_path, capsys):
@@ -226,14 +226,14 @@ def test_a_dutch_excel_data_file_still_reserves_its_ids(data_dir):
 
 def test_two_imports_at_once_are_refused(data_dir, capsys):
     store_of(data_dir).mkdir()
-    with (store_of(data_dir) / storage.LOCK_FILE).open("a") as handle:
+    with (store_of(data_dir) / columnstore.LOCK_FILE).open("a") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)  # another import holds the store
         with pytest.raises(ImportFailure, match="another import into this store is running"):
             into(data_dir, "acled_export.csv")
         assert main(["import", str(IMPORTS / "acled_api.csv"), "--into", str(data_dir)]) == 2
         assert "another import into this store is running; nothing was written" in capsys.readouterr().err
         assert main(["migrate", str(data_dir)]) == 2
-    assert storage.current_generation(store_of(data_dir)) is None
+    assert columnstore.current_generation(store_of(data_dir)) is None
     assert into(data_dir, "acled_export.csv").merge["added"] == 7  # the lock is free again
 
 
@@ -243,7 +243,7 @@ def test_a_damaged_data_file_stops_the_import_before_anything_changes(data_dir, 
     assert main(["import", str(IMPORTS / "acled_api.csv"), "--into", str(data_dir)]) == 2
     err = capsys.readouterr().err
     assert f"{events}:5: -: malformed CSV" in err and err.rstrip().endswith("nothing was written")
-    assert storage.current_generation(store_of(data_dir)) is None
+    assert columnstore.current_generation(store_of(data_dir)) is None
 
 
 # --- killed imports --------------------------------------------------------------------------------
@@ -252,7 +252,7 @@ def test_a_damaged_data_file_stops_the_import_before_anything_changes(data_dir, 
 CHILD = """
 import signal, sys
 import borderstates.importers.source as source, borderstates.importers.pipeline as pipeline
-from borderstates.core import storage
+from borderstates.core import columnstore
 
 def hang(*args, **kwargs):
     sys.stderr.write("half written\\n")
@@ -268,15 +268,15 @@ sys.exit(main(sys.argv[1:]))
 MID_STREAM = "pipeline.BLOCK_BYTES = 200_000; pipeline.PROGRESS_ROWS = 2000"
 MID_STREAM_TWO_PROCESSES = MID_STREAM + "; pipeline.PARALLEL_BYTES = 1"  # a worker maps every other chunk
 # Every file of the new generation written, renamed into place: killed before CURRENT names it.
-BEFORE_CURRENT = "storage._point_to = hang"
+BEFORE_CURRENT = "columnstore._point_to = hang"
 # Killed half-way through writing the new generation's files.
 MID_GENERATION = """
-real_copy = storage._Plan._copy
+real_copy = columnstore._Plan._copy
 def copy(self, query, out):
     if "articles" in str(out):
         hang()
     return real_copy(self, query, out)
-storage._Plan._copy = copy
+columnstore._Plan._copy = copy
 """
 
 
@@ -327,7 +327,7 @@ def test_a_killed_import_loses_nothing_and_the_next_one_completes(
 def test_an_import_that_keeps_no_row_changes_nothing(data_dir):
     report = into(data_dir, "acled_export.csv", options=ImportOptions(since=dt.date(2030, 1, 1)))
     assert report.imported == 0 and report.merge["added"] == 0 and report.generation is None
-    assert storage.current_generation(store_of(data_dir)) is None
+    assert columnstore.current_generation(store_of(data_dir)) is None
 
 
 def test_an_import_into_a_directory_that_is_missing_fails(tmp_path):
@@ -339,7 +339,7 @@ def test_the_store_lives_beside_the_csv_files_and_is_readable_without_the_projec
     into(data_dir, "acled_export.csv")
     import duckdb
 
-    folder = storage.events_location(storage.current_generation(store_of(data_dir)))
+    folder = columnstore.events_location(columnstore.current_generation(store_of(data_dir)))
     rows = duckdb.sql(
         f"SELECT dataset, year, count(*) FROM read_parquet('{folder}/**/*.parquet', "
         "hive_partitioning = true) GROUP BY ALL"
@@ -413,7 +413,7 @@ def test_the_sql_shown_selects_in_the_store_what_the_export_writes(data_dir, tmp
     assert main([*args, "--show-sql", "--dialect", "duckdb"]) == 0
     sql = capsys.readouterr().out
     # What an analyst runs where the data lives: the store's files as a table named events.
-    folder = storage.events_location(storage.current_generation(store_of(data_dir)))
+    folder = columnstore.events_location(columnstore.current_generation(store_of(data_dir)))
     con = duckdb.connect()
     files = f"read_parquet('{folder}/**/*.parquet', hive_partitioning = true)"
     con.execute(f"CREATE VIEW events AS SELECT * FROM {files}")

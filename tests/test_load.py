@@ -148,9 +148,9 @@ def test_excerpt_may_be_empty_for_imported_rows_only(fixture_rows, make_data_dir
 
 
 def test_dutch_excel_export_loads_back(fixture_rows, make_data_dir, tmp_path):
+    from borderstates.core.engine import open_store
     from borderstates.core.export import export_events
     from borderstates.core.filters import EventFilter
-    from borderstates.core.store import open_store
 
     directory = make_data_dir(fixture_rows)
     data = load_dataset(directory)

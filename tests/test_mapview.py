@@ -10,9 +10,9 @@ import folium.plugins
 import pytest
 
 from borderstates.analysis import mapdata
+from borderstates.core.engine import open_store
 from borderstates.core.filters import EventFilter
 from borderstates.core.geo import load_countries
-from borderstates.core.store import open_store
 from borderstates.render import assets, mapview
 from tests.conftest import ROOT
 

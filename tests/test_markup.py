@@ -74,8 +74,8 @@ def test_event_links_open_the_map_with_the_filter_and_escape_everything():
 
 def test_an_article_shows_its_passages_with_links_to_their_events(fixture_rows, make_data_dir):
     from borderstates.analysis.passages import article_passages
+    from borderstates.core.engine import open_store
     from borderstates.core.filters import EventFilter
-    from borderstates.core.store import open_store
 
     rows = [dict(row, excerpt="<i>quoted</i>") if row["event_id"] == "T-1" else row for row in fixture_rows]
     (first, second), total = article_passages(open_store(make_data_dir(rows)), EventFilter(), limit=5)

@@ -12,10 +12,10 @@ from markupsafe import Markup
 from borderstates.analysis import mapdata
 from borderstates.analysis.eventtable import table_frame
 from borderstates.core import contract, query
+from borderstates.core.engine import open_store
 from borderstates.core.export import export_bytes
 from borderstates.core.filters import EventFilter
 from borderstates.core.load import load_articles, load_dataset
-from borderstates.core.store import open_store
 from borderstates.render import markup
 
 from .conftest import write_csv_rows

@@ -6,8 +6,8 @@ import pytest
 from borderstates.analysis import passages
 from borderstates.core import contract
 from borderstates.core.csvio import LINE
+from borderstates.core.engine import open_store
 from borderstates.core.filters import EventFilter
-from borderstates.core.store import open_store
 from tests.citing_data import (
     EVERYTHING,
     FILTERS,

@@ -8,9 +8,9 @@ import pytest
 from borderstates.analysis import quality
 from borderstates.core import contract
 from borderstates.core.csvio import LINE
+from borderstates.core.engine import open_store
 from borderstates.core.filters import EventFilter
 from borderstates.core.paths import DRAWING_FILE, FULL_FILE
-from borderstates.core.store import open_store
 from tests.citing_data import (
     EVERYTHING,
     FILTERS,

@@ -17,9 +17,9 @@ import pytest
 from borderstates.analysis import relations
 from borderstates.analysis.relations import NO_OTHER_SIDE
 from borderstates.core import contract
+from borderstates.core.engine import open_store
 from borderstates.core.filters import EventFilter
 from borderstates.core.load import load_dataset
-from borderstates.core.store import open_store
 from borderstates.render import charts
 
 from .conftest import FIXTURES, read_rows, write_csv_rows

@@ -4,9 +4,9 @@ import pandas as pd
 import pytest
 
 from borderstates.cli import main
-from borderstates.core import contract, storage
+from borderstates.core import columnstore, contract
 from borderstates.core.csvio import write_csv
-from borderstates.core.store import open_store
+from borderstates.core.engine import open_store
 from borderstates.importers.common import IMPORTED_EVENT_COLUMNS
 from borderstates.importers.run import import_file, migrate_directory
 
@@ -130,7 +130,7 @@ def test_a_directory_without_imported_rows_has_nothing_to_move(tmp_path, capsys)
     assert main(["migrate", str(directory)]) == 0
     assert "nothing to move" in capsys.readouterr().err
     assert (directory / "events.csv").read_bytes() == (FIXTURES / "events.csv").read_bytes()
-    assert storage.current_generation(directory / storage.STORE_FOLDER) is None
+    assert columnstore.current_generation(directory / columnstore.STORE_FOLDER) is None
     assert main(["migrate", str(tmp_path / "nowhere")]) == 2
 
 

@@ -10,9 +10,9 @@ import pytest
 from borderstates.analysis import density, timeline, windows
 from borderstates.core import contract
 from borderstates.core.contract import SPAN_END
+from borderstates.core.engine import open_store
 from borderstates.core.filters import EventFilter
 from borderstates.core.load import load_dataset
-from borderstates.core.store import open_store
 from borderstates.render import charts, markup
 from tests.conftest import FIXTURES, ROOT, read_rows, write_csv_rows
 from tests.oracle import filter_events

@@ -388,7 +388,7 @@ class QueryLog:
 
     def install(self) -> None:
         """Wrap the store's two ways of running an expression."""
-        from borderstates.core.store import Store
+        from borderstates.core.engine import Store
 
         for name in ("arrow", "scalar"):
             original = getattr(Store, name)
@@ -443,8 +443,8 @@ def measure_apptest(directory: Path) -> dict[str, Any]:
     from streamlit.testing.v1 import AppTest
 
     import borderstates.app.mapui as mapui
+    from borderstates.core.engine import open_store
     from borderstates.core.paths import DATA_DIR_VARIABLE
-    from borderstates.core.store import open_store
 
     os.environ[DATA_DIR_VARIABLE] = str(directory)
     log = QueryLog()
@@ -549,9 +549,9 @@ def measure_pandas(directory: Path) -> dict[str, Any]:
     """Today's pandas path beside the engine on the same CSV data, each filter timed on both in turn."""
     from borderstates.analysis import mapdata
     from borderstates.core.contract import LOCATED_IN
+    from borderstates.core.engine import open_store
     from borderstates.core.filters import EventFilter
     from borderstates.core.load import load_dataset
-    from borderstates.core.store import open_store
     from tests.oracle import filter_events
 
     figures: dict[str, Any] = {"load": _load_average()}
@@ -597,8 +597,8 @@ def measure_pandas(directory: Path) -> dict[str, Any]:
 def measure_tier(engine: str, directory: Path) -> dict[str, Any]:
     """Time the filter and the map's aggregates on one engine (DuckDB or Spark `local[2]`)."""
     from borderstates.analysis import density, mapdata
+    from borderstates.core.engine import EngineConfig, open_store
     from borderstates.core.filters import EventFilter
-    from borderstates.core.store import EngineConfig, open_store
 
     figures: dict[str, Any] = {"load": _load_average()}
     start = time.perf_counter()
@@ -640,8 +640,8 @@ def measure_area(directory: Path) -> dict[str, Any]:
     from dataclasses import replace
 
     from borderstates.analysis import mapdata
+    from borderstates.core.engine import open_store
     from borderstates.core.filters import EventFilter
-    from borderstates.core.store import open_store
 
     figures: dict[str, Any] = {"load": _load_average()}
     store = open_store(directory)
@@ -657,7 +657,7 @@ def measure_area(directory: Path) -> dict[str, Any]:
 
 def measure_import(source: Path, directory: Path) -> dict[str, Any]:
     """Import a GDELT file into a data directory's store; return the rows per second and peak memory."""
-    from borderstates.core import storage
+    from borderstates.core import columnstore
     from borderstates.importers.run import import_file
 
     start = time.perf_counter()
@@ -674,13 +674,13 @@ def measure_import(source: Path, directory: Path) -> dict[str, Any]:
     figures: dict[str, Any] = {"load": _load_average()}
     report = import_file(source, "gdelt", into=directory, progress=progress)
     seconds = time.perf_counter() - start
-    generation = storage.current_generation(directory / storage.STORE_FOLDER)
+    generation = columnstore.current_generation(directory / columnstore.STORE_FOLDER)
     figures.update(
         events=report.rows_read,
         seconds=seconds,
         rows_per_s=report.rows_read / seconds,
         imported=report.imported,
-        in_store=storage.event_count(generation),
+        in_store=columnstore.event_count(generation),
         peak_mb=_memory_mb("VmHWM"),
         summary=report.summary(),
     )

@@ -55,8 +55,8 @@ class Reader:
 
 def _expected_counts(directory: Path, sessions: int) -> tuple[dict[tuple[str, str], int], int, list[str]]:
     """Return the count of every (actor, relation) pair ("" for none), the total, and an actor per reader."""
+    from borderstates.core.engine import open_store
     from borderstates.core.filters import EventFilter
-    from borderstates.core.store import open_store
 
     store = open_store(directory)
     names = store.fetch(store.events.select("actor1").distinct())["actor1"]

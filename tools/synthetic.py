@@ -12,7 +12,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from borderstates.core import columnar, contract, storage
+from borderstates.core import columnar, columnstore, contract
 from borderstates.core.csvio import LINE, write_csv
 from borderstates.core.geo import locate_events
 from borderstates.core.load import typed_events
@@ -140,7 +140,7 @@ def write_synthetic_store(
     given = {"article_id": "SYN-ARTICLE", "title": "[Synthetic events for benchmarks]", "language": "en"}
     write_csv(pd.DataFrame([dict.fromkeys(contract.ARTICLE_COLUMNS, "") | given]), directory / "articles.csv")
     shutil.copytree(SHIPPED_DATA_DIR / "geo", directory / "geo", dirs_exist_ok=True)
-    generation = directory / storage.STORE_FOLDER / "gen-000001"
+    generation = directory / columnstore.STORE_FOLDER / "gen-000001"
     events = generation / "events" / f"dataset={DATASET}"
     for part, first in enumerate(range(0, count, chunk)):
         generated = synthetic_events(min(chunk, count - first), seed + part, first, years)
@@ -151,7 +151,9 @@ def write_synthetic_store(
             folder.mkdir(parents=True, exist_ok=True)
             rows = table.filter(pc.equal(year_of, year)).drop_columns(["dataset", LINE])
             pq.write_table(rows, folder / f"part-{part:05d}.parquet", row_group_size=122_880)
-    (directory / storage.STORE_FOLDER / storage.CURRENT).write_text(generation.name + "\n", encoding="utf-8")
+    (directory / columnstore.STORE_FOLDER / columnstore.CURRENT).write_text(
+        generation.name + "\n", encoding="utf-8"
+    )
     return directory
 
 

@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 
 from borderstates.core import contract
+from borderstates.core.engine import Store
 from borderstates.core.filters import EventFilter
-from borderstates.core.store import Store
 
 MARKER_LIMIT = 1_000  # filtered events drawn one by one; above this, as grid cells
 MAX_CELLS = 4_000  # cells drawn at most: the grid coarsens until the whole dataset fits

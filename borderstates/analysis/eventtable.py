@@ -10,8 +10,8 @@ import pandas as pd
 
 from borderstates.core import contract, query
 from borderstates.core.contract import SPAN_END, Params
+from borderstates.core.engine import Store
 from borderstates.core.filters import EventFilter
-from borderstates.core.store import Store
 
 TABLE_ROWS = 10_000  # rows sent to the browser at most; the download holds every filtered event
 

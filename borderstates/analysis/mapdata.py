@@ -14,8 +14,8 @@ import pandas as pd
 
 from borderstates.core import contract, query
 from borderstates.core.contract import LOCATED_IN, SPAN_END
+from borderstates.core.engine import Store
 from borderstates.core.filters import Choices, EventFilter
-from borderstates.core.store import Store
 
 # What a marker's tooltip and popup, and the lists of excerpts, show of an event.
 LISTED = (

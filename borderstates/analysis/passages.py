@@ -20,8 +20,8 @@ from borderstates.analysis.quality import in_file_order, quotes_one_of
 from borderstates.core import contract, query
 from borderstates.core.contract import SEARCH_TEXT
 from borderstates.core.csvio import LINE
+from borderstates.core.engine import Store
 from borderstates.core.filters import EventFilter
-from borderstates.core.store import Store
 
 PASSAGES_SHOWN = 50  # passages of one article shown at most
 EVENTS_LISTED = 20  # events listed under one passage at most (imported data quotes no text)

@@ -15,9 +15,9 @@ import pandas as pd
 from borderstates.core import contract, query
 from borderstates.core.contract import LOCATED_IN
 from borderstates.core.csvio import LINE
+from borderstates.core.engine import DataStatus, Store
 from borderstates.core.filters import EventFilter
 from borderstates.core.paths import FULL_FILE
-from borderstates.core.store import DataStatus, Store
 
 GEOGRAPHY_COLUMN = "latitude/longitude"  # the column of the geography check's warnings
 PROBLEM_COLUMNS = ("file", "line", "column", "message", "severity")

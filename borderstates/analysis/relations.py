@@ -20,8 +20,8 @@ import numpy as np
 import pandas as pd
 
 from borderstates.core.contract import CONFLICT, COOPERATION, NEUTRAL, QUAD_SIDES, quad_side
+from borderstates.core.engine import Store
 from borderstates.core.filters import EventFilter
-from borderstates.core.store import Store
 
 NO_OTHER_SIDE = "(no other side)"  # the column of events without an actor2
 DEFAULT_SHOWN = 15  # actors in the matrix and the network unless the reader asks for more

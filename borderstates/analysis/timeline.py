@@ -19,8 +19,8 @@ import numpy as np
 import pandas as pd
 
 from borderstates.core.contract import CONFLICT, NEUTRAL, SIDE_OF_QUAD, SPAN_END
+from borderstates.core.engine import Store
 from borderstates.core.filters import EventFilter
-from borderstates.core.store import Store
 
 UNITS = ("day", "week", "month")
 DAILY_UP_TO_DAYS = 62  # a range up to two months is counted by day,

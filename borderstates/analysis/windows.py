@@ -24,8 +24,8 @@ from borderstates.analysis import density
 from borderstates.analysis.density import CELL
 from borderstates.analysis.timeline import UNITS, bin_of, next_bin, window_starts
 from borderstates.core.contract import FOCUS_STATES, LOCATED_IN, SPAN_END
+from borderstates.core.engine import Store
 from borderstates.core.filters import EventFilter
-from borderstates.core.store import Store
 
 # Cells × windows sent for playback at most (two arrays of counts, about 1.2 MB each as text); beyond,
 # the cells do not play and the control asks for a longer window or a narrower filter.

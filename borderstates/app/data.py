@@ -19,10 +19,10 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from borderstates.analysis import density, mapdata
 from borderstates.core import contract
+from borderstates.core.columnstore import CURRENT, STORE_FOLDER
+from borderstates.core.engine import EngineConfig, Store, open_store
 from borderstates.core.geo import load_countries
 from borderstates.core.paths import DRAWING_FILE, FULL_FILE, data_dir, geometry_dir
-from borderstates.core.storage import CURRENT, STORE_FOLDER
-from borderstates.core.store import EngineConfig, Store, open_store
 from borderstates.render import assets, mapview
 
 T = TypeVar("T")

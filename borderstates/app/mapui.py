@@ -14,9 +14,9 @@ from borderstates.analysis import density, mapdata, windows
 from borderstates.app import areaform, filterform, timeaxis
 from borderstates.app import data as appdata
 from borderstates.core.area import Area
+from borderstates.core.engine import Store
 from borderstates.core.export import export_bytes
 from borderstates.core.filters import EventFilter, describe_filter
-from borderstates.core.store import Store
 from borderstates.render import areadraw, mapview, markup, playback
 
 MAP_HEIGHT = 620  # px

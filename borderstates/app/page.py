@@ -26,9 +26,9 @@ from borderstates.app import data as appdata
 from borderstates.app import filterform, mapui, sidebar, timeaxis
 from borderstates.core import contract
 from borderstates.core.contract import CONFLICT, COOPERATION, NEUTRAL
+from borderstates.core.engine import Store
 from borderstates.core.filters import EventFilter
 from borderstates.core.paths import data_dir
-from borderstates.core.store import Store
 from borderstates.render import charts, markup
 from borderstates.render.palette import RELATION_COLOURS
 from borderstates.render.styles import PAGE_CSS

@@ -16,8 +16,8 @@ from borderstates.app import areaform, filterform
 from borderstates.app import data as appdata
 from borderstates.core import contract
 from borderstates.core.contract import Params
+from borderstates.core.engine import Store
 from borderstates.core.filters import Choices, EventFilter
-from borderstates.core.store import Store
 from borderstates.render import markup
 
 NOTICES_SHOWN = 10  # values of a link that were not applied, named one by one

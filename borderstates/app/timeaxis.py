@@ -17,8 +17,8 @@ from streamlit.delta_generator import DeltaGenerator
 from borderstates.analysis.timeline import UNITS, build_timeline, default_unit
 from borderstates.app import data as appdata
 from borderstates.app import filterform
+from borderstates.core.engine import Store
 from borderstates.core.filters import EventFilter
-from borderstates.core.store import Store
 from borderstates.render import charts
 
 HISTOGRAM = "map_histogram"  # the key of the map's histogram (its selection state)

@@ -22,9 +22,9 @@ import pandas as pd
 from borderstates.core import columnar, query
 from borderstates.core.area import area_features
 from borderstates.core.csvio import LINE, atomic_write, guard_formulas
+from borderstates.core.engine import Store
 from borderstates.core.filters import EventFilter
 from borderstates.core.query import ARTICLE_FIELDS
-from borderstates.core.store import Store
 
 FORMATS = ("csv", "csv-excel", "geojson")
 BATCH_ROWS = 50_000  # rows the engine hands over at a time

@@ -1,7 +1,7 @@
 """Merging an import into a data directory's columnar store, and moving imported rows of events.csv there.
 
 `events.csv` and `articles.csv` stay the curated, hand-edited source; imports go to the store
-(`core.storage`), which the engine reads together with them. An import streams its mapped rows
+(`core.columnstore`), which the engine reads together with them. An import streams its mapped rows
 into a staging folder of the store (typed Parquet), then the store merges them as a new
 generation under its lock: events are added or updated by id, a newer export of the source
 revises its rows and an older one does not, curated rows are never touched.
@@ -24,7 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from borderstates.core import contract, storage
+from borderstates.core import columnstore, contract
 from borderstates.core.csvio import LINE, WHOLE_ROW, Problem, atomic_write, sniff_delimiter
 from borderstates.core.load import load_columnar
 from borderstates.core.paths import geometry_dir
@@ -54,9 +54,9 @@ def import_into(
     if not directory.is_dir():
         raise ImportFailure(f"{directory}: no such data directory")
     dataset = FORMATS[layout.format].DATASET
-    location = directory / storage.STORE_FOLDER
+    location = directory / columnstore.STORE_FOLDER
     try:
-        with storage.exclusive(location), storage.staging(location) as staged:
+        with columnstore.exclusive(location), columnstore.staging(location) as staged:
             reserved = _reserved(directory, staged)  # first: a damaged events.csv stops everything
             report.imported_in_file = reserved.imported_rows
             events = StagedEvents(staged / "events")
@@ -67,16 +67,16 @@ def import_into(
             finally:
                 events.close()
                 articles.close()
-            for event_id, line, first in storage.repeated_ids(staged / "events", staged):
+            for event_id, line, first in columnstore.repeated_ids(staged / "events", staged):
                 report.log.add(
                     str(source), [line], WHOLE_ROW, f"repeats event {event_id} (first on line {first})"
                 )
-            result = storage.merge(
+            result = columnstore.merge(
                 location, dataset, staged / "events", staged / "articles.parquet",
                 recorded_problems(report.log, source), reserved.events,
-                reserved_articles=reserved.articles, source=storage.source_key(source),
+                reserved_articles=reserved.articles, source=columnstore.source_key(source),
             )  # fmt: skip
-    except storage.StoreBusy as exc:
+    except columnstore.StoreBusy as exc:
         raise ImportFailure(str(exc)) from None
     report.imported -= result.counts["repeated"]
     report.merge = {**result.counts, "changed": int(result.changed)}
@@ -88,7 +88,7 @@ def recorded_problems(log: ProblemLog, source: Path) -> list[Problem]:
 
     The imported file is named by its absolute path: the store is read from anywhere.
     """
-    where = storage.source_key(source)
+    where = columnstore.source_key(source)
     problems = [dataclasses.replace(p, file=where) if p.file == str(source) else p for p in log.problems]
     for (column, kind, severity), count in log.counts.items():
         more = count - len(log.examples[(column, kind, severity)])
@@ -201,7 +201,7 @@ class MigrateReport:
     """What `borderstates migrate` moved from events.csv into the store."""
 
     directory: Path
-    counts: dict[str, dict[str, int]] = field(default_factory=dict)  # per dataset, as `storage.merge`
+    counts: dict[str, dict[str, int]] = field(default_factory=dict)  # per dataset, as `columnstore.merge`
     moved: int = 0  # rows removed from events.csv
     left: int = 0  # imported rows that stay in events.csv: in conflict, or not valid
     generation: Path | None = None
@@ -247,9 +247,9 @@ def migrate(directory: Path) -> MigrateReport:
     if not events_path.is_file():
         raise ImportFailure(f"{events_path}: no such file")
     report = MigrateReport(directory)
-    location = directory / storage.STORE_FOLDER
+    location = directory / columnstore.STORE_FOLDER
     try:
-        with storage.exclusive(location), storage.staging(location) as staged:
+        with columnstore.exclusive(location), columnstore.staging(location) as staged:
             entry = load_columnar(events_path, directory / "articles.csv")
             lines = _imported_lines(entry.events)
             candidates = _joined(lines.values())
@@ -265,9 +265,9 @@ def migrate(directory: Path) -> MigrateReport:
                     for p in entry.problems
                     if p.severity == "warning" and p.file == str(events_path) and p.line in own
                 ]
-                result = storage.merge(
+                result = columnstore.merge(
                     location, dataset, rows, None, warnings, reserved.events,
-                    source=storage.source_key(backup), conflict_lines=True,
+                    source=columnstore.source_key(backup), conflict_lines=True,
                 )  # fmt: skip
                 report.counts[dataset] = result.counts
                 report.generation = Path(result.generation) if result.generation else report.generation
@@ -278,7 +278,7 @@ def migrate(directory: Path) -> MigrateReport:
             if len(moving):
                 _remove_rows(events_path, moving, backup)
                 report.moved, report.backup = len(moving), backup
-    except storage.StoreBusy as exc:
+    except columnstore.StoreBusy as exc:
         raise ImportFailure(str(exc)) from None
     return report
 

@@ -181,7 +181,7 @@ class StagedEvents:
     """Stage imported events for the store (typed and placed by `ChunkMapper`) as Parquet by year.
 
     One file per year of the events' first day, so that the merge reads only a year's file to
-    write that year. Repeated ids are left to the engine (`storage.repeated_ids`): no set of
+    write that year. Repeated ids are left to the engine (`columnstore.repeated_ids`): no set of
     every id is kept here.
     """
 

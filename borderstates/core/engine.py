@@ -2,7 +2,7 @@
 
 A data directory is two tables to an engine: `events` and `articles`, each the union of the
 curated CSV files (validated, then kept in columnar form by the cache) and the columnar store
-that imports write (`storage`). Every question the app, the analysis and the command line ask
+that imports write (`columnstore`). Every question the app, the analysis and the command line ask
 goes through a `Store`: they build ibis expressions over its tables, and the store runs them
 and hands back only the answer. This module is the only one that speaks to an engine.
 """
@@ -22,7 +22,7 @@ import ibis.expr.types as ir
 import pandas as pd
 import pyarrow as pa
 
-from borderstates.core import contract, query, storage
+from borderstates.core import columnstore, contract, query
 from borderstates.core.cache import Entry
 from borderstates.core.csvio import Problem
 from borderstates.core.filters import EventFilter
@@ -82,11 +82,11 @@ class DataStatus:
     ) -> DataStatus:
         """Return the CSV files' status (their problems and counts) with the store's generation added."""
         return cls(
-            problems + storage.import_problems(generation),
+            problems + columnstore.import_problems(generation),
             rows_in_file,
             valid_in_file,
-            storage.event_count(generation),
-            articles + storage.article_count(generation),
+            columnstore.event_count(generation),
+            articles + columnstore.article_count(generation),
         )
 
     @property
@@ -227,8 +227,8 @@ def open_files(
     """Open an events file and its articles on an engine, with the store of the folder they are in."""
     config = config or EngineConfig.from_environment()
     entry = load_columnar(events_path, articles_path, progress=progress)
-    location = config.store or str(Path(events_path).parent / storage.STORE_FOLDER)
-    generation = storage.current_generation(location)
+    location = config.store or str(Path(events_path).parent / columnstore.STORE_FOLDER)
+    generation = columnstore.current_generation(location)
     backend = _connect(config)
     events, articles = _tables(backend, config, entry, generation)
     status = DataStatus.of(
@@ -279,13 +279,13 @@ def _tables(
     sources = {
         "events": (
             entry.events,
-            storage.events_location(generation),
+            columnstore.events_location(generation),
             "year",
             "{'dataset': VARCHAR, 'year': INTEGER}",
         ),
         "articles": (
             entry.articles,
-            storage.articles_location(generation),
+            columnstore.articles_location(generation),
             "dataset",
             "{'dataset': VARCHAR}",
         ),

@@ -1,11 +1,11 @@
-"""The columnar store's merge (`core.storage`) on small staged tables."""
+"""The columnar store's merge (`core.columnstore`) on small staged tables."""
 
 from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
 
-from borderstates.core import storage
+from borderstates.core import columnstore
 from borderstates.core.csvio import Problem
 from borderstates.core.load import load_columnar
 
@@ -32,8 +32,8 @@ def rows_like(fixture_rows, ids, **changes):
 
 
 def stored(location):
-    generation = storage.current_generation(location)
-    folder = storage.events_location(generation)
+    generation = columnstore.current_generation(location)
+    folder = columnstore.events_location(generation)
     return {path: pq.read_schema(path) for path in Path(folder).glob("**/*.parquet")}
 
 
@@ -47,10 +47,10 @@ def test_a_repeated_id_keeps_its_first_row(tmp_path, stage, fixture_rows):
     later = [again.set_column(again.schema.get_field_index("_line"), "_line", pa.array([n])) for n in (7, 5)]
     events = tmp_path / "staged.parquet"
     pq.write_table(pa.concat_tables([table, *later]), events)
-    assert list(storage.repeated_ids(events, tmp_path)) == [("A", 5, 2), ("A", 7, 2)]
-    report = storage.merge(tmp_path / "store", "X", events, None, [])
+    assert list(columnstore.repeated_ids(events, tmp_path)) == [("A", 5, 2), ("A", 7, 2)]
+    report = columnstore.merge(tmp_path / "store", "X", events, None, [])
     assert report.counts["added"] == 3 and report.counts["repeated"] == 2
-    frame = pq.read_table(storage.events_location(report.generation))
+    frame = pq.read_table(columnstore.events_location(report.generation))
     assert sorted(frame["event_id"].to_pylist()) == ["A", "B", "C"]
     first = frame.filter(pc.equal(frame["event_id"], "A"))["summary"].to_pylist()
     assert first == [fixture_rows[0]["summary"]]
@@ -58,38 +58,40 @@ def test_a_repeated_id_keeps_its_first_row(tmp_path, stage, fixture_rows):
 
 def test_the_line_column_is_never_stored_and_every_file_has_one_schema(tmp_path, stage, fixture_rows):
     location = tmp_path / "store"
-    storage.merge(location, "Y", stage(rows_like(fixture_rows, ["Y1", "Y2", "Y3"])), None, [])
+    columnstore.merge(location, "Y", stage(rows_like(fixture_rows, ["Y1", "Y2", "Y3"])), None, [])
     # Another dataset brings a column the store has not seen: the other files get it too.
-    storage.merge(location, "X", stage(rows_like(fixture_rows, ["X1", "X2"]), extra="note"), None, [])
+    columnstore.merge(location, "X", stage(rows_like(fixture_rows, ["X1", "X2"]), extra="note"), None, [])
     schemas = stored(location)
     assert len(schemas) == 5  # two datasets, over the fixtures' years
     names = {tuple(schema.names) for schema in schemas.values()}
     assert len(names) == 1 and "_line" not in next(iter(names)) and "note" in next(iter(names))
-    frame = pq.read_table(storage.events_location(storage.current_generation(location))).to_pandas()
+    frame = pq.read_table(columnstore.events_location(columnstore.current_generation(location))).to_pandas()
     assert sorted(frame.loc[frame["dataset"] == "Y", "note"]) == ["", "", ""]
     assert sorted(frame.loc[frame["dataset"] == "X", "note"]) == ["note 0", "note 1"]
 
 
 def test_a_dataset_name_is_escaped_in_its_folder_and_read_back(tmp_path, stage, fixture_rows):
-    report = storage.merge(tmp_path / "store", "my data/1", stage(rows_like(fixture_rows, ["A"])), None, [])
+    report = columnstore.merge(
+        tmp_path / "store", "my data/1", stage(rows_like(fixture_rows, ["A"])), None, []
+    )
     (folder,) = (Path(report.generation) / "events").iterdir()
     assert folder.name == "dataset=my%20data%2F1"
-    frame = pq.read_table(storage.events_location(report.generation)).to_pandas()
+    frame = pq.read_table(columnstore.events_location(report.generation)).to_pandas()
     assert frame["dataset"].tolist() == ["my data/1"]
 
 
 def test_a_complete_generation_that_current_does_not_name_is_taken_on(tmp_path, stage, fixture_rows):
     location = tmp_path / "store"
-    storage.merge(location, "X", stage(rows_like(fixture_rows, ["A"])), None, [])
-    storage.merge(location, "X", stage(rows_like(fixture_rows, ["A", "B"])), None, [])
-    (location / storage.CURRENT).write_text("gen-000001\n")  # as if killed before CURRENT was renamed
-    assert storage.event_count(storage.current_generation(location)) == 1
-    report = storage.merge(location, "X", stage(rows_like(fixture_rows, ["A", "B"])), None, [])
+    columnstore.merge(location, "X", stage(rows_like(fixture_rows, ["A"])), None, [])
+    columnstore.merge(location, "X", stage(rows_like(fixture_rows, ["A", "B"])), None, [])
+    (location / columnstore.CURRENT).write_text("gen-000001\n")  # as if killed before CURRENT was renamed
+    assert columnstore.event_count(columnstore.current_generation(location)) == 1
+    report = columnstore.merge(location, "X", stage(rows_like(fixture_rows, ["A", "B"])), None, [])
     assert report.counts["unchanged"] == 2 and report.generation is None
-    assert storage.current_generation(location).endswith("gen-000002")
-    (location / storage.CURRENT).unlink()  # CURRENT lost: the newest generation is still the store
-    storage.merge(location, "X", stage(rows_like(fixture_rows, ["C"])), None, [])
-    assert storage.event_count(storage.current_generation(location)) == 3
+    assert columnstore.current_generation(location).endswith("gen-000002")
+    (location / columnstore.CURRENT).unlink()  # CURRENT lost: the newest generation is still the store
+    columnstore.merge(location, "X", stage(rows_like(fixture_rows, ["C"])), None, [])
+    assert columnstore.event_count(columnstore.current_generation(location)) == 3
 
 
 def test_the_problems_of_each_source_are_replaced_by_its_next_import(tmp_path, stage, fixture_rows):
@@ -98,16 +100,16 @@ def test_the_problems_of_each_source_are_replaced_by_its_next_import(tmp_path, s
     def problem(text):
         return [Problem("f.csv", 2, "-", text, "warning")]
 
-    storage.merge(location, "X", stage(rows_like(fixture_rows, ["A"])), None, problem("one"), source="a")
-    storage.merge(location, "X", stage(rows_like(fixture_rows, ["B"])), None, problem("two"), source="b")
-    messages = [p.message for p in storage.import_problems(storage.current_generation(location))]
+    columnstore.merge(location, "X", stage(rows_like(fixture_rows, ["A"])), None, problem("one"), source="a")
+    columnstore.merge(location, "X", stage(rows_like(fixture_rows, ["B"])), None, problem("two"), source="b")
+    messages = [p.message for p in columnstore.import_problems(columnstore.current_generation(location))]
     assert messages == ["one", "two"]
     # Nothing new but the problems: they alone make a new generation.
-    report = storage.merge(
+    report = columnstore.merge(
         location, "X", stage(rows_like(fixture_rows, ["A"])), None, problem("three"), source="a"
     )
     assert report.counts["unchanged"] == 1 and report.changed
-    messages = [p.message for p in storage.import_problems(storage.current_generation(location))]
+    messages = [p.message for p in columnstore.import_problems(columnstore.current_generation(location))]
     assert messages == ["two", "three"]
 
 
@@ -117,4 +119,4 @@ def test_staged_events_without_lines_are_refused(tmp_path):
     path = tmp_path / "staged.parquet"
     pq.write_table(pa.table({"event_id": ["A"]}), path)
     with pytest.raises(ValueError, match="_line"):
-        storage.merge(tmp_path / "store", "X", path, None, [])
+        columnstore.merge(tmp_path / "store", "X", path, None, [])
