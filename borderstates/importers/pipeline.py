@@ -166,7 +166,9 @@ class ArticleWriter:
     def write(self, articles: pd.DataFrame) -> None:
         """Write the articles whose id was not written before."""
         # A set lookup per id: Series.isin would copy the ever-growing set of ids for each chunk.
-        unseen = [article_id not in self.ids for article_id in articles["article_id"]]
+        # A boolean array, not a list: an empty list would select no columns rather than no rows.
+        ids = articles["article_id"]
+        unseen = np.fromiter((a not in self.ids for a in ids), dtype=bool, count=len(ids))
         new = articles[unseen].drop_duplicates("article_id")
         self.ids.update(new["article_id"])
         self._csv.writerows(_rows(guard_formulas(new[list(contract.ARTICLE_COLUMNS)])))
