@@ -9,12 +9,10 @@ revises its rows and an older one does not, curated rows are never touched.
 
 from __future__ import annotations
 
-import csv
 import dataclasses
-import io
 import os
 import shutil
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,10 +23,11 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from borderstates.core import columnstore, contract
-from borderstates.core.csvio import LINE, WHOLE_ROW, Problem, atomic_write, sniff_delimiter
+from borderstates.core.csvio import LINE, WHOLE_ROW, Problem, atomic_write
 from borderstates.core.load import load_columnar
 from borderstates.core.paths import geometry_dir
 from borderstates.importers.common import ImportFailure, ImportOptions, ProblemLog
+from borderstates.importers.datafiles import records
 from borderstates.importers.pipeline import ImportReport, Progress, StagedArticles, StagedEvents, stream
 from borderstates.importers.source import FORMATS, Layout
 
@@ -125,13 +124,13 @@ def _write_ids(path: Path, column: str, out: Path, leaving: np.ndarray | None) -
     schema = pa.schema([(column, pa.string())])
     with pq.ParquetWriter(out, schema) as writer:
         batch: list[str] = []
-        records = _records(path)
-        header = [h.strip() for h in next(records, (1, []))[1]]
+        lines = records(path)
+        header = [h.strip() for h in next(lines, (1, []))[1]]
         at = header.index(column) if column in header else None
         dataset_at = header.index("dataset") if "dataset" in header else None
         skip = iter(leaving.tolist() if leaving is not None else [])
         next_skip = next(skip, None)
-        for line, record in records:
+        for line, record in lines:
             while next_skip is not None and next_skip < line:
                 next_skip = next(skip, None)
             if dataset_at is not None and dataset_at < len(record):
@@ -144,53 +143,6 @@ def _write_ids(path: Path, column: str, out: Path, leaving: np.ndarray | None) -
                 batch = []
         writer.write_table(pa.table({column: batch}, schema=schema))
     return imported
-
-
-def _records(path: Path) -> Iterator[tuple[int, list[str]]]:
-    """Yield (line, record) of a data file, header first; fail on anything unreadable.
-
-    Lines are physical lines ended by LF, as the loader counts them. A row with the wrong
-    number of fields is passed on as it is.
-    """
-    start = 1
-    try:
-        with path.open(encoding="utf-8-sig", newline="\n") as handle:
-            delimiter = sniff_delimiter(handle.readline())
-            handle.seek(0)
-            lines = _Counted(handle)
-            reader = csv.reader(lines, delimiter=delimiter, strict=True)
-            while True:
-                start = lines.count + 1
-                record = next(reader, None)
-                if record is None:
-                    return
-                if record and record != [""]:
-                    yield start, record
-    except csv.Error as exc:
-        raise ImportFailure(
-            f"{path}:{start}: {WHOLE_ROW}: malformed CSV ({exc}); fix it (see borderstates validate), "
-            "then import again"
-        ) from None
-    except UnicodeDecodeError:
-        raise ImportFailure(f"{path}: not UTF-8 text; save it as UTF-8, then import again") from None
-
-
-class _Counted:
-    """The lines of a file, counted as a csv reader takes them."""
-
-    def __init__(self, handle: io.TextIOBase) -> None:
-        self.handle = handle
-        self.count = 0
-
-    def __iter__(self) -> _Counted:
-        return self
-
-    def __next__(self) -> str:
-        line = self.handle.readline()
-        if not line:
-            raise StopIteration
-        self.count += 1
-        return line
 
 
 # --- migrate -------------------------------------------------------------------------------------

@@ -7,7 +7,8 @@ from pathlib import Path
 from borderstates.importers.actors import default_actors_path
 from borderstates.importers.common import FOCUS_COUNTRIES, ImportFailure, ImportOptions, ProblemLog
 from borderstates.importers.merge import MigrateReport, import_into, migrate
-from borderstates.importers.pipeline import ImportReport, Progress, write_new
+from borderstates.importers.newfiles import write_new
+from borderstates.importers.pipeline import ImportReport, Progress
 from borderstates.importers.source import FORMAT_NAMES, recognise
 
 # What the command line needs of the importers, in one place.
