@@ -79,8 +79,8 @@ def test_the_articles_beside_are_kept_and_the_imported_ones_added(folder, capsys
     assert all(a["analyst"] == "" for a in merged[len(rows) + 1 :])
     # The one differing row is said in one line, naming the file's line; the file's row stays.
     assert out.splitlines() == [
-        f"{folder / 'articles.csv'}:{len(rows) + 2}: article_id: warning: {mine['article_id']!r} is already in this "
-        "file with other values; the file's row is kept"
+        f"{folder / 'articles.csv'}:{len(rows) + 2}: article_id: warning: {mine['article_id']!r} is already "
+        "in this file with other values; the file's row is kept"
     ]
     assert (
         f"wrote {folder / 'articles.csv'} ({len(imported) - 1} articles added to the {len(rows) + 1} " in err
