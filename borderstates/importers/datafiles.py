@@ -73,10 +73,12 @@ def fingerprint(path: Path) -> Fingerprint:
     return status.st_ino, status.st_size, status.st_mtime_ns
 
 
-def check_unchanged(path: Path, seen: Fingerprint, during: str) -> None:
-    """Raise `ImportFailure` when a file is no longer the version that was read as `seen`.
+def check_unchanged(
+    path: Path, seen: Fingerprint, during: str, failure: type[ImportFailure] = ImportFailure
+) -> None:
+    """Raise `failure` when a file is no longer the version that was read as `seen`.
 
     `during` says what ran meanwhile, and what is done about it: it completes the line.
     """
     if fingerprint(path) != seen:
-        raise ImportFailure(f"{path}: changed while {during}")
+        raise failure(f"{path}: changed while {during}")
