@@ -20,6 +20,7 @@ from borderstates.core.paths import data_dir
 from borderstates.importers.run import (
     FOCUS_COUNTRIES,
     FORMAT_NAMES,
+    ChangedAfterMerge,
     ImportFailure,
     ImportOptions,
     import_file,
@@ -280,8 +281,9 @@ def _import(args: argparse.Namespace) -> int:
 def _migrate(args: argparse.Namespace) -> int:
     try:
         report = migrate_directory(args.directory or data_dir())
-    except ImportFailure as exc:
-        print(f"borderstates migrate: {exc}; nothing was moved", file=sys.stderr)
+    except ImportFailure as exc:  # ChangedAfterMerge says itself what was done
+        done = "" if isinstance(exc, ChangedAfterMerge) else "; nothing was moved"
+        print(f"borderstates migrate: {exc}{done}", file=sys.stderr)
         return EXIT_USAGE
     print("\n".join(report.summary()), file=sys.stderr)
     return EXIT_OK

@@ -155,6 +155,18 @@ def test_a_newer_export_updates_shared_ids_and_keeps_the_rest(data_dir, tmp_path
     assert by_id(stored_events(data_dir)).loc["ACLED:UKR1001", "fatalities"] == 3
 
 
+def test_an_export_without_revision_times_never_overwrites_a_timed_revision(data_dir, tmp_path):
+    into(data_dir, "acled_api.csv")  # every row with ACLED's timestamp
+    rows = read_rows(IMPORTS / "acled_api.csv")
+    for row in rows:
+        del row["timestamp"]  # an export without the column: no revision time at all
+        if row["event_id_cnty"] == "UKR1001":
+            row["fatalities"] = "9"
+    report = import_file(write_csv_rows(tmp_path / "untimed.csv", rows[0].keys(), rows), into=data_dir)
+    assert report.merge["updated"] == 0 and report.merge["kept newer"] == 7 and report.generation is None
+    assert by_id(stored_events(data_dir)).loc["ACLED:UKR1001", "fatalities"] == 2
+
+
 def test_a_row_that_moves_to_another_year_leaves_its_old_year(data_dir, tmp_path):
     into(data_dir, "acled_api.csv")
     rows = read_rows(IMPORTS / "acled_api.csv")

@@ -95,17 +95,35 @@ def test_imports_after_migrating_merge_with_the_moved_rows(old_directory, tmp_pa
 def test_rows_that_are_not_valid_stay_in_events_csv(old_directory):
     rows = read_rows(old_directory / "events.csv")
     next(r for r in rows if r["event_id"] == "UCDP:900001")["date"] = "2024-13-40"  # not a date
-    copy = dict(next(r for r in rows if r["event_id"] == "GDELT:1155500001"), event_id="T-1")  # a curated id
+    copy = dict(rows[0], event_id="GDELT:1155500001")  # a curated row that holds an imported id
     write_csv_rows(old_directory / "events.csv", rows[0].keys(), [*rows, copy])
     report = migrate_directory(old_directory)
-    assert (report.moved, report.left) == (17, 2)
+    assert (report.moved, report.left) == (16, 2)
     left = [(r["event_id"], r["dataset"]) for r in read_rows(old_directory / "events.csv")]
     assert left == [("T-1", "curated"), ("T-2", "curated"), ("T-3", "curated"), ("UCDP:900001", "UCDP"),
-                    ("T-1", "GDELT")]  # fmt: skip
+                    ("GDELT:1155500001", "GDELT"), ("GDELT:1155500001", "curated")]  # fmt: skip
     assert "2 imported rows stay" in "\n".join(report.summary())
 
 
-def test_a_row_whose_id_another_dataset_stores_is_a_conflict_and_stays(tmp_path):
+def test_only_the_rows_an_importer_wrote_move(old_directory):
+    rows = read_rows(old_directory / "events.csv")
+    acled = next(r for r in rows if r["event_id"] == "ACLED:UKR1002")
+    own = [
+        dict(rows[0], event_id="MT-1", dataset="My team"),  # an analyst's own dataset
+        dict(rows[0], event_id="T-9", dataset="curated "),  # curated, with a space
+        dict(acled, event_id="ACLED:UKR9001", dataset="My team"),  # an ACLED id the analyst made theirs
+        dict(acled, event_id="T-10", dataset="ACLED"),  # ACLED's name on an id no import writes
+    ]
+    write_csv_rows(old_directory / "events.csv", rows[0].keys(), [*rows, *own])
+    report = migrate_directory(old_directory)
+    assert (report.moved, report.left) == (18, 0) and sorted(report.counts) == ["ACLED", "GDELT", "UCDP"]
+    left = [(r["event_id"], r["dataset"]) for r in read_rows(old_directory / "events.csv")]
+    assert left == [(r["event_id"], r["dataset"]) for r in rows[:3] + own]
+    store = open_store(old_directory)
+    assert store.status.in_store == 18 and store.status.errors == []
+
+
+def test_a_row_whose_id_names_another_dataset_is_no_imported_row_and_stays(tmp_path):
     directory = tmp_path / "data"
     directory.mkdir()
     (directory / "articles.csv").write_bytes((FIXTURES / "articles.csv").read_bytes())
@@ -114,12 +132,69 @@ def test_a_row_whose_id_another_dataset_stores_is_a_conflict_and_stays(tmp_path)
     rows = [dict(r, source_updated="") for r in read_rows(FIXTURES / "events.csv")]
     clash = dict(rows[0], event_id="ACLED:UKR1001", dataset="GDELT")  # a valid row with a stored id
     write_csv_rows(directory / "events.csv", IMPORTED_EVENT_COLUMNS, [*rows, clash])
+    before = (directory / "events.csv").read_bytes()
     report = migrate_directory(directory)
-    assert report.counts["GDELT"]["conflicts"] == 1 and (report.moved, report.left) == (0, 1)
-    assert "1 left in events.csv" in "\n".join(report.summary())
-    assert [r["dataset"] for r in read_rows(directory / "events.csv")][-1] == "GDELT"
+    assert report.counts == {} and (report.moved, report.left) == (0, 0)
+    assert (directory / "events.csv").read_bytes() == before
     stored = stored_events(directory)
     assert stored.loc[stored["event_id"] == "ACLED:UKR1001", "dataset"].tolist() == ["ACLED", "GDELT"]
+
+
+def _saved_by_an_analyst(events):
+    """Save events.csv as an analyst would: the first row deleted (the lines after it move up), one added."""
+    rows = read_rows(events)
+    own = dict(rows[1], event_id="T-7", summary="Added while migrate ran")
+    write_csv_rows(events, rows[0].keys(), [*rows[1:], own])
+    return events.read_bytes()
+
+
+def test_a_save_while_migrate_merges_removes_no_row_and_the_next_run_completes(
+    old_directory, monkeypatch, capsys
+):
+    events = old_directory / "events.csv"
+    real_merge, saved = columnstore.merge, []
+
+    def merge_and_save(*args, **options):
+        result = real_merge(*args, **options)
+        if not saved:
+            saved.append(_saved_by_an_analyst(events))
+        return result
+
+    monkeypatch.setattr(columnstore, "merge", merge_and_save)
+    assert main(["migrate", str(old_directory)]) == 2
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 1 and "nothing was moved" not in err
+    assert f"{events}: changed while migrate merged its rows: none was removed from it" in err
+    assert events.read_bytes() == saved[0] and not (old_directory / "events.csv.bak").exists()
+
+    monkeypatch.setattr(columnstore, "merge", real_merge)
+    report = migrate_directory(old_directory)
+    assert report.moved == 18 and all(c["added"] == 0 for c in report.counts.values())
+    assert [r["event_id"] for r in read_rows(events)] == ["T-2", "T-3", "T-7"]
+    assert open_store(old_directory).status.in_store == 18
+    assert sorted(stored_events(old_directory)["event_id"]) == sorted(
+        r["event_id"] for r in read_rows(old_directory / "events.csv.bak")
+    )
+
+
+def test_a_save_while_migrate_reads_moves_nothing(old_directory, monkeypatch, capsys):
+    from borderstates.importers import merge
+
+    events = old_directory / "events.csv"
+    real_load, saved = merge.load_columnar, []
+
+    def load_and_save(*args, **options):
+        entry = real_load(*args, **options)
+        saved.append(_saved_by_an_analyst(events))
+        return entry
+
+    monkeypatch.setattr(merge, "load_columnar", load_and_save)
+    assert main(["migrate", str(old_directory)]) == 2
+    err = capsys.readouterr().err
+    said = f"{events}: changed while migrate read it: run borderstates migrate again; nothing was moved"
+    assert err == f"borderstates migrate: {said}\n"
+    assert events.read_bytes() == saved[0]
+    assert columnstore.current_generation(old_directory / columnstore.STORE_FOLDER) is None
 
 
 def test_a_directory_without_imported_rows_has_nothing_to_move(tmp_path, capsys):

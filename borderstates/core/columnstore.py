@@ -334,8 +334,8 @@ class _Plan:
         stored_hash = "hash(" + ", ".join(self._stored_or_empty("e", c) for c in compared) + ")"
         newer = "false"
         if SOURCE_UPDATED in self.staged and SOURCE_UPDATED in self.stored:
-            # ISO timestamps compare as text; an empty one never wins.
-            newer = "e.su <> '' AND s.su <> '' AND e.su > s.su"
+            # ISO timestamps compare as text; an empty one never wins over a stored one.
+            newer = "e.su <> '' AND (s.su = '' OR e.su > s.su)"
         staged_su = f's."{SOURCE_UPDATED}"' if SOURCE_UPDATED in self.staged else "''"
         stored_su = f'e."{SOURCE_UPDATED}"' if SOURCE_UPDATED in self.stored else "''"
         # Rows are compared by a 64-bit hash of their columns: two different revisions of one

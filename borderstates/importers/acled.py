@@ -13,6 +13,7 @@ from borderstates.importers.common import (
     dates_from_parts,
     finish_events,
     first_of,
+    id_prefix,
     iso_day,
     join_notes,
     renamed_note,
@@ -90,9 +91,8 @@ _PEOPLE_ACTOR = r"^(?:Civilians|Protesters|Rioters) \(([^()]+)\)$"  # `Civilians
 def map_chunk(rows: pd.DataFrame, ctx: MapContext, aliases: AliasTable) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Map a chunk of ACLED rows to events and the articles they cite; bad rows are logged."""
     event_id = rows["event_id_cnty"].str.strip()
-    rows = ctx.reject(
-        rows.assign(event_id="ACLED:" + event_id), event_id == "", "event_id_cnty", "is required but empty"
-    )
+    rows = ctx.reject(rows.assign(event_id=id_prefix(DATASET) + event_id), event_id == "", "event_id_cnty",
+                      "is required but empty")  # fmt: skip
     country = countries_from_iso_numeric(rows["iso"]).fillna(countries_from_names(rows["country"]))
     rows = ctx.require(rows.assign(country_name=rows["country"]), "country", country, "country",
                        "is no country we can map to ISO 3166-1 alpha-3 (nor is its iso code)")  # fmt: skip

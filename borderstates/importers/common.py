@@ -217,11 +217,15 @@ def whole_numbers(rows: pd.DataFrame, ctx: MapContext, column: str) -> pd.Series
     return numbers.astype("str").where(numbers.notna(), "")
 
 
-def stable_ids(prefix: str, keys: pd.Series) -> pd.Series:
-    """Return `PREFIX:` and a 64-bit hash of each key: the same key always gets the same id."""
-    table = {
-        key: f"{prefix}:{hashlib.blake2b(key.encode(), digest_size=8).hexdigest()}" for key in keys.unique()
-    }
+def id_prefix(dataset: str) -> str:
+    """Return what begins every id an importer of `dataset` writes: `ACLED:` (`source.imported_row`)."""
+    return f"{dataset}:"
+
+
+def stable_ids(dataset: str, keys: pd.Series) -> pd.Series:
+    """Return the dataset's id prefix and a 64-bit hash of each key: the same key always gets the same id."""
+    prefix = id_prefix(dataset)
+    table = {key: prefix + hashlib.blake2b(key.encode(), digest_size=8).hexdigest() for key in keys.unique()}
     return keys.map(table)
 
 

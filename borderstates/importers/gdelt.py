@@ -18,6 +18,7 @@ from borderstates.importers.common import (
     coordinates,
     finish_events,
     first_of,
+    id_prefix,
     iso_day,
     join_notes,
     stable_ids,
@@ -78,7 +79,7 @@ def cameo_descriptions() -> dict[str, str]:
 def map_chunk(rows: pd.DataFrame, ctx: MapContext, aliases: AliasTable) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Map a chunk of GDELT rows to events and the articles they cite; bad rows are logged."""
     event_id = rows["GLOBALEVENTID"].str.strip()
-    rows = ctx.reject(rows.assign(event_id="GDELT:" + event_id), ~event_id.str.fullmatch(r"\d+"),
+    rows = ctx.reject(rows.assign(event_id=id_prefix(DATASET) + event_id), ~event_id.str.fullmatch(r"\d+"),
                       "GLOBALEVENTID", "is not a GDELT event id", rows["GLOBALEVENTID"])  # fmt: skip
     unplaced = rows["ActionGeo_Type"].str.strip().isin(_NO_PLACE)
     rows = ctx.leave_out(rows, unplaced, "without a place (GDELT could not locate them)")

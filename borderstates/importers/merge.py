@@ -14,7 +14,7 @@ import dataclasses
 import io
 import os
 import shutil
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,13 +24,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from borderstates.core import columnstore, contract
+from borderstates.core import columnstore
 from borderstates.core.csvio import LINE, WHOLE_ROW, Problem, atomic_write, sniff_delimiter
 from borderstates.core.load import load_columnar
 from borderstates.core.paths import geometry_dir
 from borderstates.importers.common import ImportFailure, ImportOptions, ProblemLog
+from borderstates.importers.datafiles import Fingerprint, check_unchanged, fingerprint, records
 from borderstates.importers.pipeline import ImportReport, Progress, StagedArticles, StagedEvents, stream
-from borderstates.importers.source import FORMATS, Layout
+from borderstates.importers.source import FORMATS, Layout, imported_row
 
 BACKUP_SUFFIX = ".bak"
 IDS_PER_BATCH = 100_000  # ids written at a time to the staged list of reserved ids
@@ -103,7 +104,7 @@ class _Reserved:
 
     events: Path | None = None
     articles: Path | None = None
-    imported_rows: int = 0  # rows of events.csv whose dataset is not `curated`
+    imported_rows: int = 0  # rows of events.csv an importer wrote (`source.imported_row`)
 
 
 def _reserved(directory: Path, staged: Path, leaving: np.ndarray | None = None) -> _Reserved:
@@ -125,18 +126,20 @@ def _write_ids(path: Path, column: str, out: Path, leaving: np.ndarray | None) -
     schema = pa.schema([(column, pa.string())])
     with pq.ParquetWriter(out, schema) as writer:
         batch: list[str] = []
-        records = _records(path)
-        header = [h.strip() for h in next(records, (1, []))[1]]
+        lines = records(path)
+        header = [h.strip() for h in next(lines, (1, []))[1]]
         at = header.index(column) if column in header else None
         dataset_at = header.index("dataset") if "dataset" in header else None
         skip = iter(leaving.tolist() if leaving is not None else [])
         next_skip = next(skip, None)
-        for line, record in records:
+        for line, record in lines:
             while next_skip is not None and next_skip < line:
                 next_skip = next(skip, None)
+            if at is None or at >= len(record):
+                continue
             if dataset_at is not None and dataset_at < len(record):
-                imported += record[dataset_at].strip() not in ("", contract.DEFAULT_DATASET)
-            if at is None or at >= len(record) or line == next_skip:
+                imported += imported_row(record[at], record[dataset_at])
+            if line == next_skip:
                 continue
             batch.append(record[at].strip())
             if len(batch) == IDS_PER_BATCH:
@@ -144,53 +147,6 @@ def _write_ids(path: Path, column: str, out: Path, leaving: np.ndarray | None) -
                 batch = []
         writer.write_table(pa.table({column: batch}, schema=schema))
     return imported
-
-
-def _records(path: Path) -> Iterator[tuple[int, list[str]]]:
-    """Yield (line, record) of a data file, header first; fail on anything unreadable.
-
-    Lines are physical lines ended by LF, as the loader counts them. A row with the wrong
-    number of fields is passed on as it is.
-    """
-    start = 1
-    try:
-        with path.open(encoding="utf-8-sig", newline="\n") as handle:
-            delimiter = sniff_delimiter(handle.readline())
-            handle.seek(0)
-            lines = _Counted(handle)
-            reader = csv.reader(lines, delimiter=delimiter, strict=True)
-            while True:
-                start = lines.count + 1
-                record = next(reader, None)
-                if record is None:
-                    return
-                if record and record != [""]:
-                    yield start, record
-    except csv.Error as exc:
-        raise ImportFailure(
-            f"{path}:{start}: {WHOLE_ROW}: malformed CSV ({exc}); fix it (see borderstates validate), "
-            "then import again"
-        ) from None
-    except UnicodeDecodeError:
-        raise ImportFailure(f"{path}: not UTF-8 text; save it as UTF-8, then import again") from None
-
-
-class _Counted:
-    """The lines of a file, counted as a csv reader takes them."""
-
-    def __init__(self, handle: io.TextIOBase) -> None:
-        self.handle = handle
-        self.count = 0
-
-    def __iter__(self) -> _Counted:
-        return self
-
-    def __next__(self) -> str:
-        line = self.handle.readline()
-        if not line:
-            raise StopIteration
-        self.count += 1
-        return line
 
 
 # --- migrate -------------------------------------------------------------------------------------
@@ -235,13 +191,28 @@ class MigrateReport:
         return lines
 
 
+class ChangedAfterMerge(ImportFailure):
+    """events.csv changed while `migrate` merged its rows: the store holds them, and the file still does."""
+
+
 def migrate(directory: Path) -> MigrateReport:
     """Move the imported rows of a data directory's events.csv into its store, dataset by dataset.
 
-    The rows are read as the dashboard reads them (checked, typed and placed, through the
-    columnar cache), merged into the store like an import, and then removed from events.csv:
-    written aside and renamed, the previous file kept as events.csv.bak. Rows that are not valid,
-    or whose id another row holds, stay. Articles stay in articles.csv.
+    The imported rows are those an importer wrote (`source.imported_row`). They are read as the
+    dashboard reads them (checked, typed and placed, through the columnar cache), merged into
+    the store like an import, and then removed from events.csv by id: written aside and
+    renamed, the previous file kept as events.csv.bak. Rows that are not valid, or whose id
+    another row holds, stay. Articles stay in articles.csv.
+
+    Raises
+    ------
+    ImportFailure
+        When nothing was moved: no events.csv, it cannot be read, an import is running, or it
+        changed while it was read.
+    ChangedAfterMerge
+        When events.csv changed while its rows were merged: none is removed from it; the store
+        holds them as they were read, which a second run finds unchanged, and then removes them.
+
     """
     events_path = directory / "events.csv"
     if not events_path.is_file():
@@ -250,15 +221,17 @@ def migrate(directory: Path) -> MigrateReport:
     location = directory / columnstore.STORE_FOLDER
     try:
         with columnstore.exclusive(location), columnstore.staging(location) as staged:
+            seen = fingerprint(events_path)
             entry = load_columnar(events_path, directory / "articles.csv")
-            lines = _imported_lines(entry.events)
-            candidates = _joined(lines.values())
+            rows = _imported_rows(entry.events)
+            candidates = _joined(rows.values())
             reserved = _reserved(directory, staged, leaving=candidates)
+            check_unchanged(events_path, seen, "migrate read it: run borderstates migrate again")
             report.left = reserved.imported_rows - len(candidates)
             backup = events_path.with_name(events_path.name + BACKUP_SUFFIX)
             stay: list[np.ndarray] = []
-            for number, (dataset, own) in enumerate(sorted(lines.items())):
-                rows = _stage_dataset(entry.events, dataset, staged / f"migrate-{number}.parquet")
+            for number, (dataset, own) in enumerate(sorted(rows.items())):
+                staged_rows = _stage_dataset(entry.events, dataset, staged / f"migrate-{number}.parquet")
                 # Their warnings (a point outside its country) now name the lines of the backup.
                 warnings = [
                     dataclasses.replace(p, file=str(backup))
@@ -266,7 +239,7 @@ def migrate(directory: Path) -> MigrateReport:
                     if p.severity == "warning" and p.file == str(events_path) and p.line in own
                 ]
                 result = columnstore.merge(
-                    location, dataset, rows, None, warnings, reserved.events,
+                    location, dataset, staged_rows, None, warnings, reserved.events,
                     source=columnstore.source_key(backup), conflict_lines=True,
                 )  # fmt: skip
                 report.counts[dataset] = result.counts
@@ -276,21 +249,22 @@ def migrate(directory: Path) -> MigrateReport:
             moving = np.setdiff1d(candidates, _joined(stay))
             report.left += len(candidates) - len(moving)
             if len(moving):
-                _remove_rows(events_path, moving, backup)
+                ids = {line: event_id for own in rows.values() for line, event_id in own.items()}
+                _remove_rows(events_path, {line: ids[line] for line in moving.tolist()}, backup, seen)
                 report.moved, report.backup = len(moving), backup
     except columnstore.StoreBusy as exc:
         raise ImportFailure(str(exc)) from None
     return report
 
 
-def _imported_lines(events: Path) -> dict[str, set[int]]:
-    """Return the lines of events.csv that hold valid imported rows, by dataset."""
-    table = pq.read_table(events, columns=["dataset", LINE])
-    imported = table.filter(pc.not_equal(table["dataset"], contract.DEFAULT_DATASET))
-    return {
-        dataset: set(imported.filter(pc.equal(imported["dataset"], dataset))[LINE].to_pylist())
-        for dataset in pc.unique(imported["dataset"]).to_pylist()
-    }
+def _imported_rows(events: Path) -> dict[str, dict[int, str]]:
+    """Return the valid imported rows of events.csv (its columnar copy), by dataset: line → event id."""
+    table = pq.read_table(events, columns=["event_id", "dataset", LINE])
+    rows: dict[str, dict[int, str]] = {}
+    for event_id, dataset, line in zip(*(table[c].to_pylist() for c in table.column_names), strict=True):
+        if imported_row(event_id, dataset):
+            rows.setdefault(dataset, {})[line] = event_id
+    return rows
 
 
 def _joined(parts: Iterable[Iterable[int]]) -> np.ndarray:
@@ -309,28 +283,44 @@ def _stage_dataset(events: Path, dataset: str, out: Path) -> Path:
     return out
 
 
-def _remove_rows(path: Path, starts: np.ndarray, backup: Path) -> None:
-    """Rewrite a CSV file without the records starting on `starts` lines, every other byte kept.
+def _remove_rows(path: Path, removed: dict[int, str], backup: Path, seen: Fingerprint) -> None:
+    """Rewrite a CSV file without the records of the given ids, every other byte kept.
 
-    A record runs over several lines where a quoted field holds a line break: it ends on the
-    line where its quotes balance. The new file is written aside; the old one becomes `backup`
-    (a hard link), then the new one is renamed into place.
+    `removed` maps the line each record starts on to its id, as the file was read (`seen`): the
+    file is checked unchanged before it is read and once more right before the rename, and each
+    record removed must hold its id. A record runs over several lines where a quoted field
+    holds a line break: it ends on the line where its quotes balance. The new file is written
+    aside; the old one becomes `backup` (a hard link), then the new one is renamed into place.
     """
+    changed = (
+        f"migrate merged its rows: none was removed from it, and the store holds the {len(removed):,} it "
+        "read as well: run borderstates migrate again to remove them from the file"
+    )
+    check_unchanged(path, seen, changed, ChangedAfterMerge)
     with ExitStack() as stack:
         out = stack.enter_context(atomic_write(path, binary=True))
         handle = stack.enter_context(path.open("rb"))
-        wanted = iter(starts.tolist())
-        next_start = next(wanted, None)
-        quotes = 0  # quotes in the record being removed so far: odd while a quoted field is open
-        for number, raw in enumerate(handle, start=1):
-            if quotes % 2 == 1:
-                quotes += raw.count(b'"')
+        header = handle.readline()
+        out.write(header)
+        first = header.decode("utf-8-sig", "replace")
+        delimiter = sniff_delimiter(first)
+        at = [name.strip() for name in next(csv.reader([first], delimiter=delimiter))].index("event_id")
+        number = 1
+        for raw in handle:
+            number += 1
+            if number not in removed:
+                out.write(raw)
                 continue
-            if number == next_start:
-                quotes = raw.count(b'"')
-                next_start = next(wanted, None)
-                continue
-            out.write(raw)
+            record, start, quotes = [raw], number, raw.count(b'"')
+            while quotes % 2 == 1 and (more := handle.readline()):  # a quoted field is still open
+                record.append(more)
+                quotes += more.count(b'"')
+                number += 1
+            text = b"".join(record).decode("utf-8", "replace")
+            cells = next(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), [])
+            if at >= len(cells) or cells[at] != removed[start]:
+                raise ChangedAfterMerge(f"{path}: changed while {changed}")
+        check_unchanged(path, seen, changed, ChangedAfterMerge)
         _backup(path, backup)
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import csv
 import ctypes
 import gzip
 import io
@@ -15,7 +14,6 @@ import zipfile
 import zlib
 from collections import Counter
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Protocol
@@ -27,15 +25,14 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from pyarrow import csv as pa_csv
 
-from borderstates.core import columnar, contract
+from borderstates.core import columnar
 from borderstates.core.contract import LOCATED_IN
-from borderstates.core.csvio import LINE, MAX_FILE_BYTES, WHOLE_ROW, atomic_write, guard_formulas
+from borderstates.core.csvio import LINE, MAX_FILE_BYTES, WHOLE_ROW
 from borderstates.core.geo import TOLERANCE_KM, load_countries, locate_events
 from borderstates.core.load import typed_events
 from borderstates.core.paths import FULL_FILE
 from borderstates.importers.actors import AliasTable, load_aliases
 from borderstates.importers.common import (
-    IMPORTED_EVENT_COLUMNS,
     ImportFailure,
     ImportOptions,
     MapContext,
@@ -63,6 +60,8 @@ class ImportReport:
     imported: int = 0
     left_out: Counter = field(default_factory=Counter)
     written: list[Path] = field(default_factory=list)
+    articles_added: int = 0  # with -o: articles written
+    articles_held: int | None = None  # with -o: articles the articles file held before, if it existed
     merge: dict[str, int] = field(default_factory=dict)  # added/updated/unchanged/… with --into
     generation: Path | None = None  # the store's new generation, when the merge changed it
     imported_in_file: int = 0  # with --into: imported rows still in the directory's events.csv
@@ -83,7 +82,11 @@ class ImportReport:
         if self.merge:
             lines.append(self._merge_summary())
         elif self.written:
-            lines.append("wrote " + " and ".join(str(p) for p in self.written))
+            articles, *others = self.written
+            added = ""
+            if self.articles_held is not None:
+                added = f" ({self.articles_added:,} articles added to the {self.articles_held:,} it held)"
+            lines.append(f"wrote {articles}{added} and " + " and ".join(str(p) for p in others))
         lines += [
             f"warning: {path} now holds {path.stat().st_size / 2**20:,.0f} MB; the dashboard and "
             f"`borderstates validate` read files of up to {MAX_FILE_BYTES / 2**20:,.0f} MB: "
@@ -126,55 +129,6 @@ class ArticleSink(Protocol):
 
     def write(self, articles: pd.DataFrame) -> None:
         """Write a chunk's articles."""
-
-
-class EventWriter:
-    """Write imported events as CSV, once per id (the first line that has it)."""
-
-    def __init__(self, handle: IO[str]) -> None:
-        self.handle = handle
-        self.first_line: dict[str, int] = {}
-        self._csv = csv.writer(handle, lineterminator="\r\n")
-        self._csv.writerow(IMPORTED_EVENT_COLUMNS)
-
-    def write(self, events: pd.DataFrame, ctx: MapContext) -> int:
-        """Write the events not written before; log a repeated id as an error. Return the rows written."""
-        safe = _rows(guard_formulas(events[list(IMPORTED_EVENT_COLUMNS)]))
-        written = []
-        for line, cells in zip(events[LINE].tolist(), safe, strict=True):
-            event_id = cells[0]
-            if event_id in self.first_line:
-                first = self.first_line[event_id]
-                ctx.log.add(
-                    ctx.source, [line], WHOLE_ROW, f"repeats event {event_id} (first on line {first})"
-                )
-                continue
-            self.first_line[event_id] = int(line)
-            written.append(cells)
-        self._csv.writerows(written)
-        return len(written)
-
-
-class ArticleWriter:
-    """Write the articles of imported events as CSV, once per id."""
-
-    def __init__(self, handle: IO[str]) -> None:
-        self.ids: set[str] = set()
-        self._csv = csv.writer(handle, lineterminator="\r\n")
-        self._csv.writerow(contract.ARTICLE_COLUMNS)
-
-    def write(self, articles: pd.DataFrame) -> None:
-        """Write the articles whose id was not written before."""
-        # A set lookup per id: Series.isin would copy the ever-growing set of ids for each chunk.
-        unseen = [article_id not in self.ids for article_id in articles["article_id"]]
-        new = articles[unseen].drop_duplicates("article_id")
-        self.ids.update(new["article_id"])
-        self._csv.writerows(_rows(guard_formulas(new[list(contract.ARTICLE_COLUMNS)])))
-
-
-def _rows(frame: pd.DataFrame) -> list[list[str]]:
-    """Return the rows of a text frame as lists (iterating Arrow-backed columns cell by cell is slow)."""
-    return frame.to_numpy(dtype=object).tolist()
 
 
 class StagedEvents:
@@ -493,28 +447,6 @@ def _absorb(ctx: MapContext, chunk: Mapped) -> None:
         room = log.examples_per_kind - len(log.examples[key])
         if room > 0:
             log.examples[key].extend(chunk.log.examples[key][:room])
-
-
-def write_new(
-    output: Path,
-    articles: Path,
-    layout: Layout,
-    source: Path,
-    report: ImportReport,
-    options: ImportOptions,
-    actors: Path,
-    progress: Progress | None,
-) -> None:
-    """Import into a new events file and its articles file, each replaced atomically."""
-    if len({output.resolve(), articles.resolve(), source.resolve()}) < 3:
-        raise ImportFailure(f"{output}: the events, articles and input files must be three different files")
-    # Leaving the stack renames the articles file into place first, then the events file.
-    with ExitStack() as stack:
-        events_handle = stack.enter_context(atomic_write(output))
-        articles_handle = stack.enter_context(atomic_write(articles))
-        stream(layout, source, EventWriter(events_handle), ArticleWriter(articles_handle),
-               report, options, actors, progress)  # fmt: skip
-    report.written = [articles, output]
 
 
 # --- reading unquoted files fast -----------------------------------------------------------------

@@ -6,14 +6,15 @@ from pathlib import Path
 
 from borderstates.importers.actors import default_actors_path
 from borderstates.importers.common import FOCUS_COUNTRIES, ImportFailure, ImportOptions, ProblemLog
-from borderstates.importers.merge import MigrateReport, import_into, migrate
-from borderstates.importers.pipeline import ImportReport, Progress, write_new
+from borderstates.importers.merge import ChangedAfterMerge, MigrateReport, import_into, migrate
+from borderstates.importers.newfiles import write_new
+from borderstates.importers.pipeline import ImportReport, Progress
 from borderstates.importers.source import FORMAT_NAMES, recognise
 
 # What the command line needs of the importers, in one place.
 __all__ = [
-    "FOCUS_COUNTRIES", "FORMAT_NAMES", "ImportFailure", "ImportOptions", "ImportReport", "MigrateReport",
-    "import_file", "migrate_directory",
+    "FOCUS_COUNTRIES", "FORMAT_NAMES", "ChangedAfterMerge", "ImportFailure", "ImportOptions", "ImportReport",
+    "MigrateReport", "import_file", "migrate_directory",
 ]  # fmt: skip
 
 
@@ -78,7 +79,10 @@ def migrate_directory(directory: Path | str) -> MigrateReport:
     Raises
     ------
     ImportFailure
-        When the directory has no events.csv, the file cannot be read, or an import is running.
+        When nothing was moved: the directory has no events.csv, the file cannot be read, an
+        import is running, or the file changed while it was read.
+    ChangedAfterMerge
+        When the file changed while its rows were merged into the store: none was removed from it.
 
     """
     return migrate(Path(directory))

@@ -20,15 +20,24 @@ import pandas as pd
 
 from borderstates.core.csvio import LINE, WHOLE_ROW, sniff_delimiter
 from borderstates.importers import acled, gdelt, ucdp
-from borderstates.importers.common import ImportFailure, MapContext
+from borderstates.importers.common import ImportFailure, MapContext, id_prefix
 
 FORMATS = {module.FORMAT: module for module in (acled, ucdp, gdelt)}
 FORMAT_NAMES = {name: module.NAME for name, module in FORMATS.items()}
+IMPORTED_DATASETS = frozenset(module.DATASET for module in FORMATS.values())
 CHUNK_ROWS = 20_000  # rows mapped at a time: bounds memory whatever the size of the file
 _SNIFF_LINES = 20
 _DAMAGED = (zipfile.BadZipFile, zlib.error, EOFError, gzip.BadGzipFile)
 _GKG_RECORD_ID = re.compile(r"\d{14}-T?\d+")
 _FIELD_SIZE_LIMIT = 10_000_000  # characters: UCDP's source_article cites many articles in one cell
+
+
+def imported_row(event_id: str, dataset: str) -> bool:
+    """Whether an events row is one an importer wrote: its id carries its dataset's prefix (`ACLED:`, ACLED).
+
+    A row whose dataset an analyst changed (`My team`, `curated`) is theirs, whatever its id.
+    """
+    return dataset in IMPORTED_DATASETS and event_id.startswith(id_prefix(dataset))
 
 
 @dataclass(frozen=True)

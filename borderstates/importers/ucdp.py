@@ -13,6 +13,7 @@ from borderstates.importers.common import (
     dates_from_parts,
     finish_events,
     first_of,
+    id_prefix,
     iso_day,
     join_notes,
     renamed_note,
@@ -43,7 +44,8 @@ _PLACE_KIND = r"\s+(?:town|city|village)$"  # where_coordinates says `Donetsk to
 def map_chunk(rows: pd.DataFrame, ctx: MapContext, aliases: AliasTable) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Map a chunk of UCDP GED rows to events and the articles they cite; bad rows are logged."""
     ucdp_id = rows["id"].str.strip().str.replace(r"\.0+$", "", regex=True)
-    rows = ctx.reject(rows.assign(event_id="UCDP:" + ucdp_id), ucdp_id == "", "id", "is required but empty")
+    rows = ctx.reject(rows.assign(event_id=id_prefix(DATASET) + ucdp_id), ucdp_id == "", "id",
+                      "is required but empty")  # fmt: skip
     country = countries_from_gleditsch_ward(rows["country_id"]).fillna(countries_from_names(rows["country"]))
     rows = ctx.require(rows.assign(country_name=rows["country"]), "country", country, "country",
                        "is no country we can map to ISO 3166-1 alpha-3 (nor is its country_id)")  # fmt: skip
