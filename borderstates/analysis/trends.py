@@ -33,6 +33,15 @@ LONG_BASELINE = {"week": 52, "month": 12}  # the long view: a year of periods
 MAX_BASELINE = 520  # periods a baseline may hold at most (ten years of weeks)
 # The bands, from most to least alarming; `limited`: too few events to say.
 BANDS = ("surge", "new", "increase", "stable", "decrease", "limited")
+# What each band means, in the words the page and the README use.
+BAND_MEANINGS = {
+    "surge": "at least twice a baseline of one or more a period",
+    "new": "three or more after a baseline of less than one a period",
+    "increase": "up by 25 % or more",
+    "stable": "within 25 % of the baseline",
+    "decrease": "down by 25 % or more",
+    "limited": "less than one a period before and fewer than three now: too few to say",
+}
 CHANGE_BAND = 0.25  # a change of at least ±25 % is an increase or a decrease
 SURGE_FACTOR = 2.0  # the latest at least twice the baseline (of one or more a period) is a surge
 NEW_FROM = 3  # events in the latest period that make a unit without a baseline `new`
