@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from borderstates import cli
 from borderstates.analysis import trends
 from borderstates.analysis.trends import band, build_trends, compare_periods, periods_until
 from borderstates.core.contract import SPAN_END
@@ -130,8 +131,15 @@ WEEKS = [
 
 
 @pytest.fixture(scope="module")
-def weekly(tmp_path_factory):
-    return write_store(tmp_path_factory.mktemp("weekly") / "data", WEEKS)
+def weekly_directory(tmp_path_factory):
+    directory = tmp_path_factory.mktemp("weekly") / "data"
+    write_store(directory, WEEKS)
+    return directory
+
+
+@pytest.fixture(scope="module")
+def weekly(weekly_directory):
+    return open_store(weekly_directory)
 
 
 def by_unit(built):
@@ -274,3 +282,68 @@ def test_spark_gives_the_same_trends_as_duckdb(randomised, spark):
     pd.testing.assert_frame_equal(
         compare_periods(on_spark, EVERYTHING, a, b).table, compare_periods(duck, EVERYTHING, a, b).table
     )
+
+
+# --- the command line ---------------------------------------------------------------------------
+
+
+def run(argv) -> int:
+    """Run the command line; an option it refuses ends it as argparse does, with the exit code."""
+    try:
+        return cli.main(argv)
+    except SystemExit as exited:
+        return int(exited.code)
+
+
+def test_trends_on_the_command_line_writes_the_methods_table(weekly_directory, tmp_path, capsys):
+    out = tmp_path / "trends.csv"
+    argv = [
+        "trends",
+        "--events",
+        str(weekly_directory / "events.csv"),
+        "--as-of",
+        "2024-03-13",
+        "-o",
+        str(out),
+    ]
+    assert run(argv) == cli.EXIT_OK
+    lines = out.read_text(encoding="utf-8").splitlines()
+    assert lines[0] == ",".join(trends.TREND_COLUMNS)
+    assert lines[1] == "AZE,Azerbaijan,5,2.00,150.0,surge,5,0.00"
+    assert lines[2] == "ARM,Armenia,3,0.00,,new,0,0.00"  # no percentage for `new`
+    assert lines[3] == "GEO,Georgia,3,4.00,-25.0,decrease,0,0.00"
+    assert "2 events left out" in capsys.readouterr().err
+
+
+def test_compare_on_the_command_line(weekly_directory, capsys):
+    events = str(weekly_directory / "events.csv")
+    assert (
+        run(["compare", "--events", events, "--a", "2024-02-05:2024-02-11", "--b", "2024-03-04:2024-03-10"])
+        == 0
+    )
+    printed = capsys.readouterr()
+    rows = printed.out.splitlines()
+    assert rows[0] == ",".join(trends.COMPARISON_COLUMNS)
+    assert "AZE,Azerbaijan,2,5,3,2.50" in rows
+    assert "ARM,Armenia,0,3,3," in rows
+    assert "2 events touch a period" in printed.err
+
+
+@pytest.mark.parametrize(
+    ("argv", "said"),
+    [
+        (["trends", "--as-of", "2024-3-13"], "argument --as-of: '2024-3-13' is not a date"),
+        (["trends", "--baseline", "0"], "argument --baseline: '0' is not a whole number of periods"),
+        (["trends", "--period", "year"], "argument --period: invalid choice: 'year'"),
+        (["compare", "--a", "2024-05-01:2024-05-02", "--b", "2024-04-01:2024-04-30"], "must not begin after"),
+        (
+            ["compare", "--a", "2024-05-02:2024-05-01", "--b", "2024-06-01:2024-06-30"],
+            "ends before it begins",
+        ),
+        (["compare", "--a", "2024-05-01", "--b", "2024-06-01:2024-06-30"], "is not a period FROM:TO"),
+    ],
+)
+def test_bad_input_on_the_command_line_is_one_line(weekly_directory, capsys, argv, said):
+    assert run([*argv, "--events", str(weekly_directory / "events.csv")]) == cli.EXIT_USAGE
+    err = capsys.readouterr().err.strip()
+    assert said in err and len(err.splitlines()) == 1, err

@@ -14,8 +14,10 @@ group; the bands are made from that small answer.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 from dataclasses import dataclass
+from typing import IO
 
 import ibis
 import ibis.expr.types as ir
@@ -23,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from borderstates.analysis.timeline import bin_of, bin_start, next_bin
-from borderstates.core.contract import LOCATED_IN, SPAN_END
+from borderstates.core.contract import LOCATED_IN, SPAN_END, country_name
 from borderstates.core.engine import Store
 from borderstates.core.filters import EventFilter
 
@@ -308,3 +310,45 @@ def compare_periods(
     table["ratio"] = np.where(table["a"] > 0, table["b"] / table["a"].where(table["a"] > 0, 1), np.nan)
     table = table.sort_values(["difference", "unit"], ascending=[False, True], ignore_index=True)
     return Comparison(a, b, by, table, left_out)
+
+
+TREND_COLUMNS = (
+    "unit", "name", "latest", "baseline", "change_pct", "band", "fatalities_latest", "fatalities_baseline",
+)  # fmt: skip
+COMPARISON_COLUMNS = ("unit", "name", "a", "b", "difference", "ratio")
+
+
+def unit_name(code: str) -> str:
+    """Return a unit's English name; events in no state are "at sea or outside the geometry"."""
+    return country_name(code) if code else "(at sea or outside the geometry)"
+
+
+def write_trends(built: Trends, handle: IO[str]) -> None:
+    """Write the trend table as CSV: means with two decimals, the change in percent with one."""
+    writer = csv.writer(handle, lineterminator="\r\n")
+    writer.writerow(TREND_COLUMNS)
+    for row in built.table.to_dict("records"):
+        change = "" if np.isnan(row["change"]) else f"{row['change'] * 100:.1f}"
+        unit = row["unit"]
+        baseline, deaths = f"{row['baseline']:.2f}", f"{row['fatalities_baseline']:.2f}"
+        writer.writerow(
+            [
+                unit,
+                unit_name(unit),
+                row["latest"],
+                baseline,
+                change,
+                row["band"],
+                row["fatalities_latest"],
+                deaths,
+            ]
+        )
+
+
+def write_comparison(compared: Comparison, handle: IO[str]) -> None:
+    """Write two periods compared as CSV: the ratio with two decimals, empty where A has no event."""
+    writer = csv.writer(handle, lineterminator="\r\n")
+    writer.writerow(COMPARISON_COLUMNS)
+    for row in compared.table.to_dict("records"):
+        ratio = "" if np.isnan(row["ratio"]) else f"{row['ratio']:.2f}"
+        writer.writerow([row["unit"], unit_name(row["unit"]), row["a"], row["b"], row["difference"], ratio])

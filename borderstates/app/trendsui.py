@@ -17,7 +17,6 @@ from borderstates.analysis.trends import Periods, Trends
 from borderstates.app import filterform, trendform
 from borderstates.app.page import PageView
 from borderstates.app.trendform import TrendSettings
-from borderstates.core.contract import country_name
 from borderstates.render.palette import BAND_COLOURS
 
 _KEYS = {  # widget key → URL parameter
@@ -164,7 +163,7 @@ def show_trends(view: PageView, settings: TrendSettings, periods: Periods) -> No
 def trend_frame(built: Trends) -> pd.DataFrame:
     """Return the trend table as the page shows it: a name beside each code, the change in percent."""
     table = built.table.reset_index(drop=True)
-    named = table.assign(name=[unit_name(u) for u in table["unit"]], change=table["change"] * 100)
+    named = table.assign(name=[trends.unit_name(u) for u in table["unit"]], change=table["change"] * 100)
     shown = [
         "name",
         "unit",
@@ -176,11 +175,6 @@ def trend_frame(built: Trends) -> pd.DataFrame:
         "fatalities_baseline",
     ]
     return named[[*shown, "series"]]
-
-
-def unit_name(code: str) -> str:
-    """Return a unit's name: a state's English name, or "at sea" for events in no state."""
-    return country_name(code) if code else "(at sea or outside the geometry)"
 
 
 def _band_style(value: object) -> str:
@@ -234,7 +228,7 @@ def show_comparison(view: PageView, settings: TrendSettings, periods: Periods) -
         st.info("No filtered event lies wholly within either period.")
         return
     frame = compared.table.copy()
-    frame.insert(0, "name", [unit_name(u) for u in frame["unit"]])
+    frame.insert(0, "name", [trends.unit_name(u) for u in frame["unit"]])
     st.dataframe(
         frame,
         key=COMPARE_KEY,
