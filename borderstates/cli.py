@@ -5,14 +5,29 @@ from __future__ import annotations
 import argparse
 import difflib
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
+from typing import IO, NoReturn
 
 from borderstates.analysis.mapdata import offered
 from borderstates.analysis.quality import validation_lines, validation_summary
+from borderstates.analysis.trends import (
+    DEFAULT_BASELINE,
+    MAX_BASELINE,
+    PERIODS,
+    UNIT_COLUMNS,
+    build_trends,
+    compare_periods,
+    default_as_of,
+    periods_until,
+    write_comparison,
+    write_trends,
+)
 from borderstates.core import columnstore, contract, query
 from borderstates.core.area import Area, AreaError, read_area
-from borderstates.core.engine import DataStatus, open_files
+from borderstates.core.csvio import atomic_write
+from borderstates.core.engine import DataStatus, Store, open_files
 from borderstates.core.export import FORMATS, export_events
 from borderstates.core.filters import EventFilter, parse_date
 from borderstates.core.load import load_files
@@ -43,12 +58,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
 
 
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose every complaint is one line: the command, the option, what is wrong."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="borderstates",
         description="Events on Russia's southern border states: check, filter and export them.",
     )
-    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+    commands = parser.add_subparsers(required=True, metavar="COMMAND", parser_class=_Parser)
 
     validate = commands.add_parser("validate", help="check an events file and its articles")
     validate.add_argument("events", nargs="?", type=Path, help="events CSV (default: the data directory's)")
@@ -57,31 +79,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     validate.set_defaults(run=_validate)
 
-    export = commands.add_parser("export", help="write the events that match a filter")
-    export.add_argument("--events", type=Path, help="events CSV (default: the data directory's)")
-    export.add_argument(
-        "--articles", type=Path, help="articles CSV (default: articles.csv beside the events)"
+    export = commands.add_parser(
+        "export", help="write the events that match a filter", parents=[_filter_options()]
     )
-    export.add_argument("--actor", action="append", default=[], help="actor on either side (repeatable)")
-    export.add_argument("--actor1", action="append", default=[], help="actor as actor1 only (repeatable)")
-    export.add_argument("--actor2", action="append", default=[], help="actor as actor2 only (repeatable)")
-    export.add_argument("--relation", action="append", default=[], choices=contract.RELATION_TYPES)
-    export.add_argument("--quad", action="append", default=[], choices=contract.QUAD_CLASSES)
-    export.add_argument("--status", action="append", default=[], choices=contract.STATUSES)
-    export.add_argument("--dataset", action="append", default=[], help="dataset, e.g. curated (repeatable)")
-    export.add_argument("--country", action="append", default=[], type=_country, metavar="ISO3")
-    export.add_argument("--involving", action="store_true", help="countries also match the actors' countries")
-    export.add_argument(
-        "--since", type=_date, metavar="YYYY-MM-DD", help="events whose span reaches this day"
-    )
-    export.add_argument(
-        "--until", type=_date, metavar="YYYY-MM-DD", help="events whose span starts by this day"
-    )
-    export.add_argument("--search", default="", metavar="TEXT", help="case-insensitive text search")
-    export.add_argument(
-        "--within", type=_area, metavar="AREA.geojson",
-        help="events whose point lies in this area (Polygon, MultiPolygon, circles, or a FeatureCollection)",
-    )  # fmt: skip
     export.add_argument("--format", default="csv", choices=FORMATS, dest="export_format")
     output = export.add_mutually_exclusive_group(required=True)
     output.add_argument("-o", "--output", type=Path, help="file to write")
@@ -128,6 +128,34 @@ def _parser() -> argparse.ArgumentParser:
     )
     importer.set_defaults(run=_import)
 
+    trends = commands.add_parser(
+        "trends",
+        help="each state's or region's latest week or month against its baseline, banded",
+        parents=[_filter_options()],
+    )
+    trends.add_argument("--period", default="week", choices=PERIODS, help="Monday weeks or months")
+    trends.add_argument(
+        "--baseline", type=_periods, default=DEFAULT_BASELINE, metavar="N",
+        help=f"periods before the latest whose mean is the baseline (default {DEFAULT_BASELINE})",
+    )  # fmt: skip
+    trends.add_argument(
+        "--as-of", type=_date, metavar="YYYY-MM-DD",
+        help="the latest period is the last complete one ending by this day "
+        "(default: the last day a filtered event's span reaches)",
+    )  # fmt: skip
+    trends.add_argument("--by", default="state", choices=tuple(UNIT_COLUMNS))
+    trends.add_argument("-o", "--output", type=Path, help="CSV file to write (default: standard output)")
+    trends.set_defaults(run=_trends)
+
+    compare = commands.add_parser(
+        "compare", help="two periods' events per state or region", parents=[_filter_options()]
+    )
+    compare.add_argument("--a", required=True, type=_range, metavar="FROM:TO", help="period A, first")
+    compare.add_argument("--b", required=True, type=_range, metavar="FROM:TO", help="period B")
+    compare.add_argument("--by", default="state", choices=tuple(UNIT_COLUMNS))
+    compare.add_argument("-o", "--output", type=Path, help="CSV file to write (default: standard output)")
+    compare.set_defaults(run=_compare)
+
     migrator = commands.add_parser(
         "migrate", help="move the imported rows of a data directory's events.csv into its columnar store"
     )
@@ -146,11 +174,61 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _filter_options() -> _Parser:
+    """Return the filter's options, shared by every command that filters (`_event_filter` reads them)."""
+    options = _Parser(add_help=False)
+    options.add_argument("--events", type=Path, help="events CSV (default: the data directory's)")
+    options.add_argument(
+        "--articles", type=Path, help="articles CSV (default: articles.csv beside the events)"
+    )
+    options.add_argument("--actor", action="append", default=[], help="actor on either side (repeatable)")
+    options.add_argument("--actor1", action="append", default=[], help="actor as actor1 only (repeatable)")
+    options.add_argument("--actor2", action="append", default=[], help="actor as actor2 only (repeatable)")
+    options.add_argument("--relation", action="append", default=[], choices=contract.RELATION_TYPES)
+    options.add_argument("--quad", action="append", default=[], choices=contract.QUAD_CLASSES)
+    options.add_argument("--status", action="append", default=[], choices=contract.STATUSES)
+    options.add_argument("--dataset", action="append", default=[], help="dataset, e.g. curated (repeatable)")
+    options.add_argument("--country", action="append", default=[], type=_country, metavar="ISO3")
+    options.add_argument(
+        "--involving", action="store_true", help="countries also match the actors' countries"
+    )
+    options.add_argument(
+        "--since", type=_date, metavar="YYYY-MM-DD", help="events whose span reaches this day"
+    )
+    options.add_argument(
+        "--until", type=_date, metavar="YYYY-MM-DD", help="events whose span starts by this day"
+    )
+    options.add_argument("--search", default="", metavar="TEXT", help="case-insensitive text search")
+    options.add_argument(
+        "--within", type=_area, metavar="AREA.geojson",
+        help="events whose point lies in this area (Polygon, MultiPolygon, circles, or a FeatureCollection)",
+    )  # fmt: skip
+    return options
+
+
 def _date(text: str) -> object:
     try:
         return parse_date(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date written YYYY-MM-DD") from None
+
+
+def _periods(text: str) -> int:
+    if not (text.isascii() and text.isdigit() and 1 <= int(text) <= MAX_BASELINE):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a whole number of periods from 1 to {MAX_BASELINE}"
+        )
+    return int(text)
+
+
+def _range(text: str) -> tuple[object, object]:
+    first, separator, last = text.partition(":")
+    if not separator:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a period FROM:TO (YYYY-MM-DD:YYYY-MM-DD)")
+    days = _date(first), _date(last)
+    if days[0] > days[1]:  # type: ignore[operator]
+        raise argparse.ArgumentTypeError(f"{text!r} ends before it begins")
+    return days
 
 
 def _area(text: str) -> Area:
@@ -188,28 +266,39 @@ def _validate(args: argparse.Namespace) -> int:
     return EXIT_INVALID if dataset.errors else EXIT_OK
 
 
-def _export(args: argparse.Namespace) -> int:
+def _open(args: argparse.Namespace, command: str) -> Store:
+    """Open the data the options name; say on stderr how many rows its problems left out."""
     events_path, articles_path = _paths(args.events, args.articles)
     store = open_files(events_path, articles_path)
     if store.status.errors:
         print(
-            f"borderstates: {len(store.status.errors)} problems in the input; exporting the "
+            f"borderstates {command}: {len(store.status.errors)} problems in the input; using the "
             f"{store.total} valid events (see: borderstates validate {events_path})",
             file=sys.stderr,
         )
+    return store
+
+
+def _event_filter(args: argparse.Namespace, store: Store, command: str) -> EventFilter | None:
+    """Return the filter the options describe; None, with each reason on stderr, when they cannot."""
     sides = [(args.actor, "any"), (args.actor1, "actor1"), (args.actor2, "actor2")]
     chosen = [(actors, side) for actors, side in sides if actors]
     if len(chosen) > 1:
-        print("borderstates: use one of --actor, --actor1 and --actor2", file=sys.stderr)
-        return EXIT_USAGE
+        print(f"borderstates {command}: use one of --actor, --actor1 and --actor2", file=sys.stderr)
+        return None
     actors, side = chosen[0] if chosen else ([], "any")
     choices = offered(store).choices
     unknown = [_unknown("actor", a, choices.actors) for a in actors if a not in choices.actors]
     unknown += [_unknown("dataset", d, choices.datasets) for d in args.dataset if d not in choices.datasets]
     if unknown:
-        print("\n".join(f"borderstates export: {message}" for message in unknown), file=sys.stderr)
-        return EXIT_USAGE
-    event_filter = EventFilter(
+        print("\n".join(f"borderstates {command}: {message}" for message in unknown), file=sys.stderr)
+        return None
+    if args.within is not None and args.within.repaired:
+        print(
+            f"borderstates {command}: a polygon of {args.within.name} crossed itself and was repaired",
+            file=sys.stderr,
+        )
+    return EventFilter(
         actors=tuple(actors),
         side=side,
         date_from=args.since,
@@ -223,6 +312,13 @@ def _export(args: argparse.Namespace) -> int:
         text=args.search,
         area=args.within,
     )
+
+
+def _export(args: argparse.Namespace) -> int:
+    store = _open(args, "export")
+    event_filter = _event_filter(args, store, "export")
+    if event_filter is None:
+        return EXIT_USAGE
     if args.show_sql:
         try:
             print(store.to_sql(event_filter, args.dialect))
@@ -231,15 +327,63 @@ def _export(args: argparse.Namespace) -> int:
             return EXIT_USAGE
         return EXIT_OK
     count = export_events(store, event_filter, args.output, args.export_format)
-    if args.within is not None and args.within.repaired:
-        print(
-            f"borderstates export: a polygon of {args.within.name} crossed itself and was repaired",
-            file=sys.stderr,
-        )
     if count == 0 and args.within is not None:
         print(f"borderstates export: no event lies in {args.within.name}", file=sys.stderr)
     print(f"{args.output}: {count} of {store.total} events", file=sys.stderr)
     return EXIT_OK
+
+
+def _trends(args: argparse.Namespace) -> int:
+    store = _open(args, "trends")
+    event_filter = _event_filter(args, store, "trends")
+    if event_filter is None:
+        return EXIT_USAGE
+    as_of = args.as_of or default_as_of(store, event_filter)
+    if as_of is None:
+        print("borderstates trends: no event matches the filter: nothing to compare", file=sys.stderr)
+        return EXIT_OK
+    periods = periods_until(as_of, args.period, args.baseline)
+    built = build_trends(store, event_filter, periods, args.by)
+    with _table_output(args.output) as handle:
+        write_trends(built, handle)
+    print(
+        f"{args.output or 'stdout'}: {len(built.table)} {args.by}s; latest {args.period} "
+        f"{periods.latest:%Y-%m-%d} to {periods.last_day:%Y-%m-%d} against the {periods.baseline} before it; "
+        f"{built.left_out:,} events left out, dated less precisely than a {args.period} "
+        f"or running over its end",
+        file=sys.stderr,
+    )
+    return EXIT_OK
+
+
+def _compare(args: argparse.Namespace) -> int:
+    store = _open(args, "compare")
+    event_filter = _event_filter(args, store, "compare")
+    if event_filter is None:
+        return EXIT_USAGE
+    try:
+        compared = compare_periods(store, event_filter, args.a, args.b, args.by)
+    except ValueError as exc:
+        print(f"borderstates compare: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    with _table_output(args.output) as handle:
+        write_comparison(compared, handle)
+    print(
+        f"{args.output or 'stdout'}: {len(compared.table)} {args.by}s; {compared.left_out:,} events "
+        "touch a period without lying wholly within it and are left out",
+        file=sys.stderr,
+    )
+    return EXIT_OK
+
+
+@contextmanager
+def _table_output(target: Path | None) -> Iterator[IO[str]]:
+    """Yield where a table goes: a file written aside and renamed into place, or standard output."""
+    if target is None:
+        yield sys.stdout
+        return
+    with atomic_write(target) as handle:
+        yield handle
 
 
 def _unknown(kind: str, value: str, known: frozenset[str], listed: int = 30) -> str:

@@ -16,6 +16,7 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from borderstates.app import filterform
+from borderstates.core import contract
 from borderstates.core.area import (
     Area,
     AreaError,
@@ -138,7 +139,7 @@ def area_label(name: str) -> str:
         return "None, or drawn on the map"
     if name.startswith(COUNTRY_PREFIX):
         code = name.removeprefix(COUNTRY_PREFIX)
-        return f"{filterform.country_name(code)} ({code}, country)"
+        return f"{contract.country_name(code)} ({code}, country)"
     return name
 
 

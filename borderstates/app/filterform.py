@@ -16,10 +16,10 @@ import datetime as dt
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
-import pycountry
 import streamlit as st
 
 from borderstates.analysis.timeline import UNITS
+from borderstates.app.trendform import TREND_PARAMS, params_from_settings, settings_from_params
 from borderstates.core import contract
 from borderstates.core.area import Area, AreaError, decode, encode
 from borderstates.core.contract import FOCUS_STATES, Params
@@ -58,10 +58,12 @@ _LIST_PARAMS = {
     "countries": COUNTRY,
 }
 # One value each: the last counts.
-_SINGLE_PARAMS = (SIDE, DATE_FROM, DATE_TO, INVOLVING, TEXT, AREA, AREA_NAME, EVENT, UNIT)
+_SINGLE_PARAMS = (SIDE, DATE_FROM, DATE_TO, INVOLVING, TEXT, AREA, AREA_NAME, EVENT, UNIT, *TREND_PARAMS)
 KNOWN_PARAMS = frozenset({*_LIST_PARAMS.values(), *_SINGLE_PARAMS})
-# The parameters the sidebar writes; `event` and `unit` belong to the map, which reads and writes them.
-FILTER_PARAMS = tuple(sorted(KNOWN_PARAMS - {EVENT, UNIT}))
+# The parameters the sidebar writes; `event` and `unit` belong to the map, the trends' to their page.
+FILTER_PARAMS = tuple(sorted(KNOWN_PARAMS - {EVENT, UNIT, *TREND_PARAMS}))
+# Parameters that are no filter but travel with it from page to page.
+VIEW_PARAMS = (UNIT, *TREND_PARAMS)
 _WRITTEN = "_bs_url_written"  # the filter parameters this session last put in the URL
 _URL_CHECKED, _NOTICES, _FILTER_AT_LOAD = "_bs_url_checked", "_bs_notices", "_bs_filter_at_load"
 
@@ -110,13 +112,21 @@ def filter_from_params(params: Params, choices: Choices) -> tuple[EventFilter, l
         text=_last(params, TEXT)[:MAX_SEARCH_LENGTH],
         area=_area(params, choices, dropped),
     )
-    _one(params, UNIT, UNITS, "", dropped)  # no part of the filter, but checked with it: one notice list
+    # No part of the filter, but checked with it: one list of notices.
+    _one(params, UNIT, UNITS, "", dropped)
+    dropped += settings_from_params(params)[1]
     return event_filter, dropped
 
 
 def unit_from_params(params: Params) -> str | None:
     """Return the time histogram's unit that URL parameters ask for; None (automatic) when none valid."""
     return _one(params, UNIT, UNITS, "", []) or None
+
+
+def view_params(params: Params) -> dict[str, list[str]]:
+    """Return the valid values of the parameters that travel with the filter (`VIEW_PARAMS`)."""
+    unit = unit_from_params(params)
+    return {**({UNIT: [unit]} if unit else {}), **params_from_settings(settings_from_params(params)[0])}
 
 
 def params_from_filter(f: EventFilter) -> dict[str, list[str]]:
@@ -203,12 +213,6 @@ def _short(value: str, limit: int = 40) -> str:
 def country_options(present: Collection[str]) -> list[str]:
     """Return the country codes to offer: the focus states, then every other code in the data."""
     return [*FOCUS_STATES, *sorted(set(present) - set(FOCUS_STATES))]
-
-
-def country_name(code: str) -> str:
-    """Return a country's English name, or the code itself when it has none."""
-    country = pycountry.countries.get(alpha_3=code)
-    return str(getattr(country, "common_name", None) or getattr(country, "name", code))
 
 
 def widget_params(values: Mapping[str, object]) -> dict[str, list[str]]:

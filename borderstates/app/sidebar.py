@@ -29,8 +29,9 @@ PAGES = (
     ("pages/3_Actors.py", "Actors", ":material/hub:"),
     ("pages/4_Articles.py", "Articles", ":material/article:"),
     ("pages/5_Data_quality.py", "Data quality", ":material/fact_check:"),
+    ("pages/6_Trends.py", "Trends", ":material/trending_up:"),
 )
-QUALITY_PAGE = PAGES[-1][0]
+QUALITY_PAGE = "pages/5_Data_quality.py"
 
 
 @dataclass
@@ -68,8 +69,7 @@ def sidebar_filter(store: Store, offered: Offered) -> Selection:
     exists = bool(asked) and appdata.has_event(store, asked)
     form = filterform.apply_widgets(values, raw, choices, event_exists=exists)
     event = {filterform.EVENT: [form.event_id]} if form.event_id else {}
-    unit = filterform.unit_from_params(raw)  # the time axis's unit travels too, though no filter
-    page_links(links, {**form.params, **event, **({filterform.UNIT: [unit]} if unit else {})})
+    page_links(links, {**form.params, **event, **filterform.view_params(raw)})
     return Selection(form.event_filter, form.notices, form.event_id, count_slot, form.params)
 
 
@@ -127,7 +127,7 @@ def _filter_widgets(
             "Country where it happened",
             countries,
             key=filterform.COUNTRY,
-            help=" · ".join(f"{c}: {filterform.country_name(c)}" for c in countries),
+            help=" · ".join(f"{c}: {contract.country_name(c)}" for c in countries),
         ),
         filterform.INVOLVING: sidebar.toggle(
             "…or involving actors of that country", key=filterform.INVOLVING

@@ -70,6 +70,12 @@ BLANK = " \t\n\r\v\f"
 _EMPTY_ARTICLE_ITEM = re.compile(r"(?:^|;)[ \t\n\r\v\f]*(?:;|$)")
 
 
+def country_name(code: str) -> str:
+    """Return a country's English name (its common name where it has one), or the code itself."""
+    country = pycountry.countries.get(alpha_3=code)
+    return str(getattr(country, "common_name", None) or getattr(country, "name", code))
+
+
 def is_http_url(value: object) -> bool:
     """Return True for an `http://` or `https://` URL: the only ones accepted, and shown as links."""
     return isinstance(value, str) and _HTTP_URL_PATTERN.fullmatch(value.strip()) is not None

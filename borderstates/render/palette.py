@@ -24,3 +24,12 @@ UNKNOWN_RELATION = "#777777"
 VIOLET = "#9a88c5"  # the project's own colour: quoted passages, counts without a relation type
 NO_BALANCE = "#c8c8c8"  # actor pairs with neutral events only
 MUTED_TEXT = "#555555"  # metadata beside a passage (6.9:1 on white)
+# Trend bands, diverging: rises red, falls blue, too few to say grey (black text reads on each).
+BAND_COLOURS = {
+    "surge": "#d6604d",
+    "new": "#c2a5cf",
+    "increase": "#f4a582",
+    "stable": "#f7f7f7",
+    "decrease": "#92c5de",
+    "limited": "#d9d9d9",
+}
