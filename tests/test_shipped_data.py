@@ -95,6 +95,24 @@ def test_every_event_has_an_english_rendering_and_notes_for_outside_facts(shippe
     assert outside.sum() >= 8  # the eight dates the issue lists come from the record
 
 
+MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
+# A record named in parentheses: who published it, then its day, "(Asbarez, 23 February 2024)".
+NAMED_RECORD = re.compile(rf"\([^()]*?[A-Z][^()]*?, \d{{1,2}} (?:{MONTHS}) \d{{4}}[^()]*\)")
+
+
+def test_every_fact_from_the_public_record_names_the_record(shipped):
+    outside = shipped.events[shipped.events["notes"].str.contains("public record", case=False)]
+    unnamed = [e.event_id for e in outside.itertuples() if not NAMED_RECORD.search(e.notes)]
+    assert unnamed == []
+
+
+def test_a_span_no_record_fixes_is_called_a_guess(shipped):
+    """Events dated only to a year or more: their notes say that the span (or its start) is a guess."""
+    by_year = shipped.events[shipped.events["date_precision"] == "year"]
+    assert len(by_year) >= 5
+    assert [e.event_id for e in by_year.itertuples() if "a guess" not in e.notes] == []
+
+
 def test_geometry_names_are_decoded():
     countries = load_countries(ROOT / "data" / "geo").set_index("iso_a3")
     assert countries.loc["UKR", "name_nl"] == "Oekraïne"
