@@ -3,6 +3,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from borderstates.cli import main
 from borderstates.core import contract
 from borderstates.core.contract import LOCATED_IN, SPAN_END
 from borderstates.core.load import load_dataset, load_events, load_files
@@ -95,6 +96,41 @@ def test_point_outside_country_is_a_warning_that_keeps_the_row():
     assert (warning.line, warning.column, warning.severity) == (3, "latitude/longitude", "warning")
     assert "outside AZE; it falls in RUS" in warning.message
     assert len(data.events) == 3
+
+
+def test_a_span_longer_than_its_precision_is_a_warning_and_the_row_stays(fixture_rows, make_data_dir, capsys):
+    spans = [  # precision, date, date_end, the precision the warning asks for (None: no warning)
+        ("week", "2025-06-27", "2025-07-06", "month"),  # ten days are not a week
+        ("week", "2025-03-03", "2025-03-09", None),  # seven are
+        ("day", "2025-06-14", "2025-06-15", "week"),  # a night across midnight is two days
+        ("day", "2025-06-14", "2025-06-14", None),
+        ("month", "2024-01-01", "2024-01-31", None),
+        ("month", "2024-01-15", "2024-02-15", "year"),  # 32 days: longer than any month
+        ("year", "2022-02-24", "2025-06-27", None),  # the coarsest precision takes any span
+        ("week", "2025-06-27", "", None),  # no date_end: the window itself
+    ]
+    rows = [
+        dict(fixture_rows[0], event_id=f"P-{n}", date=start, date_end=end, date_precision=precision)
+        for n, (precision, start, end, _) in enumerate(spans)
+    ]
+    directory = make_data_dir(rows)
+    data = load_dataset(directory)
+    assert data.errors == [] and len(data.events) == len(spans)
+    warned = {p.line: p for p in data.problems}
+    expected = {n + 2: asked for n, (*_, asked) in enumerate(spans) if asked}
+    assert set(warned) == set(expected)
+    assert {(p.column, p.severity) for p in warned.values()} == {("date_precision", "warning")}
+    assert warned[2].message == (
+        "'week' for a span of 10 days (2025-06-27 … 2025-07-06), but a week spans at most 7: "
+        "make the span exact or the precision 'month'"
+    )
+    assert all(warned[line].message.endswith(f"precision {asked!r}") for line, asked in expected.items())
+    # `validate` names each in one line and still says the data is valid.
+    assert main(["validate", str(directory / "events.csv")]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split(": ", 3)[:3] for line in lines] == [
+        [f"{directory / 'events.csv'}:{line}", "date_precision", "warning"] for line in sorted(expected)
+    ]
 
 
 def test_point_near_the_coast_is_within_tolerance(fixture_rows, make_data_dir):

@@ -206,6 +206,11 @@ REQUIRED_ARTICLE_COLUMNS = tuple(n for n, c in ARTICLES_SCHEMA.columns.items() i
 SPAN_END = "span_end"  # the last day the event can have happened: date_end or the precision window
 LOCATED_IN = "located_in"  # the country whose polygon holds the point ("" at sea)
 
+# The longest span, in days, each date precision stands for: its window below, at its longest
+# (a week from its first day, a 31-day month). A `date` … `date_end` span longer than that
+# claims a dating more exact than it is. `year` is the coarsest precision and takes any span.
+LONGEST_SPAN_DAYS = {"day": 1, "week": 7, "month": 31}
+
 
 def span_end(events: pd.DataFrame) -> pd.Series:
     """Return the last day each event can have happened (contract: "Dates are intervals")."""

@@ -314,6 +314,7 @@ def _event_rule_problems(name: str, frame: pd.DataFrame, known_articles: set[str
         Problem(name, int(line), "date_end", f"{stop} is before date {start}")
         for line, start, stop in backwards
     ]
+    problems += _precision_problems(name, frame, date, end)
     curated = frame["dataset"].isin(("", contract.DEFAULT_DATASET))
     for line in frame.loc[curated & (frame["excerpt"].str.strip() == ""), LINE]:
         problems.append(Problem(name, int(line), "excerpt", "is required for curated events but empty"))
@@ -336,6 +337,29 @@ def _event_rule_problems(name: str, frame: pd.DataFrame, known_articles: set[str
                         f"{', '.join(unknown)} is not a valid article of the articles file",
                     )
                 )
+    return problems
+
+
+def _precision_problems(name: str, frame: pd.DataFrame, date: pd.Series, end: pd.Series) -> list[Problem]:
+    """Warn where a span is longer than its precision stands for (`contract.LONGEST_SPAN_DAYS`).
+
+    A warning, not an error: the span is what every filter and chart uses, and it is kept;
+    only the precision shown beside it claims more than the dating gives.
+    """
+    if frame.empty:  # no rows: no dates to subtract (an empty column is text, not datetime)
+        return []
+    days = (end - date).dt.days + 1  # NaN without a valid date_end: the precision's own window
+    longest = frame["date_precision"].map(contract.LONGEST_SPAN_DAYS)  # NaN for year: no bound
+    over = days > longest
+    cells = frame.loc[over, [LINE, "date", "date_end", "date_precision"]].assign(days=days[over].astype(int))
+    problems = []
+    for line, start, stop, precision, span in cells.to_numpy():
+        fits = next((p for p, most in contract.LONGEST_SPAN_DAYS.items() if span <= most), "year")
+        message = (
+            f"{precision!r} for a span of {span} days ({start} … {stop}), but a {precision} spans at most "
+            f"{contract.LONGEST_SPAN_DAYS[precision]}: make the span exact or the precision {fits!r}"
+        )
+        problems.append(Problem(name, int(line), "date_precision", message, "warning"))
     return problems
 
 

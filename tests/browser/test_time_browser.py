@@ -169,7 +169,7 @@ def test_playback_steps_across_month_ends_moving_and_cumulative(server, new_page
     day = control.get_by_label("Go to the window of a day")
     day.fill("2024-01-15")
     day.dispatch_event("change")
-    # BS-0015 is dated to February 2024 (month precision): it shows in February only.
+    # BS-0015 is dated 22 February 2024: it shows in February only.
     months = [("2024-01-01", "2024-01-31"), ("2024-02-01", "2024-02-29"), ("2024-03-01", "2024-03-31")]
     for first, last in months:
         window = EventFilter(date_from=dt.date.fromisoformat(first), date_to=dt.date.fromisoformat(last))
