@@ -184,6 +184,25 @@ def test_the_quality_checks_cover_the_filtered_events(monkeypatch, five_events_d
     assert f"cover the {len(expected)} filtered events" in captions(app)
 
 
+def test_the_quality_page_lists_a_source_naming_another_region(monkeypatch, five_events_dir, tmp_path):
+    from borderstates.importers.run import import_file
+
+    from .import_helpers import IMPORTS
+
+    acled = tmp_path / "acled.csv"
+    acled.write_text(
+        (IMPORTS / "acled_api.csv").read_text(encoding="utf-8").replace(",Donetsk,", ",Dnipropetrovs'k,", 1),
+        encoding="utf-8",
+    )
+    import_file(acled, into=five_events_dir)
+    app = run_app(monkeypatch, five_events_dir, page=sidebar.QUALITY_PAGE)
+    assert not app.exception
+    assert "Events whose source names another region" in [h.value for h in app.subheader]
+    (listed,) = [t.value for t in app.dataframe if "source_says" in t.value.columns]
+    assert listed["source_says"].tolist() == ["Dnipropetrovs'k"]
+    assert listed["lies_in"].tolist() == ["UA-14 Donetsk Oblast"]
+
+
 def test_hostile_text_on_the_pages_is_escaped(monkeypatch, fixture_rows, make_data_dir):
     attack = "<script>alert(1)</script>"
     rows = [dict(row, summary=attack, location=attack, excerpt=attack) for row in fixture_rows]
