@@ -16,7 +16,8 @@ from borderstates.core.engine import DataStatus, open_files
 from borderstates.core.export import FORMATS, export_events
 from borderstates.core.filters import EventFilter, parse_date
 from borderstates.core.load import load_files
-from borderstates.core.paths import data_dir
+from borderstates.core.paths import data_dir, geometry_dir
+from borderstates.core.regions import RegionNames, load_regions
 from borderstates.importers.run import (
     FOCUS_COUNTRIES,
     FORMAT_NAMES,
@@ -70,6 +71,10 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--dataset", action="append", default=[], help="dataset, e.g. curated (repeatable)")
     export.add_argument("--country", action="append", default=[], type=_country, metavar="ISO3")
     export.add_argument("--involving", action="store_true", help="countries also match the actors' countries")
+    export.add_argument(
+        "--region", action="append", default=[], metavar="ISO3166-2",
+        help="region the point lies in, such as UA-14 (repeatable)",
+    )  # fmt: skip
     export.add_argument(
         "--since", type=_date, metavar="YYYY-MM-DD", help="events whose span reaches this day"
     )
@@ -205,6 +210,11 @@ def _export(args: argparse.Namespace) -> int:
     choices = offered(store).choices
     unknown = [_unknown("actor", a, choices.actors) for a in actors if a not in choices.actors]
     unknown += [_unknown("dataset", d, choices.datasets) for d in args.dataset if d not in choices.datasets]
+    regions = [code.strip().upper() for code in args.region]
+    if wrong := [
+        given for given, code in zip(args.region, regions, strict=True) if code not in choices.regions
+    ]:
+        unknown += [_unknown_region(given, events_path.parent) for given in wrong]
     if unknown:
         print("\n".join(f"borderstates export: {message}" for message in unknown), file=sys.stderr)
         return EXIT_USAGE
@@ -218,6 +228,7 @@ def _export(args: argparse.Namespace) -> int:
         statuses=tuple(args.status),
         datasets=tuple(args.dataset),
         countries=tuple(args.country),
+        regions=tuple(dict.fromkeys(regions)),
         involving=args.involving,
         text=args.search,
         area=args.within,
@@ -239,6 +250,21 @@ def _export(args: argparse.Namespace) -> int:
         print(f"borderstates export: no event lies in {args.within.name}", file=sys.stderr)
     print(f"{args.output}: {count} of {store.total} events", file=sys.stderr)
     return EXIT_OK
+
+
+def _unknown_region(value: str, directory: Path, listed: int = 5) -> str:
+    """Say that a region code is unknown, with the regions it may mean: by name, or by a close code."""
+    try:
+        regions = load_regions(geometry_dir(directory))
+    except (OSError, ValueError):
+        names, named = {}, []
+    else:
+        names = dict(zip(regions["region"], regions["name_en"], strict=True))
+        named = sorted(RegionNames(regions).codes(value))  # "Donetsk", "UP04"
+    close = named or difflib.get_close_matches(value.strip().upper(), sorted(contract.REGION_CODES), n=listed)
+    shown = ", ".join(f"{code} {names.get(code, '')}".strip() for code in close[:listed])
+    hint = f"; close: {shown}" if shown else "; regions are ISO 3166-2 codes such as UA-14, GE-AB, RU-BEL"
+    return f"unknown region {value!r}{hint}"
 
 
 def _unknown(kind: str, value: str, known: frozenset[str], listed: int = 30) -> str:

@@ -126,6 +126,8 @@ def test_the_events_table_holds_the_filtered_events(monkeypatch, five_events_dir
     assert link == "./?event=T-2&relation=military&relation=security&country=AZE&country=UKR"
     assert pd.isna(table.set_index("event_id").loc["T-2", "source"])  # A-1 has no URL: no link
     assert table.set_index("event_id").loc["T-3", "source"] == "https://example.org/two"
+    assert table.set_index("event_id").loc["T-3", "region"] == "UA-30 Kyiv"
+    assert table.set_index("event_id").loc["T-2", "region"] == "AZ-BA Baku"
 
 
 def test_the_timeline_counts_every_filtered_event_once(monkeypatch, five_events_dir):

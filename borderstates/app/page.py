@@ -119,6 +119,7 @@ def show_event_table(view: PageView) -> str | None:
                 color=[RELATION_COLOURS[r] for r in contract.RELATION_TYPES],
             ),
             "quad_class": st.column_config.TextColumn("quad class"),
+            "region": st.column_config.TextColumn(help="The region (ISO 3166-2) the point lies in"),
             "summary": st.column_config.TextColumn(width="large", help="What happened, in one sentence"),
             "fatalities": st.column_config.NumberColumn(format="%d"),
             "source": st.column_config.LinkColumn("source", display_text=":material/open_in_new:"),

