@@ -275,10 +275,7 @@ def test_events_whose_source_names_another_region_are_listed_tolerant_to_spellin
     from borderstates.importers.run import import_file
     from tests.import_helpers import IMPORTS
 
-    directory = tmp_path / "data"
-    directory.mkdir()
-    shutil.copy(FIXTURES / "events.csv", directory / "events.csv")
-    shutil.copy(FIXTURES / "articles.csv", directory / "articles.csv")
+    directory = curated_dir(tmp_path / "data")
     acled = (IMPORTS / "acled_api.csv").read_text(encoding="utf-8")
     # Donetsk's event named Dnipropetrovs'k (another region); Kharkiv's spelt as UCDP would
     changed = tmp_path / "acled.csv"
@@ -308,13 +305,15 @@ def test_events_whose_source_names_another_region_are_listed_tolerant_to_spellin
     only_ucdp = quality.build_report(store, EventFilter(datasets=("UCDP",)), ROOT / "data" / "geo")
     assert only_ucdp.other_region_count == 0 and only_ucdp.other_region.empty
     assert quality.build_report(store, EVERYTHING).other_region is None
-    curated = quality.build_report(open_store(make_plain(tmp_path)), EVERYTHING, ROOT / "data" / "geo")
+    curated = quality.build_report(
+        open_store(curated_dir(tmp_path / "plain")), EVERYTHING, ROOT / "data" / "geo"
+    )
     assert curated.other_region is None
 
 
-def make_plain(tmp_path):
-    plain = tmp_path / "plain"
-    plain.mkdir()
-    shutil.copy(FIXTURES / "events.csv", plain / "events.csv")
-    shutil.copy(FIXTURES / "articles.csv", plain / "articles.csv")
-    return plain
+def curated_dir(directory):
+    """A data directory holding the three curated test events, and no store yet."""
+    directory.mkdir()
+    shutil.copy(FIXTURES / "events.csv", directory / "events.csv")
+    shutil.copy(FIXTURES / "articles.csv", directory / "articles.csv")
+    return directory
