@@ -31,7 +31,8 @@ from borderstates.core.engine import DataStatus, Store, open_files
 from borderstates.core.export import FORMATS, export_events
 from borderstates.core.filters import EventFilter, parse_date
 from borderstates.core.load import load_files
-from borderstates.core.paths import data_dir
+from borderstates.core.paths import data_dir, geometry_dir
+from borderstates.core.regions import RegionNames, load_regions
 from borderstates.importers.run import (
     FOCUS_COUNTRIES,
     FORMAT_NAMES,
@@ -193,6 +194,10 @@ def _filter_options() -> _Parser:
         "--involving", action="store_true", help="countries also match the actors' countries"
     )
     options.add_argument(
+        "--region", action="append", default=[], metavar="ISO3166-2",
+        help="region the point lies in, such as UA-14 (repeatable)",
+    )  # fmt: skip
+    options.add_argument(
         "--since", type=_date, metavar="YYYY-MM-DD", help="events whose span reaches this day"
     )
     options.add_argument(
@@ -290,6 +295,11 @@ def _event_filter(args: argparse.Namespace, store: Store, command: str) -> Event
     choices = offered(store).choices
     unknown = [_unknown("actor", a, choices.actors) for a in actors if a not in choices.actors]
     unknown += [_unknown("dataset", d, choices.datasets) for d in args.dataset if d not in choices.datasets]
+    regions = [code.strip().upper() for code in args.region]
+    if wrong := [
+        given for given, code in zip(args.region, regions, strict=True) if code not in choices.regions
+    ]:
+        unknown += [_unknown_region(given, _paths(args.events, args.articles)[0].parent) for given in wrong]
     if unknown:
         print("\n".join(f"borderstates {command}: {message}" for message in unknown), file=sys.stderr)
         return None
@@ -308,6 +318,7 @@ def _event_filter(args: argparse.Namespace, store: Store, command: str) -> Event
         statuses=tuple(args.status),
         datasets=tuple(args.dataset),
         countries=tuple(args.country),
+        regions=tuple(dict.fromkeys(regions)),
         involving=args.involving,
         text=args.search,
         area=args.within,
@@ -384,6 +395,21 @@ def _table_output(target: Path | None) -> Iterator[IO[str]]:
         return
     with atomic_write(target) as handle:
         yield handle
+
+
+def _unknown_region(value: str, directory: Path, listed: int = 5) -> str:
+    """Say that a region code is unknown, with the regions it may mean: by name, or by a close code."""
+    try:
+        regions = load_regions(geometry_dir(directory))
+    except (OSError, ValueError):
+        names, named = {}, []
+    else:
+        names = dict(zip(regions["region"], regions["name_en"], strict=True))
+        named = sorted(RegionNames(regions).codes(value))  # "Donetsk", "UP04"
+    close = named or difflib.get_close_matches(value.strip().upper(), sorted(contract.REGION_CODES), n=listed)
+    shown = ", ".join(f"{code} {names.get(code, '')}".strip() for code in close[:listed])
+    hint = f"; close: {shown}" if shown else "; regions are ISO 3166-2 codes such as UA-14, GE-AB, RU-BEL"
+    return f"unknown region {value!r}{hint}"
 
 
 def _unknown(kind: str, value: str, known: frozenset[str], listed: int = 30) -> str:

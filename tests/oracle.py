@@ -23,7 +23,8 @@ def filter_events(events: pd.DataFrame, event_filter: EventFilter) -> pd.DataFra
 
     An actor matches either side (or only the side `side` names); a date range keeps an event
     whose span (`date` … `span_end`) overlaps it, ends included; countries match where the event
-    happened, and with `involving` also the countries of its actors; text matches
+    happened, and with `involving` also the countries of its actors; regions match the region its
+    point lies in; text matches
     case-insensitively anywhere in the summary, excerpts, location, tags and actors.
     """
     return events[match_mask(events, event_filter)]
@@ -54,6 +55,8 @@ def match_mask(events: pd.DataFrame, f: EventFilter) -> np.ndarray:
     if f.countries:
         where = ("country", "actor1_country", "actor2_country") if f.involving else ("country",)
         keep &= np.logical_or.reduce([_isin(events[c], f.countries) for c in where])
+    if f.regions:  # the region the loader placed the point in
+        keep &= _isin(events["region"], f.regions)
     if f.bounds is not None:
         south, west, north, east = f.bounds
         keep &= (

@@ -104,6 +104,8 @@ def test_export_actor_sides_and_search(tmp_path):
         (["--actor", "Nobody"], "unknown actor 'Nobody'; actors in the data: Azerbaijani police, CSTO"),
         (["--actor2", "ukraine"], "unknown actor 'ukraine'; did you mean 'Ukraine'?"),
         (["--dataset", "ACLED"], "unknown dataset 'ACLED'; datasets in the data: curated"),
+        (["--region", "UA-99"], "unknown region 'UA-99'; close: UA-59 Sumy Oblast, UA-09 Luhansk Oblast"),
+        (["--region", "Donetsk"], "unknown region 'Donetsk'; close: UA-14 Donetsk Oblast\n"),
     ],
 )
 def test_export_wrong_value_lists_allowed(args, fragment, tmp_path, capsys):
@@ -116,3 +118,25 @@ def test_export_wrong_value_lists_allowed(args, fragment, tmp_path, capsys):
     assert code == 2
     assert fragment in capsys.readouterr().err
     assert not (tmp_path / "o.csv").exists()
+
+
+def test_export_by_region_and_its_sql(tmp_path, capsys):
+    out = tmp_path / "out.csv"
+    events = str(FIXTURES / "events.csv")  # T-1 Yerevan, T-2 Baku, T-3 Kyiv
+    assert main(["export", "--events", events, "--region", "UA-30", "--region", "am-er", "-o", str(out)]) == 0
+    assert [(r["event_id"], r["region"], r["region_name"]) for r in read_rows(out)] == [
+        ("T-1", "AM-ER", "Yerevan"),
+        ("T-3", "UA-30", "Kyiv"),
+    ]
+    capsys.readouterr()
+    assert main(["export", "--events", events, "--region", "UA-14", "--show-sql", "--dialect", "spark"]) == 0
+    assert "`t0`.`region` IN ('UA-14')" in capsys.readouterr().out
+
+
+def test_a_wrong_region_is_one_line(tmp_path, capsys):
+    events = str(FIXTURES / "events.csv")
+    assert main(["export", "--events", events, "--region", "XX-1", "-o", str(tmp_path / "o.csv")]) == 2
+    hint = "regions are ISO 3166-2 codes such as UA-14, GE-AB, RU-BEL"
+    assert capsys.readouterr().err.splitlines()[-1:] == [
+        f"borderstates export: unknown region 'XX-1'; {hint}"
+    ]

@@ -36,7 +36,23 @@ PLACES = [
     ("Tbilisi", "GEO", 41.6914, 44.8341), ("Yerevan", "ARM", 40.1776, 44.5126),
     ("Baku", "AZE", 40.3777, 49.892), ("Moscow", "RUS", 55.752, 37.6178),
     ("Istanbul", "TUR", 41.0138, 28.9497), ("Black Sea", "UKR", 43.5, 34.0),
+    ("Kharkiv", "UKR", 49.9935, 36.2304), ("Donetsk", "UKR", 48.0159, 37.8028),
+    ("Simferopol", "UKR", 44.9521, 34.1024),
 ]  # fmt: skip
+# Regions of those places (and some of none of them): the `region=` filter on every engine.
+REGIONS = [
+    "UA-30",
+    "UA-32",
+    "UA-51",
+    "UA-63",
+    "UA-14",
+    "UA-43",
+    "GE-TB",
+    "AM-ER",
+    "AZ-BA",
+    "RU-MOW",
+    "RU-BEL",
+]
 # Text that the engines could read differently: cases of other scripts, LIKE's wildcards, quotes.
 TEXTS = ["Azərbaycan", "AZƏRBAYCAN", "İstanbul", "istanbul", "ISTANBUL", "Дніпро", "ДНІПРО", "ΣΊΣΥΦΟΣ",
          "Straße", "50% off", "a_b", "axb", "O'Brien", "o'brien", "Kharkiv", ""]  # fmt: skip
@@ -119,6 +135,7 @@ filters = st.builds(
     countries=st.lists(
         st.sampled_from(["UKR", "GEO", "ARM", "AZE", "RUS", "USA"]), max_size=2, unique=True
     ).map(tuple),
+    regions=st.lists(st.sampled_from(REGIONS), max_size=3, unique=True).map(tuple),
     involving=st.booleans(),
     text=st.sampled_from(NEEDLES),
 )
@@ -159,6 +176,17 @@ def test_duckdb_spark_and_the_oracle_give_the_same_answers(spark, rows, chosen):
             assert _answers(duck, f)[2] == _answers(spark_store, f)[2], (
                 f
             )  # the same cells, each counted alike
+
+
+@pytest.mark.parametrize("engine", ["duckdb", "spark"])
+def test_the_region_filter_means_the_same_on_every_engine(engine, spark, fixture_rows, make_data_dir):
+    directory = make_data_dir(fixture_rows)  # T-1 Yerevan, T-2 Baku, T-3 Kyiv
+    events = load_dataset(directory).events
+    store = open_store(directory, spark if engine == "spark" else None)
+    for regions, expected in [(("UA-30", "AM-ER"), ["T-1", "T-3"]), (("UA-32",), []), (("AZ-BA",), ["T-2"])]:
+        f = EventFilter(regions=regions)
+        assert sorted(store.fetch(store.matching(f).select("event_id"))["event_id"]) == expected
+        assert sorted(filter_events(events, f)["event_id"]) == expected
 
 
 CASES = [  # (text written, needle, found): pinned, whatever any engine's own lowercasing does

@@ -19,7 +19,32 @@ def test_an_export_adds_the_first_articles_fields(fixture_rows, make_data_dir):
     assert flat.loc["T-2", "article_title"] == "[Test article one]"  # A-1;A-2: the first one
     assert flat.loc["T-3", "article_url"] == "https://example.org/two"
     assert flat.loc["T-1", "date"] == "2024-02-01" and flat.loc["T-1", "date_end"] == ""
-    assert "_line" not in flat.columns and "span_end" not in flat.columns
+    assert "_line" not in flat.columns and "span_end" not in flat.columns and "located_in" not in flat.columns
+    assert flat[["region", "region_name"]].to_dict("index") == {
+        "T-1": {"region": "AM-ER", "region_name": "Yerevan"},
+        "T-2": {"region": "AZ-BA", "region_name": "Baku"},
+        "T-3": {"region": "UA-30", "region_name": "Kyiv"},
+    }
+
+
+def test_a_loaded_export_gets_its_regions_computed_again_not_read(fixture_rows, make_data_dir, tmp_path):
+    out = tmp_path / "export.csv"
+    export_events(open_store(make_data_dir(fixture_rows)), EventFilter(), out)
+    rows = list(csv.DictReader(out.open(encoding="utf-8", newline="")))
+    for row in rows:
+        row["region"], row["region_name"] = "UA-14", "Donetsk Oblast"  # edited by hand: not trusted
+    again = tmp_path / "again"
+    again.mkdir()
+    with (again / "events.csv").open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, list(rows[0]), lineterminator="\r\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    (again / "articles.csv").write_bytes((tmp_path / "data" / "articles.csv").read_bytes())
+    data = load_dataset(again)
+    assert data.problems == []
+    assert data.events["region"].astype(str).tolist() == ["AM-ER", "AZ-BA", "UA-30"]
+    assert data.events["region_name"].astype(str).tolist() == ["Yerevan", "Baku", "Kyiv"]
+    assert list(data.events.columns).count("region") == 1
 
 
 def test_csv_export_neutralises_formulas_and_round_trips(fixture_rows, make_data_dir, tmp_path):

@@ -26,6 +26,16 @@ def test_rebuild_reproduces_the_shipped_drawing_copy(rebuilt):
     assert (rebuilt / "countries.geojson").read_bytes() == (SHIPPED / "countries.geojson").read_bytes()
 
 
+def test_rebuild_reproduces_the_shipped_regions(rebuilt):
+    assert (rebuilt / "regions.geojson").read_bytes() == (SHIPPED / "regions.geojson").read_bytes()
+    built, shipped = (
+        gpd.read_parquet(rebuilt / "regions_full.parquet"),
+        gpd.read_parquet(SHIPPED / "regions_full.parquet"),
+    )
+    assert built.drop(columns="geometry").equals(shipped.drop(columns="geometry"))
+    assert built.geometry.geom_equals_exact(shipped.geometry, tolerance=0).all()
+
+
 def test_rebuild_reproduces_the_shipped_full_layer(rebuilt):
     built, shipped = (
         gpd.read_parquet(rebuilt / "countries_full.parquet"),

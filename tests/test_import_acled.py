@@ -198,3 +198,12 @@ def test_codes_not_in_the_codebook_are_reported_once_with_file_line_and_column(t
     assert set(events) == {f"ACLED:UKR82{n:02}" for n in range(1, 7)}
     assert events["ACLED:UKR8206"]["tags"] == ""
     assert_valid(tmp_path / "out" / "events.csv")
+
+
+def test_the_sources_admin1_is_kept_as_it_came(acled):
+    _, events, _ = acled
+    assert {i: events[i]["source_admin1"] for i in ("ACLED:UKR1001", "ACLED:UKR1003", "ACLED:AZE4001")} == {
+        "ACLED:UKR1001": "Kharkiv",
+        "ACLED:UKR1003": "Odeska",
+        "ACLED:AZE4001": "Baku",
+    }

@@ -136,3 +136,11 @@ def test_many_rows_of_one_kind_are_counted_not_all_listed(tmp_path):
     report = import_file(path, "gdelt", output=tmp_path / "out" / "events.csv")
     assert report.log.errors == 25 and len(report.log.problems) == 10
     assert report.log.more() == ["… and 15 more like this: -: 58 columns, expected 61"]
+
+
+def test_the_fips_adm1_code_is_kept_as_it_came(gdelt):
+    _, events, _ = gdelt
+    kept = {e["location"]: e["source_admin1"] for e in events.values()}
+    assert (
+        kept["Kharkiv"] == "UP07" and kept["Tbilisi"] == "GG51" and kept["Yerevan"] == "AM"
+    )  # country level: on the capital

@@ -13,7 +13,7 @@ import pytest
 from borderstates.cli import main
 from borderstates.core import columnstore, contract
 from borderstates.core.csvio import write_csv
-from borderstates.core.engine import open_store
+from borderstates.core.engine import EngineConfig, open_store
 from borderstates.importers.run import ImportFailure, ImportOptions, import_file
 
 from .conftest import FIXTURES, ROOT, kill_once_said, read_rows, write_csv_rows
@@ -88,6 +88,7 @@ def test_the_store_serves_what_a_new_events_file_of_the_same_import_holds(data_d
     assert stored["_line"].isna().all()  # the store holds no line of a file
     assert stored.loc["ACLED:UKR1001", "fatalities"] == 2
     assert stored.loc["ACLED:UKR1001", "located_in"] == "UKR"
+    assert stored.loc["ACLED:UKR1001", ["region", "region_name"]].tolist() == ["UA-63", "Kharkiv Oblast"]
     assert stored.loc["ACLED:UKR1001", "date"] == pd.Timestamp("2024-02-16")
 
 
@@ -434,3 +435,23 @@ def test_the_sql_shown_selects_in_the_store_what_the_export_writes(data_dir, tmp
     for dialect, quote in (("bigquery", "`relation_type`"), ("spark", "`relation_type`")):
         assert main([*args, "--show-sql", "--dialect", dialect]) == 0
         assert quote in capsys.readouterr().out
+
+
+def test_a_store_from_before_regions_reads_as_in_no_region_until_a_re_import_places_them(data_dir):
+    import pyarrow.parquet as pq
+
+    into(data_dir, "acled_api.csv")
+    for path in store_of(data_dir).glob("gen-*/events/**/*.parquet"):  # as the store was written then
+        table = pq.read_table(path, partitioning=None)
+        pq.write_table(table.drop_columns(["region", "region_name"]), path)
+    for engine in ("duckdb", "spark"):
+        store = open_store(data_dir, EngineConfig(engine=engine))
+        events = store.fetch(store.events.select("event_id", "dataset", "region", "region_name"))
+        imported = events[events["dataset"] == "ACLED"]
+        assert len(imported) == 7 and set(imported["region"]) == {""} and set(imported["region_name"]) == {""}
+        assert set(events.loc[events["dataset"] == "curated", "region"]) == {"AM-ER", "AZ-BA", "UA-30"}
+    report = into(data_dir, "acled_api.csv")
+    assert report.merge["updated"] == 7  # their derived columns changed
+    store = open_store(data_dir)
+    placed = store.fetch(store.events.filter(store.events.dataset == "ACLED").select("region"))
+    assert (placed["region"] != "").all() and "UA-63" in set(placed["region"])

@@ -104,3 +104,10 @@ def test_broken_rows_are_reported_with_lines_and_the_rest_imported(tmp_path):
     ]
     assert list(events) == ["UCDP:900001"]
     assert_valid(tmp_path / "out" / "events.csv")
+
+
+def test_the_sources_adm_1_is_kept_as_it_came(ucdp):
+    _, events, _ = ucdp
+    assert events["UCDP:900001"]["source_admin1"] == "Kharkivs'ka oblast"
+    assert events["UCDP:900004"]["source_admin1"] == ""
+    assert events["UCDP:900005"]["source_admin1"] == "Shusha"

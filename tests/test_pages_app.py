@@ -126,6 +126,8 @@ def test_the_events_table_holds_the_filtered_events(monkeypatch, five_events_dir
     assert link == "./?event=T-2&relation=military&relation=security&country=AZE&country=UKR"
     assert pd.isna(table.set_index("event_id").loc["T-2", "source"])  # A-1 has no URL: no link
     assert table.set_index("event_id").loc["T-3", "source"] == "https://example.org/two"
+    assert table.set_index("event_id").loc["T-3", "region"] == "UA-30 Kyiv"
+    assert table.set_index("event_id").loc["T-2", "region"] == "AZ-BA Baku"
 
 
 def test_the_timeline_counts_every_filtered_event_once(monkeypatch, five_events_dir):
@@ -182,6 +184,25 @@ def test_the_quality_checks_cover_the_filtered_events(monkeypatch, five_events_d
     precision = [t.value for t in app.dataframe if "precision" in t.value.columns]
     assert [frame["events"].sum() for frame in precision] == [len(expected)] * 2
     assert f"cover the {len(expected)} filtered events" in captions(app)
+
+
+def test_the_quality_page_lists_a_source_naming_another_region(monkeypatch, five_events_dir, tmp_path):
+    from borderstates.importers.run import import_file
+
+    from .import_helpers import IMPORTS
+
+    acled = tmp_path / "acled.csv"
+    acled.write_text(
+        (IMPORTS / "acled_api.csv").read_text(encoding="utf-8").replace(",Donetsk,", ",Dnipropetrovs'k,", 1),
+        encoding="utf-8",
+    )
+    import_file(acled, into=five_events_dir)
+    app = run_app(monkeypatch, five_events_dir, page=sidebar.QUALITY_PAGE)
+    assert not app.exception
+    assert "Events whose source names another region" in [h.value for h in app.subheader]
+    (listed,) = [t.value for t in app.dataframe if "source_says" in t.value.columns]
+    assert listed["source_says"].tolist() == ["Dnipropetrovs'k"]
+    assert listed["lies_in"].tolist() == ["UA-14 Donetsk Oblast"]
 
 
 def test_hostile_text_on_the_pages_is_escaped(monkeypatch, fixture_rows, make_data_dir):

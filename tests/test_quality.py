@@ -268,3 +268,52 @@ def _expected_report(kept, events, articles, problems) -> dict[str, tuple[pd.Dat
         "uncited_articles": uncited,
     }
     return {name: (frame.reset_index(drop=True), len(frame)) for name, frame in lists.items()}
+
+
+def test_events_whose_source_names_another_region_are_listed_tolerant_to_spellings(tmp_path):
+    """ACLED's, UCDP's and GDELT's admin-1 against the region each point lies in."""
+    from borderstates.importers.run import import_file
+    from tests.import_helpers import IMPORTS
+
+    directory = curated_dir(tmp_path / "data")
+    acled = (IMPORTS / "acled_api.csv").read_text(encoding="utf-8")
+    # Donetsk's event named Dnipropetrovs'k (another region); Kharkiv's spelt as UCDP would
+    changed = tmp_path / "acled.csv"
+    changed.write_text(
+        acled.replace(",Donetsk,", ",Dnipropetrovs'k,", 1).replace(
+            ",Kharkiv,Kharkivskyi,", ",Kharkiv oblast,Kharkivskyi,", 1
+        ),
+        encoding="utf-8",
+    )
+    gdelt = (IMPORTS / "gdelt_events.export.CSV").read_text(encoding="utf-8")
+    fips = tmp_path / "gdelt.export.CSV"
+    fips.write_text(gdelt.replace("\tUP07\t", "\tUP04\t", 1), encoding="utf-8")  # Dnipropetrovsk for Kharkiv
+    for path in (changed, IMPORTS / "ucdp_ged.csv", fips):
+        import_file(path, into=directory)
+    store = open_store(directory)
+    report = quality.build_report(store, EVERYTHING, ROOT / "data" / "geo")
+    listed = report.other_region.set_index("event_id")
+    assert sorted(listed.index) == ["ACLED:UKR1002", "GDELT:1155500001"] and report.other_region_count == 2
+    assert listed.loc["ACLED:UKR1002"].tolist() == [
+        "Avdiivka", "Dnipropetrovs'k", "UA-12 Dnipropetrovsk Oblast", "UA-14 Donetsk Oblast",
+    ]  # fmt: skip
+    assert listed.loc["GDELT:1155500001", "means"] == "UA-12 Dnipropetrovsk Oblast"
+    assert listed.loc["GDELT:1155500001", "lies_in"] == "UA-63 Kharkiv Oblast"
+    # Kharkiv oblast, Kharkivs'ka oblast, UP07, Shusha, Odeska, Baku, Tbilisi, GG51: all agree
+    assert report.unknown_admin1.to_dict("records") == [{"source_admin1": "AM", "events": 1}]
+    # the check follows the filter, and does not run without regions or without imported rows
+    only_ucdp = quality.build_report(store, EventFilter(datasets=("UCDP",)), ROOT / "data" / "geo")
+    assert only_ucdp.other_region_count == 0 and only_ucdp.other_region.empty
+    assert quality.build_report(store, EVERYTHING).other_region is None
+    curated = quality.build_report(
+        open_store(curated_dir(tmp_path / "plain")), EVERYTHING, ROOT / "data" / "geo"
+    )
+    assert curated.other_region is None
+
+
+def curated_dir(directory):
+    """A data directory holding the three curated test events, and no store yet."""
+    directory.mkdir()
+    shutil.copy(FIXTURES / "events.csv", directory / "events.csv")
+    shutil.copy(FIXTURES / "articles.csv", directory / "articles.csv")
+    return directory

@@ -110,6 +110,11 @@ CASES = {
                     relations=("military",), text="armenia"),
         ["side=actor2", "from=2020-01-01", "q=baku", "event=T-2"],
     ),
+    "regions": (
+        {"region": ["UA-30", "XX-99", "AM-ER", "UA-30", "ua-14"]},
+        EventFilter(regions=("UA-30", "AM-ER")),
+        ["region=XX-99", "region=ua-14"],
+    ),
     "control characters and markup": (
         {"q": "\x00\x1b[31m<script>alert(1)</script>", "actor": ["\x00", "<img src=x onerror=alert(1)>"],
          "colour\x00": "x"},
@@ -152,8 +157,22 @@ def test_a_valid_link_has_no_notice(monkeypatch, data_dir, events):
 
 CHOICES = Choices(actors=frozenset({"A", "B b"}), datasets=frozenset({"curated", "ACLED"}))
 NAMES = st.one_of(st.sampled_from(sorted(KNOWN_PARAMS)), st.text(max_size=12))
+SAMPLED = [
+    "A",
+    "B b",
+    "curated",
+    "military",
+    "neutral",
+    "ARM",
+    "1",
+    "0",
+    "actor1",
+    "2024-02-29",
+    "UA-14",
+    "GE-AB",
+]
 VALUES = st.one_of(
-    st.sampled_from(["A", "B b", "curated", "military", "neutral", "ARM", "1", "0", "actor1", "2024-02-29"]),
+    st.sampled_from([*SAMPLED, "AZ-NX"]),  # AZ-NX: a parent of regions, no region itself
     st.text(max_size=30),
     st.text(alphabet=string.digits + "-", min_size=8, max_size=12),
 )
@@ -166,9 +185,10 @@ def test_the_parser_keeps_only_valid_values_and_names_every_other(params):
     allowed = {
         "actor": CHOICES.actors, "dataset": CHOICES.datasets, "country": contract.ISO3_CODES,
         "relation": contract.RELATION_TYPES, "quad": contract.QUAD_CLASSES, "status": contract.STATUSES,
+        "region": contract.REGION_CODES,
     }  # fmt: skip
     fields = {"actor": "actors", "dataset": "datasets", "country": "countries", "relation": "relations",
-              "quad": "quads", "status": "statuses"}  # fmt: skip
+              "quad": "quads", "status": "statuses", "region": "regions"}  # fmt: skip
     for param, field in fields.items():
         kept = getattr(chosen, field)
         assert set(kept) <= set(allowed[param]) and len(kept) == len(set(kept))
@@ -202,3 +222,16 @@ def test_a_link_with_many_unknown_values_gets_a_short_notice(monkeypatch, data_d
     said = notice(app)
     assert said.count("Nobody") == 10 and said.endswith("; and 290 more")
     assert shown(app) == len(filter_events(events, EventFilter(actors=(GOOD_ACTOR,))))
+
+
+def test_a_region_link_filters_and_the_sidebar_offers_regions_by_state(monkeypatch, data_dir, events):
+    app = open_map(monkeypatch, data_dir, {"region": ["UA-30", "AZ-BA"]})
+    assert notice(app) == ""
+    assert (
+        shown(app) == len(filter_events(events, EventFilter(regions=("UA-30", "AZ-BA")))) == 3
+    )  # T-2, U-1, T-3
+    chooser = app.multiselect(key="region")
+    assert chooser.value == ["UA-30", "AZ-BA"]
+    assert chooser.options[:2] == ["UKR · UA-05 Vinnytsia Oblast", "UKR · UA-07 Volyn Oblast"]
+    assert "AZE · AZ-BA Baku" in chooser.options and chooser.options[-1] == "RUS · RU-ZAB Zabaykalsky Krai"
+    assert app.query_params["region"] == ["UA-30", "AZ-BA"]

@@ -168,6 +168,11 @@ TABLE: tuple[str | Row, ...] = (
     Row("small tier: the same within the polygon", "area_small", "area_s", "s"),
     Row("small tier: the polygon's extra time", "area_small", "extra_s", "s", _at_most(0.3)),
     Row("events within the polygon, large tier (no other filter)", "area_large", "within", ""),
+    "regions: synthetic events around the focus states' cities placed in their region (core.regions.place)",
+    Row("placing a million points in the regions of their state", "regions", "place_s", "s", _at_most(1)),
+    Row("locate_events (state, geography check and region), a million", "regions", "locate_s", "s"),
+    Row("  of which: the state and the check alone (no regions)", "regions", "countries_s", "s"),
+    Row("events placed in a region", "regions", "placed", ""),
     "import: synthetic GDELT rows streamed into the store (`borderstates import --into`)",
     Row("rows per second", "import", "rows_per_s", "rows/s", Target("≥", 30_000)),
     Row("peak RSS (VmHWM)", "import", "peak_mb", "MB", _at_most(1000)),
@@ -655,6 +660,31 @@ def measure_area(directory: Path) -> dict[str, Any]:
     return figures
 
 
+def measure_regions(count: int = 1_000_000) -> dict[str, Any]:
+    """Time placing synthetic events in their regions, alone and within `locate_events`, per million."""
+    import numpy as np
+
+    from borderstates.core import geo, regions
+    from borderstates.core.csvio import LINE
+    from borderstates.core.load import typed_events
+    from tools.synthetic import synthetic_events
+
+    geo_dir = ROOT / "data" / "geo"
+    events = typed_events(synthetic_events(count).assign(**{LINE: np.arange(count)}))
+    figures: dict[str, Any] = {"load": _load_average(), "events": count}
+    regions.load_regions(geo_dir)  # read once, as a server does
+    start = time.perf_counter()
+    located, _ = geo.locate_events(events, geo_dir, "bench")
+    figures["locate_s"] = (time.perf_counter() - start) * 1e6 / count
+    lon, lat = events["longitude"].to_numpy(), events["latitude"].to_numpy()
+    state = located["located_in"].astype(str).to_numpy(dtype=object)
+    table = regions.load_regions(geo_dir)
+    figures["place_s"] = _median(lambda _: regions.place(table, lon, lat, state)) * 1e6 / count
+    figures["countries_s"] = figures["locate_s"] - figures["place_s"]
+    figures["placed"] = int((located["region"].astype(str) != "").sum())
+    return figures
+
+
 def measure_import(source: Path, directory: Path) -> dict[str, Any]:
     """Import a GDELT file into a data directory's store; return the rows per second and peak memory."""
     from borderstates.core import columnstore
@@ -694,6 +724,7 @@ CHILDREN: dict[str, Callable[..., dict[str, Any]]] = {
     "spark": lambda directory: measure_tier("spark", Path(directory)),
     "import": lambda source, directory: measure_import(Path(source), Path(directory)),
     "area": lambda directory: measure_area(Path(directory)),
+    "regions": lambda count: measure_regions(int(count)),
 }
 
 
@@ -806,7 +837,8 @@ def main(argv: list[str] | None = None) -> int:
         "--import-rows", type=int, help=f"GDELT rows ({IMPORT_ROWS:,}; with --big {BIG_IMPORT_ROWS:,})"
     )
     parser.add_argument(
-        "--skip", nargs="*", default=[], choices=("browser", "apptest", "pandas", "spark", "area", "import"),
+        "--skip", nargs="*", default=[],
+        choices=("browser", "apptest", "pandas", "spark", "area", "regions", "import"),
         help="leave out some measurements",
     )  # fmt: skip
     parser.add_argument("--workdir", type=Path, help="keep the generated inputs here and reuse them")
@@ -905,6 +937,8 @@ def run(args: argparse.Namespace, events: int, import_rows: int, work: Path, scr
         if "area" not in skip:
             child("area_large", "area", large)
             child("area_small", "area", small)
+        if "regions" not in skip:
+            _measure(figures, "regions", lambda: _child("regions", str(args.small), cache=cache()))
     if "import" not in skip:
         source = _gdelt_file(built, work, import_rows)
         target = scratch / "import-target"

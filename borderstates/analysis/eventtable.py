@@ -9,7 +9,7 @@ import ibis
 import pandas as pd
 
 from borderstates.core import contract, query
-from borderstates.core.contract import SPAN_END, Params
+from borderstates.core.contract import REGION, REGION_NAME, SPAN_END, Params
 from borderstates.core.engine import Store
 from borderstates.core.filters import EventFilter
 
@@ -25,6 +25,7 @@ def table_frame(store: Store, f: EventFilter, params: Params, limit: int = TABLE
     """Return up to `limit` filtered events, newest first, as the Events page shows them.
 
     `event` is the link to the map; `relation` a one-item list (drawn as a coloured label);
+    `region` the code and name of the region the point lies in ("UA-14 Donetsk Oblast");
     `source` the first article's URL where it is http(s), else empty: a link column opens
     whatever it holds.
     """
@@ -50,6 +51,7 @@ def table_frame(store: Store, f: EventFilter, params: Params, limit: int = TABLE
             "status": newest["status"],
             "location": newest["location"],
             "country": newest["country"],
+            "region": (newest[REGION] + " " + newest[REGION_NAME]).str.strip(),
             "fatalities": newest["fatalities"].astype("Int64"),
             "dataset": newest["dataset"],
             "article": title,

@@ -13,11 +13,12 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from borderstates.core import contract, query
-from borderstates.core.contract import LOCATED_IN
+from borderstates.core.contract import LOCATED_IN, REGION, REGION_NAME, SOURCE_ADMIN1
 from borderstates.core.csvio import LINE
 from borderstates.core.engine import DataStatus, Store
 from borderstates.core.filters import EventFilter
 from borderstates.core.paths import FULL_FILE
+from borderstates.core.regions import RegionNames, load_regions
 
 GEOGRAPHY_COLUMN = "latitude/longitude"  # the column of the geography check's warnings
 PROBLEM_COLUMNS = ("file", "line", "column", "message", "severity")
@@ -36,7 +37,8 @@ class QualityReport:
 
     Each list holds the first rows in file order (`build_report`'s `limit`), and beside it the
     count of every row that belongs in it. `outside` is None when the geography check could not
-    run (no country polygons).
+    run (no country polygons); `other_region` is None when no event carries its source's admin-1
+    (only imported ones do) or there are no regions to compare it with.
     """
 
     printed: list[str]
@@ -51,6 +53,9 @@ class QualityReport:
     without_english_count: int
     articles_without_url_count: int
     uncited_articles_count: int
+    other_region: pd.DataFrame | None = None
+    other_region_count: int = 0
+    unknown_admin1: pd.DataFrame | None = None  # the source's admin-1 names no region goes by
 
 
 def validation_lines(status: DataStatus) -> list[str]:
@@ -70,7 +75,9 @@ def validation_summary(status: DataStatus, events_path: Path | str) -> str:
     )
 
 
-def build_report(store: Store, f: EventFilter, limit: int = ROWS_LISTED) -> QualityReport:
+def build_report(
+    store: Store, f: EventFilter, geo_dir: Path | str | None = None, limit: int = ROWS_LISTED
+) -> QualityReport:
     """Check the data: its problems as a whole, and the events that match `f` one by one.
 
     Parameters
@@ -80,6 +87,9 @@ def build_report(store: Store, f: EventFilter, limit: int = ROWS_LISTED) -> Qual
     f
         The filter: the event checks and the articles without URL follow it; the uncited
         articles are those no event at all cites.
+    geo_dir
+        The geometry folder whose regions the events were placed in: the source's admin-1 of
+        each event is compared with its region. None: no such check.
     limit
         Rows each list holds at most; the report counts them all.
 
@@ -90,6 +100,7 @@ def build_report(store: Store, f: EventFilter, limit: int = ROWS_LISTED) -> Qual
     without, without_count = without_english(store, f, limit)
     no_url, no_url_count = articles_without_url(store, f, limit)
     uncited, uncited_count = uncited_articles(store, limit)
+    other, other_count, unknown = other_region(store, f, _region_names(geo_dir), limit)
     return QualityReport(
         printed=validation_lines(status),
         problems=problems,
@@ -103,7 +114,78 @@ def build_report(store: Store, f: EventFilter, limit: int = ROWS_LISTED) -> Qual
         without_english_count=without_count,
         articles_without_url_count=no_url_count,
         uncited_articles_count=uncited_count,
+        other_region=other,
+        other_region_count=other_count,
+        unknown_admin1=unknown,
     )
+
+
+def _region_names(geo_dir: Path | str | None) -> RegionNames | None:
+    if geo_dir is None:
+        return None
+    try:
+        return RegionNames(load_regions(geo_dir))
+    except (OSError, ValueError):  # a geometry folder from before regions: the loader said so
+        return None
+
+
+def other_region(
+    store: Store, f: EventFilter, names: RegionNames | None, limit: int = ROWS_LISTED
+) -> tuple[pd.DataFrame | None, int, pd.DataFrame | None]:
+    """Return the matching events whose source names another region than their point lies in.
+
+    The source's admin-1 (`source_admin1`, as it came) is read tolerantly: any spelling of a
+    region's name, its ISO code, or GDELT's FIPS code (`RegionNames.codes`); a name of a city
+    and the unit around it means either. Events with no admin-1, or whose point lies in no
+    region, are not compared (the geography check covers those); names that no region goes by
+    are counted apart.
+
+    Returns
+    -------
+    tuple
+        The first `limit` events that disagree (None: nothing to compare), how many there are,
+        and the unknown names with their counts of events (None likewise).
+
+    """
+    events = store.matching(f)
+    if names is None or SOURCE_ADMIN1 not in events.columns:
+        return None, 0, None
+    named = events.filter((events[SOURCE_ADMIN1] != "") & (events[REGION] != ""))
+    pairs = store.fetch(named.group_by(SOURCE_ADMIN1, REGION).aggregate(events=named.count()))
+    meant = {name: names.codes(name) for name in pairs[SOURCE_ADMIN1].unique()}
+    unmeant = pairs[pairs[SOURCE_ADMIN1].map(lambda n: not meant[n])]
+    unknown = unmeant.groupby(SOURCE_ADMIN1)["events"].sum().sort_index().reset_index()
+    disagreeing = sorted(
+        {
+            n
+            for n, r in zip(pairs[SOURCE_ADMIN1], pairs[REGION], strict=True)
+            if meant[n] and r not in meant[n]
+        }
+    )
+    columns = ["event_id", "location", SOURCE_ADMIN1, REGION, REGION_NAME, LINE]
+    if not disagreeing:
+        return (
+            pd.DataFrame(columns=["event_id", "location", "source_says", "means", "lies_in"]),
+            0,
+            unknown,
+        )
+    wrong = functools.reduce(
+        operator.or_,
+        [(named[SOURCE_ADMIN1] == n) & ~named[REGION].isin(sorted(meant[n])) for n in disagreeing],
+    )
+    rows, count = in_file_order(store, named.filter(wrong).select(*columns), limit)
+    frame = pd.DataFrame(
+        {
+            "event_id": rows["event_id"],
+            "location": rows["location"],
+            "source_says": rows[SOURCE_ADMIN1],
+            "means": rows[SOURCE_ADMIN1].map(
+                lambda n: "; ".join(f"{c} {names.name_of[c]}" for c in sorted(meant[n]))
+            ),
+            "lies_in": rows[REGION] + " " + rows[REGION_NAME],
+        }
+    )
+    return frame, count, unknown
 
 
 def geography_checked(status: DataStatus) -> bool:

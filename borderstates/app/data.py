@@ -23,6 +23,7 @@ from borderstates.core.columnstore import CURRENT, STORE_FOLDER
 from borderstates.core.engine import EngineConfig, Store, open_store
 from borderstates.core.geo import load_countries
 from borderstates.core.paths import DRAWING_FILE, FULL_FILE, data_dir, geometry_dir
+from borderstates.core.regions import load_regions
 from borderstates.render import assets, mapview
 
 T = TypeVar("T")
@@ -156,6 +157,24 @@ def context_url() -> str:
     """Return the link from which the browser fetches the neighbouring states (published once)."""
     geo_dir = geometry_dir(data_dir())
     return _publish_context(str(geo_dir), (geo_dir / DRAWING_FILE).stat().st_mtime_ns, str(static_dir()))
+
+
+def region_labels() -> dict[str, str]:
+    """Return each region's label, "UKR · UA-14 Donetsk Oblast", in the order to offer them.
+
+    By state (the focus states, then Russia), then code; from the geometry the loader placed the
+    events in (its own cache, keyed by the file's time). Without regions there: the codes alone.
+    """
+    try:
+        regions = load_regions(geometry_dir(data_dir()))
+    except (OSError, ValueError):
+        return {code: code for code in sorted(contract.REGION_CODES)}
+    order = {state: n for n, state in enumerate(contract.REGION_STATES)}
+    rows = sorted(
+        regions[["iso_a3", "region", "name_en"]].itertuples(index=False),
+        key=lambda r: (order.get(r[0], 9), r[1]),
+    )
+    return {code: f"{state} · {code} {name}" for state, code, name in rows}
 
 
 def load_drawing() -> gpd.GeoDataFrame:

@@ -30,7 +30,8 @@ EARLIEST, LATEST = dt.date(1900, 1, 1), dt.date(2100, 12, 31)  # the days the da
 
 # Widget keys, which are the URL parameter names.
 COUNTRY = "country"
-LIST_KEYS = ("actor", "relation", "quad", "status", COUNTRY, "dataset")
+REGION = "region"  # ISO 3166-2 codes (repeated)
+LIST_KEYS = ("actor", "relation", "quad", "status", COUNTRY, REGION, "dataset")
 SIDE, DATE_FROM, DATE_TO, INVOLVING, TEXT, EVENT = "side", "from", "to", "involving", "q", "event"
 # The area: drawn shapes in the link's compact form (`area.encode`), or a saved area's or a country's name.
 AREA, AREA_NAME = "area", "areaname"
@@ -56,6 +57,7 @@ _LIST_PARAMS = {
     "statuses": "status",
     "datasets": "dataset",
     "countries": COUNTRY,
+    "regions": REGION,
 }
 # One value each: the last counts.
 _SINGLE_PARAMS = (SIDE, DATE_FROM, DATE_TO, INVOLVING, TEXT, AREA, AREA_NAME, EVENT, UNIT, *TREND_PARAMS)
@@ -105,6 +107,7 @@ def filter_from_params(params: Params, choices: Choices) -> tuple[EventFilter, l
         statuses=kept("statuses"),
         datasets=kept("datasets"),
         countries=kept("countries"),
+        regions=kept("regions"),
         date_from=_day(params, DATE_FROM, dropped),
         date_to=_day(params, DATE_TO, dropped),
         side=_one(params, SIDE, contract.ACTOR_SIDES, "any", dropped),
@@ -264,6 +267,7 @@ def widget_values(
         "status": list(f.statuses),
         COUNTRY: [c for c in f.countries if c in countries],
         INVOLVING: f.involving,
+        REGION: list(f.regions),
         "dataset": list(f.datasets),
         TEXT: f.text,
         **area_values(f.area),

@@ -19,7 +19,7 @@ from borderstates.analysis import eventtable
 from borderstates.analysis.eventtable import table_identity
 from borderstates.analysis.mapdata import placed
 from borderstates.analysis.passages import article_passages
-from borderstates.analysis.quality import QualityReport, validation_summary
+from borderstates.analysis.quality import QualityReport, build_report, validation_summary
 from borderstates.analysis.relations import Relations, network
 from borderstates.analysis.timeline import Timeline, chronological, default_unit
 from borderstates.app import data as appdata
@@ -28,7 +28,7 @@ from borderstates.core import contract
 from borderstates.core.contract import CONFLICT, COOPERATION, NEUTRAL
 from borderstates.core.engine import Store
 from borderstates.core.filters import EventFilter
-from borderstates.core.paths import data_dir
+from borderstates.core.paths import data_dir, geometry_dir
 from borderstates.render import charts, markup
 from borderstates.render.palette import RELATION_COLOURS
 from borderstates.render.styles import PAGE_CSS
@@ -119,6 +119,7 @@ def show_event_table(view: PageView) -> str | None:
                 color=[RELATION_COLOURS[r] for r in contract.RELATION_TYPES],
             ),
             "quad_class": st.column_config.TextColumn("quad class"),
+            "region": st.column_config.TextColumn(help="The region (ISO 3166-2) the point lies in"),
             "summary": st.column_config.TextColumn(width="large", help="What happened, in one sentence"),
             "fatalities": st.column_config.NumberColumn(format="%d"),
             "source": st.column_config.LinkColumn("source", display_text=":material/open_in_new:"),
@@ -260,6 +261,11 @@ def show_validation(view: PageView, report: QualityReport) -> None:
         st.dataframe(report.problems, hide_index=True)
 
 
+def quality_report(view: PageView) -> QualityReport:
+    """Return the quality report of the filtered events, their regions checked against the loader's."""
+    return view.ask(build_report, str(geometry_dir(data_dir())))
+
+
 def show_checks(view: PageView, report: QualityReport) -> None:
     """Show the checks of the filtered events: geography, precision, English, article URLs."""
     params = view.selection.params
@@ -278,6 +284,22 @@ def show_checks(view: PageView, report: QualityReport) -> None:
             located_in="located in",
             beyond_tolerance="beyond 25 km",
         )
+    if report.other_region is not None:
+        st.subheader("Events whose source names another region")
+        _table(
+            report.other_region,
+            report.other_region_count,
+            params,
+            "Every source's region is the one its point lies in.",
+            source_says="the source says",
+            means="which is",
+            lies_in="the point lies in",
+        )
+        if report.unknown_admin1 is not None and len(report.unknown_admin1):
+            st.caption("Region names of the sources that no region goes by (not compared):")
+            _table(
+                report.unknown_admin1, len(report.unknown_admin1), None, "", source_admin1="the source says"
+            )
     st.subheader("Precision")
     dates, places = st.columns(2)
     for column, frame, label in (

@@ -83,6 +83,7 @@ def _area_countries() -> list[str]:
 def _filter_widgets(
     sidebar: DeltaGenerator, choices: Choices, countries: list[str], actor_countries: dict[str, str]
 ) -> dict[str, object]:
+    labels = appdata.region_labels()
     return {
         # Grouped by country ("RUS · Russian police"), so one state's government, forces and
         # police stand together; the URL keeps the plain names.
@@ -131,6 +132,14 @@ def _filter_widgets(
         ),
         filterform.INVOLVING: sidebar.toggle(
             "…or involving actors of that country", key=filterform.INVOLVING
+        ),
+        # By state ("UKR · UA-14 Donetsk Oblast"); the URL keeps the ISO 3166-2 codes.
+        filterform.REGION: sidebar.multiselect(
+            "Region where it happened",
+            list(labels),
+            format_func=lambda code: labels.get(code, code),
+            key=filterform.REGION,
+            help="The region (ISO 3166-2) the event's point lies in, in the four states and Russia",
         ),
         "dataset": (
             sidebar.multiselect("Dataset", sorted(choices.datasets), key="dataset")

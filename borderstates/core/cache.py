@@ -28,7 +28,7 @@ UNUSED_FOR_S = 24 * 3600
 ROW_GROUP_ROWS = 122_880  # rows per Parquet row group: the engines skip groups by their min and max
 # The modules whose code decides what a load gives: the contract, the reader, the loader, the
 # geography check, and this cache's own format.
-_SHAPING_MODULES = ("contract", "csvio", "load", "geo", "paths", "cache")
+_SHAPING_MODULES = ("contract", "csvio", "load", "geo", "regions", "columnar", "paths", "cache")
 
 
 def cache_dir() -> Path:

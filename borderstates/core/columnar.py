@@ -3,8 +3,8 @@
 Text stays text ("" for an empty cell, as in the CSV files), dates are dates, coordinates
 doubles and fatalities a nullable integer. Beside the contract's columns an events table
 carries its extra columns (as text) and the derived ones every query needs: the span's last
-day, the state the point lies in, the folded search text, and for rows read from a CSV file
-the line they were read from.
+day, the state and the region the point lies in (and the region's name), the folded search
+text, and for rows read from a CSV file the line they were read from.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from borderstates.core import contract
-from borderstates.core.contract import LOCATED_IN, SEARCH_TEXT, SPAN_END
+from borderstates.core.contract import LOCATED_IN, REGION, REGION_NAME, SEARCH_TEXT, SPAN_END
 from borderstates.core.csvio import LINE
 
 _TYPED = {
@@ -28,10 +28,13 @@ _TYPED = {
 }
 EVENT_SCHEMA = pa.schema(
     [(name, _TYPED.get(name, pa.string())) for name in contract.EVENT_COLUMNS]
-    + [(SPAN_END, pa.date32()), (LOCATED_IN, pa.string()), (SEARCH_TEXT, pa.string()), (LINE, pa.int64())]
+    + [(SPAN_END, pa.date32()), (LOCATED_IN, pa.string()), (REGION, pa.string()), (REGION_NAME, pa.string())]
+    + [(SEARCH_TEXT, pa.string()), (LINE, pa.int64())]
 )
 ARTICLE_SCHEMA = pa.schema([(name, pa.string()) for name in contract.ARTICLE_COLUMNS] + [(LINE, pa.int64())])
-DERIVED = (SPAN_END, LOCATED_IN, SEARCH_TEXT, LINE)
+DERIVED = (SPAN_END, LOCATED_IN, REGION, REGION_NAME, SEARCH_TEXT, LINE)
+#: The derived columns an export carries: where the point lies, by the project's geometry.
+EXPORTED_DERIVED = (REGION, REGION_NAME)
 
 
 def events_table(events: pd.DataFrame) -> pa.Table:
@@ -42,7 +45,7 @@ def events_table(events: pd.DataFrame) -> pa.Table:
     """
     columns: dict[str, pa.Array] = {}
     extra = [c for c in events.columns if c not in {*contract.EVENT_COLUMNS, *DERIVED}]
-    for name in [*contract.EVENT_COLUMNS, SPAN_END, LOCATED_IN, LINE]:
+    for name in [*contract.EVENT_COLUMNS, SPAN_END, LOCATED_IN, REGION, REGION_NAME, LINE]:
         kind = EVENT_SCHEMA.field(name).type
         cells = events[name] if name in events else pd.Series(None, index=events.index, dtype="object")
         columns[name] = _column(cells, kind)

@@ -50,6 +50,21 @@ SIDE_OF_QUAD = {
 
 #: The states on Russia's southern flank that the dashboard is about.
 FOCUS_STATES: tuple[str, ...] = ("UKR", "GEO", "ARM", "AZE")
+#: The states whose regions (admin-1, ISO 3166-2) the geometry holds, and every region's code:
+#: their subdivisions, a parent of others standing for them (AZ-NX is its eight units).
+REGION_STATES: tuple[str, ...] = (*FOCUS_STATES, "RUS")
+
+
+def _region_codes() -> frozenset[str]:
+    subdivisions = [
+        s
+        for state in REGION_STATES
+        for s in pycountry.subdivisions.get(country_code=pycountry.countries.lookup(state).alpha_2) or ()
+    ]
+    return frozenset(s.code for s in subdivisions) - {s.parent_code for s in subdivisions if s.parent_code}
+
+
+REGION_CODES = _region_codes()
 
 # URL parameters: each name with all its values (a repeated key gives several).
 Params = Mapping[str, Sequence[str]]
@@ -205,6 +220,9 @@ REQUIRED_ARTICLE_COLUMNS = tuple(n for n, c in ARTICLES_SCHEMA.columns.items() i
 # Derived columns every events frame carries beside the contract's (never written to events.csv).
 SPAN_END = "span_end"  # the last day the event can have happened: date_end or the precision window
 LOCATED_IN = "located_in"  # the country whose polygon holds the point ("" at sea)
+REGION = "region"  # the region (ISO 3166-2) of that country whose polygon holds the point ("" if none)
+REGION_NAME = "region_name"  # its English name
+SOURCE_ADMIN1 = "source_admin1"  # imported events: the source's own admin-1 as it came, to compare
 
 # The longest span, in days, each date precision stands for: its window below, at its longest
 # (a week from its first day, a 31-day month). A `date` … `date_end` span longer than that

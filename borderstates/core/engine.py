@@ -274,7 +274,12 @@ def spark_session(master: str) -> Any:
 def _tables(
     backend: Any, config: EngineConfig, entry: Entry, generation: str | None
 ) -> tuple[ir.Table, ir.Table]:
-    """Register the union of the CSV files' columnar copy and the store as `events` and `articles`."""
+    """Register the union of the CSV files' columnar copy and the store as `events` and `articles`.
+
+    A store written before regions existed has no region columns: its events read as in no
+    region ("") until a re-import of their dataset places them.
+    """
+    unplaced = (contract.REGION, contract.REGION_NAME)
     # The partition columns that are no column of the contract: events keep `dataset`, their own.
     sources = {
         "events": (
@@ -299,6 +304,8 @@ def _tables(
                     session.read.option("basePath", stored).parquet(stored).drop(partition_only),
                     allowMissingColumns=True,
                 )
+            if name == "events":
+                frame = frame.fillna("", subset=list(unplaced))
             frame.createOrReplaceTempView(name)
         else:
             union = f"SELECT * FROM read_parquet('{_quoted(csv_copy)}')"
@@ -308,6 +315,9 @@ def _tables(
                     f"FROM read_parquet('{_quoted(stored)}/**/*.parquet', hive_partitioning = true, "
                     f"hive_types = {hive_types})"
                 )
+            if name == "events":
+                filled = ", ".join(f"coalesce({c}, '') AS {c}" for c in unplaced)
+                union = f"SELECT * REPLACE ({filled}) FROM ({union})"
             backend.raw_sql(f"CREATE OR REPLACE VIEW {name} AS {union}")
     return backend.table("events"), backend.table("articles")
 

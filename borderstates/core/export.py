@@ -31,13 +31,15 @@ BATCH_ROWS = 50_000  # rows the engine hands over at a time
 
 
 def export_rows(store: Store, f: EventFilter) -> ir.Table:
-    """Return the rows of an export: the contract's columns, the files' own, the first article's.
+    """Return the rows of an export: the contract's columns, the files' own, the region, the first article's.
 
-    The columns the engine derives (span end, place, search text, line) are left out: an export
-    is contract CSV like any other, and loads back.
+    Of the columns the engine derives only the region and its name go in (the contract's
+    derived columns); span end, state, search text and line stay out. An export is contract CSV
+    like any other and loads back: the loader computes a file's region columns again.
     """
     events = store.matching(f)
-    kept = [c for c in events.columns if c not in columnar.DERIVED]
+    own = [c for c in events.columns if c not in columnar.DERIVED]
+    kept = [*own, *columnar.EXPORTED_DERIVED]
     joined = query.with_first_article(events.select(*kept, LINE), store.articles)
     rows = joined.select(*kept, *[f"article_{name}" for name in ARTICLE_FIELDS], LINE)
     # Sorted last, after the join: a join keeps no order. The line goes once the rows are in order.

@@ -29,6 +29,7 @@ class EventFilter:
     statuses: tuple[str, ...] = ()
     datasets: tuple[str, ...] = ()
     countries: tuple[str, ...] = ()
+    regions: tuple[str, ...] = ()  # ISO 3166-2 codes: events whose point lies in one of them
     involving: bool = False  # countries also match the actors' countries
     text: str = ""
     area: Area | None = None  # drawn shapes, a saved area or countries: events whose point lies in it
@@ -46,6 +47,7 @@ class Choices:
     actors: frozenset[str]
     datasets: frozenset[str]
     countries: frozenset[str] = contract.ISO3_CODES
+    regions: frozenset[str] = contract.REGION_CODES
     relations: frozenset[str] = frozenset(contract.RELATION_TYPES)
     quads: frozenset[str] = frozenset(contract.QUAD_CLASSES)
     statuses: frozenset[str] = frozenset(contract.STATUSES)
@@ -71,7 +73,7 @@ def present_values(cells: pd.Series) -> set[str]:
 
 def describe_filter(f: EventFilter, limit: int = 40) -> str:
     """Return a short, file-name-safe summary of a filter, such as `actor-Russian-police_2025`."""
-    parts = [*f.actors, *f.relations, *f.quads, *f.statuses, *f.datasets, *f.countries]
+    parts = [*f.actors, *f.relations, *f.quads, *f.statuses, *f.datasets, *f.countries, *f.regions]
     if f.date_from or f.date_to:
         parts.append(f"{f.date_from or ''}--{f.date_to or ''}")
     if f.text:

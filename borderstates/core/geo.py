@@ -1,4 +1,4 @@
-"""Country geometry: loading it, joining events to it, and the geography check."""
+"""Country geometry: loading it, joining events to it (their state and region), and the geography check."""
 
 from __future__ import annotations
 
@@ -11,9 +11,10 @@ import pandas as pd
 import shapely
 from pyproj import Geod
 
-from borderstates.core.contract import LOCATED_IN
+from borderstates.core.contract import LOCATED_IN, REGION, REGION_NAME
 from borderstates.core.csvio import LINE, Problem
-from borderstates.core.paths import DRAWING_FILE, FULL_FILE
+from borderstates.core.paths import DRAWING_FILE, FULL_FILE, REGIONS_FULL_FILE
+from borderstates.core.regions import load_regions, place
 
 CRS = "EPSG:4326"
 TOLERANCE_KM = 25.0  # coasts and borders: how far outside its country a point may lie
@@ -46,14 +47,17 @@ def _read_countries(path: str, _mtime: int) -> gpd.GeoDataFrame:
 def locate_events(events: pd.DataFrame, geo_dir: Path, source: str) -> tuple[pd.DataFrame, list[Problem]]:
     """Join each event to the country polygon it falls in, and check it against its `country`.
 
-    Returns the events with `located_in` (ISO alpha-3, "" at sea) and one warning per point that
-    lies more than `TOLERANCE_KM` outside its declared country. Without geometry, one warning.
+    Returns the events with `located_in` (ISO alpha-3, "" at sea), `region` (ISO 3166-2: the
+    region of that country the point lies in, "" where none) and `region_name` (its English
+    name), and one warning per point that lies more than `TOLERANCE_KM` outside its declared
+    country. Without geometry, one warning; without regions (a geometry folder built before
+    them), one warning and no regions.
     """
     events = events.copy()
     try:
         world = load_countries(geo_dir, full=True)
     except (OSError, ValueError) as exc:
-        events[LOCATED_IN] = ""
+        events[LOCATED_IN] = events[REGION] = events[REGION_NAME] = ""
         return events, [Problem(str(geo_dir / FULL_FILE), 1, "-", f"no geography check: {exc}", "warning")]
     polygons = world.set_index("iso_a3").geometry
     lon, lat = events["longitude"].to_numpy(), events["latitude"].to_numpy()
@@ -79,7 +83,34 @@ def locate_events(events: pd.DataFrame, geo_dir: Path, source: str) -> tuple[pd.
             hit = shapely.contains_xy(world.geometry.iloc[country], lon[rows], lat[rows])
             located[rows[hit]] = world["iso_a3"].iloc[country]
     events[LOCATED_IN] = pd.Categorical(located)
-    return events, _outside_warnings(events.iloc[strays], polygons, source)
+    problems = _outside_warnings(events.iloc[strays], polygons, source)
+    return _with_regions(events, geo_dir, lon, lat, located, problems)
+
+
+def _with_regions(
+    events: pd.DataFrame,
+    geo_dir: Path,
+    lon: np.ndarray,
+    lat: np.ndarray,
+    located: np.ndarray,
+    problems: list[Problem],
+) -> tuple[pd.DataFrame, list[Problem]]:
+    """Add each event's region, among the regions of the state it lies in (so the two agree)."""
+    try:
+        regions = load_regions(geo_dir)
+    except (OSError, ValueError) as exc:
+        events[REGION] = events[REGION_NAME] = ""
+        where = str(Path(geo_dir) / REGIONS_FULL_FILE)
+        return events, [
+            *problems,
+            Problem(where, 1, "-", f"no regions: {exc}; rebuild with borderstates build-geo", "warning"),
+        ]
+    codes = place(regions, lon, lat, located)
+    names = dict(zip(regions["region"], regions["name_en"], strict=True)) | {"": ""}
+    events[REGION] = pd.Categorical(codes)
+    named = events[REGION].map(names)  # a categorical maps its categories alone: fast
+    events[REGION_NAME] = named.cat.reorder_categories(sorted(named.cat.categories))  # as a load orders them
+    return events, problems
 
 
 def _outside_warnings(strays: pd.DataFrame, polygons: gpd.GeoSeries, source: str) -> list[Problem]:

@@ -21,6 +21,7 @@ from shapely.geometry.polygon import orient
 from borderstates.core.contract import FOCUS_STATES
 from borderstates.core.csvio import atomic_write
 from borderstates.core.paths import DRAWING_FILE, FULL_FILE
+from borderstates.core.regionbuild import build_regions
 
 # --- the countries -----------------------------------------------------------------------
 
@@ -324,7 +325,7 @@ def _feature(row: Any, role: str) -> dict[str, Any]:
 
 
 def build_geo(out_dir: Path, source: Path | None = None) -> dict[str, Any]:
-    """Write the full-resolution and the drawing copy of the country geometry.
+    """Write the full-resolution and the drawing copy of the country geometry, and the regions'.
 
     Parameters
     ----------
@@ -338,7 +339,7 @@ def build_geo(out_dir: Path, source: Path | None = None) -> dict[str, Any]:
     dict
         ``source`` (path), ``source_version`` (of the PyPI package, or None), and for
         ``full`` and ``drawing`` each: ``path``, ``features`` (count) and ``bytes``;
-        ``drawing`` also has ``dropped_parts``.
+        ``drawing`` also has ``dropped_parts``; ``regions`` is ``build_regions``' answer.
 
     Raises
     ------
@@ -382,6 +383,7 @@ def build_geo(out_dir: Path, source: Path | None = None) -> dict[str, Any]:
             "bytes": drawing_path.stat().st_size,
             "dropped_parts": dropped,
         },
+        "regions": build_regions(out_dir, countries),
     }
 
 
@@ -427,8 +429,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except FileNotFoundError as exc:
         parser.exit(2, f"error: {exc}\n")
     print(f"source: {result['source']} (package version {result['source_version']})")
-    for key in ("full", "drawing"):
-        item = result[key]
+    for item in (result["full"], result["drawing"], result["regions"]["full"], result["regions"]["drawing"]):
         print(f"{item['path']}: {item['features']} features, {item['bytes']:,} bytes")
     print(f"left {result['drawing']['dropped_parts']} far-away part(s) out of the drawing copy")
     return 0

@@ -15,9 +15,9 @@ import pyarrow.parquet as pq
 
 from borderstates.core import cache as columnar_cache
 from borderstates.core import columnar, contract
-from borderstates.core.contract import LOCATED_IN, SEARCH_TEXT, SPAN_END, span_end
+from borderstates.core.contract import LOCATED_IN, REGION, REGION_NAME, SEARCH_TEXT, SPAN_END, span_end
 from borderstates.core.csvio import LINE, Problem, read_table
-from borderstates.core.paths import FULL_FILE, data_dir, geometry_dir
+from borderstates.core.paths import FULL_FILE, REGIONS_FULL_FILE, data_dir, geometry_dir
 
 _MAX_SHOWN_VALUE = 60  # characters of a bad value quoted in a message
 
@@ -153,7 +153,8 @@ def load_columnar(
     stage = _reporter(progress, events_path, articles_path)
     stage("hash")
     geo_dir = geometry_dir(Path(events_path).parent)
-    inputs = [Path(events_path), Path(articles_path)] + ([geo_dir / FULL_FILE] if check_geography else [])
+    geometry = [geo_dir / FULL_FILE, geo_dir / REGIONS_FULL_FILE] if check_geography else []
+    inputs = [Path(events_path), Path(articles_path), *geometry]
     key = columnar_cache.content_key(*inputs, options=f"geography={check_geography}")
     entry = columnar_cache.read_cached(key)
     if entry is None:
@@ -209,12 +210,16 @@ def frame_from_columnar(table: pa.Table) -> pd.DataFrame:
     )
     frame = frame.astype({column: "datetime64[ms]" for column in ("date", "date_end", SPAN_END)})
     order = _in_order(frame.columns)
-    return _categorised(frame[[*order, LOCATED_IN] if LOCATED_IN in frame else order])
+    return _categorised(frame[order + [c for c in (LOCATED_IN, REGION, REGION_NAME) if c in frame]])
 
 
 def _in_order(columns: pd.Index) -> list[str]:
-    """Return the columns of an events frame in one order: the contract's, the file's own, the derived."""
-    derived = (LINE, SPAN_END, LOCATED_IN, SEARCH_TEXT)
+    """Return the columns of an events frame in one order: the contract's, the file's own, the derived.
+
+    A file's own columns named like the derived ones (an export read back: `region`) are left
+    out: they are computed again, never trusted.
+    """
+    derived = (LINE, SPAN_END, LOCATED_IN, REGION, REGION_NAME, SEARCH_TEXT)
     extra = [c for c in columns if c not in {*contract.EVENT_COLUMNS, *derived}]
     return [*contract.EVENT_COLUMNS, *extra, LINE, SPAN_END]
 
@@ -394,8 +399,9 @@ def _categorised(frame: pd.DataFrame) -> pd.DataFrame:
         frame[column] = pd.Categorical(frame[column], categories=values)
     for column in _FREE_CATEGORIES:
         frame[column] = frame[column].astype("category")
-    if LOCATED_IN in frame:
-        frame[LOCATED_IN] = pd.Categorical(frame[LOCATED_IN].astype("str"))
+    for column in (LOCATED_IN, REGION, REGION_NAME):
+        if column in frame:
+            frame[column] = pd.Categorical(frame[column].astype("str"))
     if "fatalities" in frame:
         frame["fatalities"] = frame["fatalities"].astype("Int64")
     return frame

@@ -10,6 +10,8 @@ SHIPPED_DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 # The geometry of a data directory (geo/), as `borderstates build-geo` writes it.
 DRAWING_FILE = "countries.geojson"  # simplified focus and context states, for the map
 FULL_FILE = "countries_full.parquet"  # full-resolution admin-0 polygons of the world, for checks
+REGIONS_FULL_FILE = "regions_full.parquet"  # full-resolution admin-1 regions of the focus states and Russia
+REGIONS_DRAWING_FILE = "regions.geojson"  # their simplified copy, for the map
 
 
 def data_dir() -> Path:

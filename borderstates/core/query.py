@@ -3,7 +3,8 @@
 ibis compiles the expression to DuckDB, Spark, BigQuery and more; the meaning is the data
 contract's, and the same as the test oracle's (`tests/oracle.py`): an actor on either side (or
 the side chosen), a date span overlapping the range, the vocabularies, the country where it
-happened (and with `involving` the actors' countries), the map's bounds, and text found in
+happened (and with `involving` the actors' countries), the region its point lies in (the
+derived `region`), the map's bounds, and text found in
 the folded search column (`contract.SEARCH_TEXT`), a plain substring test that every engine
 runs alike.
 """
@@ -22,7 +23,7 @@ import ibis.expr.types as ir
 
 from borderstates.core import contract
 from borderstates.core.area import EARTH_RADIUS_KM, Area, Circle, Ring, circle_box, ring_box
-from borderstates.core.contract import LOCATED_IN, SEARCH_TEXT, SPAN_END
+from borderstates.core.contract import LOCATED_IN, REGION, SEARCH_TEXT, SPAN_END
 from borderstates.core.filters import EventFilter
 
 ARTICLE_FIELDS = ("title", "outlet", "published", "url")  # a first article's, as article_title, …
@@ -55,6 +56,8 @@ def predicate(events: ir.Table, f: EventFilter, hits: ir.Table | None = None) ->
     if f.countries:
         where = ("country", "actor1_country", "actor2_country") if f.involving else ("country",)
         conditions.append(_any(events[column].isin(f.countries) for column in where))
+    if f.regions:
+        conditions.append(events[REGION].isin(f.regions))
     if f.area is not None:
         conditions.append(in_area(events, f.area))
     if f.bounds is not None:

@@ -116,7 +116,7 @@ def map_chunk(rows: pd.DataFrame, ctx: MapContext, aliases: AliasTable) -> tuple
         "summary": first_of(rows["notes"].str.strip(), _summary(rows, actor1, actor2)),
         "article_id": article_ids, "fatalities": whole_numbers(rows, ctx, "fatalities"),
         "source_code": rows["sub_event_type"].str.strip(), "tags": _tags(rows, ctx), "notes": notes,
-        "source_updated": _revised(rows["timestamp"]),
+        "source_updated": _revised(rows["timestamp"]), "source_admin1": rows["admin1"],
     })  # fmt: skip
     return events, articles
 

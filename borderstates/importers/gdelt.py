@@ -43,7 +43,7 @@ REQUIRED = ("GLOBALEVENTID", "SQLDATE", "EventCode", "QuadClass", "ActionGeo_Typ
             "ActionGeo_CountryCode", "ActionGeo_Lat", "ActionGeo_Long", "SOURCEURL")  # fmt: skip
 USED = (*REQUIRED, "Actor1Code", "Actor1Name", "Actor1CountryCode", "Actor1Type1Code", "Actor2Code",
         "Actor2Name", "Actor2CountryCode", "Actor2Type1Code", "EventBaseCode", "EventRootCode",
-        "DATEADDED")  # fmt: skip
+        "DATEADDED", "ActionGeo_ADM1Code")  # fmt: skip
 DATASET_ARTICLE = {"article_id": "GDELT:gdeltproject.org", "title": "[GDELT event data]", "outlet": "GDELT",
                    "url": "https://www.gdeltproject.org/", "language": "en"}  # fmt: skip
 
@@ -107,7 +107,7 @@ def map_chunk(rows: pd.DataFrame, ctx: MapContext, aliases: AliasTable) -> tuple
         "actor1": actor1, "actor1_country": country1, "actor2": actor2, "actor2_country": country2,
         "status": "reported", "location": place.str.split(",").str[0].str.strip(), "summary": summary,
         "article_id": article_ids, "source_code": rows["EventCode"].str.strip(),
-        "notes": join_notes(note1, note2),
+        "notes": join_notes(note1, note2), "source_admin1": rows["ActionGeo_ADM1Code"],
     })  # fmt: skip
     return events, articles
 

@@ -26,7 +26,7 @@ import pyarrow.parquet as pq
 from pyarrow import csv as pa_csv
 
 from borderstates.core import columnar
-from borderstates.core.contract import LOCATED_IN
+from borderstates.core.contract import LOCATED_IN, REGION, REGION_NAME
 from borderstates.core.csvio import LINE, MAX_FILE_BYTES, WHOLE_ROW
 from borderstates.core.geo import TOLERANCE_KM, load_countries, locate_events
 from borderstates.core.load import typed_events
@@ -231,10 +231,10 @@ class ChunkMapper:
         return Mapped(events, cited, ctx.log, ctx.left_out, ctx.rows_read)
 
     def _columnar(self, events: pd.DataFrame, ctx: MapContext) -> pa.Table:
-        """Type the events per the contract, place them in their state, and convert them."""
+        """Type the events per the contract, place them in their state and region, and convert them."""
         typed = typed_events(events)
         if self.geo_dir is None:
-            return columnar.events_table(typed.assign(**{LOCATED_IN: ""}))
+            return columnar.events_table(typed.assign(**dict.fromkeys((LOCATED_IN, REGION, REGION_NAME), "")))
         located, problems = locate_events(typed, self.geo_dir, ctx.source)
         for problem in problems:
             if problem.column == "country":

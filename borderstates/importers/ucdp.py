@@ -68,7 +68,7 @@ def map_chunk(rows: pd.DataFrame, ctx: MapContext, aliases: AliasTable) -> tuple
         "summary": _summary(rows["type_of_violence"].str.strip(), side_a, side_b, location, deaths),
         "article_id": article_ids, "fatalities": deaths,
         "source_code": "type_of_violence=" + rows["type_of_violence"].str.strip(),
-        "notes": join_notes(note_a, note_b, _context(rows)),
+        "notes": join_notes(note_a, note_b, _context(rows)), "source_admin1": rows["adm_1"],
     })  # fmt: skip
     return events, articles
 
