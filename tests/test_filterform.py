@@ -3,6 +3,7 @@
 import datetime as dt
 
 from borderstates.app import filterform
+from borderstates.core import contract
 from borderstates.core.filters import Choices, EventFilter, present_countries
 from borderstates.core.load import load_dataset
 
@@ -47,7 +48,7 @@ def test_country_options_put_the_focus_states_first(fixture_rows, make_data_dir)
     options = filterform.country_options(present_countries(data.events))
     assert options[:4] == list(filterform.FOCUS_STATES)
     assert "RUS" in options and len(options) == len(set(options))
-    assert filterform.country_name("GEO") == "Georgia" and filterform.country_name("XXX") == "XXX"
+    assert contract.country_name("GEO") == "Georgia" and contract.country_name("XXX") == "XXX"
 
 
 def test_widget_values_show_a_filter_and_read_back_the_same(fixture_rows, make_data_dir):
