@@ -347,3 +347,26 @@ def test_bad_input_on_the_command_line_is_one_line(weekly_directory, capsys, arg
     assert run([*argv, "--events", str(weekly_directory / "events.csv")]) == cli.EXIT_USAGE
     err = capsys.readouterr().err.strip()
     assert said in err and len(err.splitlines()) == 1, err
+
+
+def test_by_region_each_capitals_region_carries_its_states_trend(weekly):
+    periods = periods_until(D(2024, 3, 13), "week", 4)
+    by_state = by_unit(build_trends(weekly, EVERYTHING, periods))
+    by_region = by_unit(build_trends(weekly, EVERYTHING, periods, "region"))
+    capitals = {"AZ-BA": "AZE", "AM-ER": "ARM", "GE-TB": "GEO", "UA-30": "UKR"}
+    assert set(by_region.index) == set(capitals)
+    for region, state in capitals.items():
+        assert by_region.loc[region, "series"] == by_state.loc[state, "series"]
+        assert by_region.loc[region, "band"] == by_state.loc[state, "band"]
+    assert by_region.loc["UA-30", "name"] == "Kyiv"
+    assert by_state.loc["UKR", "name"] == "Ukraine"
+    compared = compare_periods(
+        weekly, EVERYTHING, (D(2024, 2, 5), D(2024, 2, 11)), (D(2024, 3, 4), D(2024, 3, 10)), "region"
+    )
+    assert compared.table.set_index("unit").loc["AZ-BA", ["a", "b"]].tolist() == [2, 5]
+
+
+def test_a_region_filter_narrows_the_trends_to_it(weekly):
+    periods = periods_until(D(2024, 3, 13), "week", 4)
+    only = build_trends(weekly, EventFilter(regions=("GE-TB",)), periods, "region")
+    assert list(only.table["unit"]) == ["GE-TB"]

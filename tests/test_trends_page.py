@@ -85,3 +85,12 @@ def test_choosing_a_row_filters_every_page_by_its_state(monkeypatch, weekly_dir)
 )
 def test_settings_round_trip_through_the_url(settings):
     assert settings_from_params(params_from_settings(settings)) == (settings, [])
+
+
+def test_choosing_a_region_row_filters_every_page_by_that_region(monkeypatch, weekly_dir):
+    app = run_app(monkeypatch, weekly_dir, {"asof": ["2024-03-13"], "by": ["region"]}, page=PAGE)
+    units = list(app.dataframe[0].value["unit"])
+    assert "GE-TB" in units and "GEO" not in units
+    choose_row(app, units.index("GE-TB"))
+    assert app.query_params["region"] == "GE-TB"
+    assert list(app.dataframe[0].value["unit"]) == ["GE-TB"]

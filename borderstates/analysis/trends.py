@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from borderstates.analysis.timeline import bin_of, bin_start, next_bin
-from borderstates.core.contract import LOCATED_IN, SPAN_END, country_name
+from borderstates.core.contract import LOCATED_IN, REGION, REGION_NAME, SPAN_END, country_name
 from borderstates.core.engine import Store
 from borderstates.core.filters import EventFilter
 
@@ -48,7 +48,8 @@ CHANGE_BAND = 0.25  # a change of at least ±25 % is an increase or a decrease
 SURGE_FACTOR = 2.0  # the latest at least twice the baseline (of one or more a period) is a surge
 NEW_FROM = 3  # events in the latest period that make a unit without a baseline `new`
 # The units trends are counted by: the state the point lies in, or its admin-1 region.
-UNIT_COLUMNS = {"state": LOCATED_IN}
+UNIT_COLUMNS = {"state": LOCATED_IN, "region": REGION}
+_NAME_COLUMNS = {"region": REGION_NAME}  # a unit's name, where the data holds it (a state's: `unit_name`)
 
 
 @dataclass(frozen=True)
@@ -172,7 +173,7 @@ def build_trends(
     if by not in UNIT_COLUMNS:
         raise ValueError(f"trends are counted by {' or '.join(UNIT_COLUMNS)}, not {by!r}")
     events, _ = _fitting(store, f, periods)
-    keys = {"unit": events[UNIT_COLUMNS[by]], "period": events["period"]}
+    keys = {"unit": events[UNIT_COLUMNS[by]], **_name_key(events, by), "period": events["period"]}
     if split_relations:
         keys["relation_type"] = events["relation_type"]
     counted = store.fetch(
@@ -180,9 +181,21 @@ def build_trends(
     )
     fitting = counted[counted["period"].notna()]
     left_out = int(counted.loc[counted["period"].isna(), "events"].sum())
-    groups = ["unit", "relation_type"] if split_relations else ["unit"]
-    table = _banded(fitting, periods, groups)
+    groups = ["unit", "name", "relation_type"] if split_relations else ["unit", "name"]
+    table = _banded(_named(fitting, by), periods, groups)
     return Trends(periods, by, table, left_out, new_actors(store, f, periods))
+
+
+def _name_key(events: ir.Table, by: str) -> dict[str, ir.Value]:
+    """Return the group key of a unit's name, where the data holds it."""
+    return {"name": events[_NAME_COLUMNS[by]]} if by in _NAME_COLUMNS else {}
+
+
+def _named(counted: pd.DataFrame, by: str) -> pd.DataFrame:
+    """Return counts with each unit's name: the data's, or a state's English name."""
+    if by in _NAME_COLUMNS:
+        return counted.assign(name=counted["name"].where(counted["unit"] != "", unit_name("")))
+    return counted.assign(name=[unit_name(code) for code in counted["unit"]])
 
 
 def _banded(counted: pd.DataFrame, periods: Periods, groups: list[str]) -> pd.DataFrame:
@@ -297,13 +310,14 @@ def compare_periods(
 
     near = events.filter(touches(*a) | touches(*b))
     counted = store.fetch(
-        near.group_by(unit=near[UNIT_COLUMNS[by]]).aggregate(
+        near.group_by(unit=near[UNIT_COLUMNS[by]], **_name_key(near, by)).aggregate(
             a=within(*a).ifelse(1, 0).sum(),
             b=within(*b).ifelse(1, 0).sum(),
             apart=((touches(*a) & ~within(*a)) | (touches(*b) & ~within(*b))).ifelse(1, 0).sum(),
         )
     )
     left_out = int(counted["apart"].sum())
+    counted = _named(counted, by)[["unit", "name", "a", "b", "apart"]]
     table = counted[(counted["a"] > 0) | (counted["b"] > 0)].drop(columns="apart")
     table = table.astype({"a": "int64", "b": "int64"})
     table["difference"] = table["b"] - table["a"]
@@ -319,8 +333,8 @@ COMPARISON_COLUMNS = ("unit", "name", "a", "b", "difference", "ratio")
 
 
 def unit_name(code: str) -> str:
-    """Return a unit's English name; events in no state are "at sea or outside the geometry"."""
-    return country_name(code) if code else "(at sea or outside the geometry)"
+    """Return a state's English name; the unit of events in no state or region is "elsewhere"."""
+    return country_name(code) if code else "(elsewhere: at sea, or outside the regions' states)"
 
 
 def write_trends(built: Trends, handle: IO[str]) -> None:
@@ -334,7 +348,7 @@ def write_trends(built: Trends, handle: IO[str]) -> None:
         writer.writerow(
             [
                 unit,
-                unit_name(unit),
+                row["name"],
                 row["latest"],
                 baseline,
                 change,
@@ -351,4 +365,4 @@ def write_comparison(compared: Comparison, handle: IO[str]) -> None:
     writer.writerow(COMPARISON_COLUMNS)
     for row in compared.table.to_dict("records"):
         ratio = "" if np.isnan(row["ratio"]) else f"{row['ratio']:.2f}"
-        writer.writerow([row["unit"], unit_name(row["unit"]), row["a"], row["b"], row["difference"], ratio])
+        writer.writerow([row["unit"], row["name"], row["a"], row["b"], row["difference"], ratio])

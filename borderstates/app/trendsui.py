@@ -163,7 +163,7 @@ def show_trends(view: PageView, settings: TrendSettings, periods: Periods) -> No
 def trend_frame(built: Trends) -> pd.DataFrame:
     """Return the trend table as the page shows it: a name beside each code, the change in percent."""
     table = built.table.reset_index(drop=True)
-    named = table.assign(name=[trends.unit_name(u) for u in table["unit"]], change=table["change"] * 100)
+    named = table.assign(change=table["change"] * 100)
     shown = [
         "name",
         "unit",
@@ -185,8 +185,8 @@ def _band_style(value: object) -> str:
 def _apply_row(key: str, units: list[str], by: str) -> None:
     rows = (st.session_state.get(key) or {}).get("selection", {}).get("rows", [])
     if rows and 0 <= rows[0] < len(units) and units[rows[0]]:
-        if by == "state":
-            st.session_state[filterform.COUNTRY] = [units[rows[0]]]  # as if chosen in the sidebar
+        key = filterform.COUNTRY if by == "state" else filterform.REGION
+        st.session_state[key] = [units[rows[0]]]  # as if chosen in the sidebar
         filterform.clear_event()
 
 
@@ -228,7 +228,6 @@ def show_comparison(view: PageView, settings: TrendSettings, periods: Periods) -
         st.info("No filtered event lies wholly within either period.")
         return
     frame = compared.table.copy()
-    frame.insert(0, "name", [trends.unit_name(u) for u in frame["unit"]])
     st.dataframe(
         frame,
         key=COMPARE_KEY,
