@@ -1,6 +1,6 @@
 """Actors: who relates to whom in the filtered events, as a matrix and as a network."""
 
-from borderstates.analysis.relations import actor_count, actor_relations
+from borderstates.analysis.relations import actor_count, actor_regions, actor_relations
 from borderstates.app import page
 
 view = page.open_page(
@@ -11,4 +11,5 @@ view = page.open_page(
 )
 if page.has_events(view):
     shown = page.choose_actor_count(view.ask(actor_count))
-    page.show_relations(view.ask(actor_relations, shown))
+    relations = view.ask(actor_relations, shown)
+    page.show_relations(relations, view.ask(actor_regions, tuple(relations.actors.index)))

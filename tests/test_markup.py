@@ -102,3 +102,5 @@ def test_the_actor_list_keeps_names_whole_and_escaped():
     actors = pd.Series({"<b>Russia</b>": 1200, "Georgia": 3})
     shown = markup.actor_list_html(actors)
     assert shown.endswith("events: &lt;b&gt;Russia&lt;/b&gt; (1,200) · Georgia (3)</p>")
+    with_regions = markup.actor_list_html(actors, {"Georgia": "<i>Tbilisi</i>"})
+    assert with_regions.endswith("Georgia (3; most in &lt;i&gt;Tbilisi&lt;/i&gt;)</p>")

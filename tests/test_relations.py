@@ -330,3 +330,25 @@ def test_the_pairs_are_those_pandas_counts(mixed, f, shown):
     )
     if shown >= len(ranked):
         assert result.events_shown == len(matching)  # everyone shown: the pairs hold every event
+
+
+def test_each_actor_is_placed_in_the_region_of_most_of_its_events(tmp_path):
+    from borderstates.core.contract import REGION_NAME
+    from borderstates.core.engine import open_store as open_data
+
+    rows = read_rows(FIXTURES / "events.csv")
+    kyiv, baku = rows[2], rows[1]
+    data = tmp_path / "data"
+    data.mkdir()
+    events = [
+        dict(kyiv, event_id="K-1"),
+        dict(kyiv, event_id="K-2"),
+        dict(baku, event_id="B-1", actor1=kyiv["actor1"], actor2=""),
+    ]
+    write_csv_rows(data / "events.csv", contract.EVENT_COLUMNS, events)
+    shutil.copy(FIXTURES / "articles.csv", data / "articles.csv")
+    store = open_data(data)
+    names = set(load_dataset(data).events[REGION_NAME].astype(str))
+    placed = relations.actor_regions(store, ALL, (kyiv["actor1"], kyiv["actor2"], "Nobody"))
+    assert placed == {kyiv["actor1"]: "Kyiv", kyiv["actor2"]: "Kyiv"}
+    assert "Kyiv" in names

@@ -19,7 +19,7 @@ import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 
-from borderstates.core.contract import CONFLICT, COOPERATION, NEUTRAL, QUAD_SIDES, quad_side
+from borderstates.core.contract import CONFLICT, COOPERATION, NEUTRAL, QUAD_SIDES, REGION_NAME, quad_side
 from borderstates.core.engine import Store
 from borderstates.core.filters import EventFilter
 
@@ -115,6 +115,28 @@ def actor_relations(store: Store, f: EventFilter, shown: int = DEFAULT_SHOWN) ->
     blanks = list(ranked.loc[ranked["blank"], "actor"])
     pairs = _pairs(store, events, list(actors.index), blanks)
     return Relations(actors, actors_in_data, pairs, int(pairs["events"].sum()), total)
+
+
+def actor_regions(store: Store, f: EventFilter, actors: tuple[str, ...]) -> dict[str, str]:
+    """Return the region (its name) where each of `actors` has most filtered events, either side.
+
+    One grouped question, a row per actor and region; events in no region are not counted, and
+    ties go to the first region by name. An actor without events in any region is left out.
+    """
+    if not actors:
+        return {}
+    events = store.matching(f).filter(ibis._[REGION_NAME] != "")
+    sides = [events.select(actor=events[side], region=events[REGION_NAME]) for side in ("actor1", "actor2")]
+    acting = ibis.union(*sides, distinct=False)
+    counts = store.fetch(
+        acting.filter(acting["actor"].isin(actors))
+        .group_by("actor", "region")
+        .aggregate(events=ibis._.count())
+    )
+    top = counts.sort_values(["actor", "events", "region"], ascending=[True, False, True]).drop_duplicates(
+        "actor"
+    )
+    return dict(zip(top["actor"], top["region"], strict=True))
 
 
 def _counts(events: ir.Table) -> ir.Table:

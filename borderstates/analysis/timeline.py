@@ -18,7 +18,7 @@ import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 
-from borderstates.core.contract import CONFLICT, NEUTRAL, SIDE_OF_QUAD, SPAN_END
+from borderstates.core.contract import CONFLICT, NEUTRAL, REGION_NAME, SIDE_OF_QUAD, SPAN_END
 from borderstates.core.engine import Store
 from borderstates.core.filters import EventFilter
 
@@ -31,7 +31,8 @@ SPANS_DRAWN = 400  # distinct spans given a lane at most, those with most events
 NOT_DRAWN = -1  # the lane of a span left out of the band's drawing (it still counts)
 # What the chronicle shows of each event (`markup.chronicle_html`).
 CHRONICLE_COLUMNS = (
-    "event_id", "date", SPAN_END, "date_precision", "location", "country", "summary", "excerpt", "excerpt_en",
+    "event_id", "date", SPAN_END, "date_precision", "location", REGION_NAME, "country", "summary", "excerpt",
+    "excerpt_en",
 )  # fmt: skip
 
 _TRUNCATION = {"day": "D", "week": "W", "month": "M"}  # ibis's units: weeks start on Monday on every engine

@@ -194,7 +194,7 @@ def choose_actor_count(actors_in_data: int) -> int:
     )
 
 
-def show_relations(relations: Relations) -> None:
+def show_relations(relations: Relations, regions: dict[str, str]) -> None:
     """Draw the matrix and the network; a click on an actor applies it as the actor filter."""
     shown, total = len(relations.actors), relations.actors_in_data
     which = (
@@ -220,7 +220,7 @@ def show_relations(relations: Relations) -> None:
         key="actor_network",
         on_select=partial(_apply_picked_actor, "actor_network"),
     )
-    st.html(markup.actor_list_html(relations.actors))
+    st.html(markup.actor_list_html(relations.actors, regions))
 
 
 def _apply_picked_actor(chart_key: str) -> None:

@@ -24,7 +24,7 @@ RECORD_FIELDS = (
     ("Actor 1", "actor1"), ("Actor 1 country", "actor1_country"),
     ("Actor 2", "actor2"), ("Actor 2 country", "actor2_country"),
     ("Relation", "relation_type"), ("Quad class", "quad_class"), ("Status", "status"),
-    ("Country", "country"), ("Location", "location"), ("Latitude", "latitude"),
+    ("Country", "country"), ("Location", "location"), ("Region", "region"), ("Latitude", "latitude"),
     ("Longitude", "longitude"), ("Geo precision", "geo_precision"), ("Fatalities", "fatalities"),
     ("Dataset", "dataset"), ("Source code", "source_code"), ("Tags", "tags"),
     ("Articles", "article_id"), ("Notes", "notes"),
@@ -79,6 +79,12 @@ def date_label(event: Mapping) -> str:
     if pd.isna(end) or end == start:
         return first
     return f"{first} – {end.strftime('%Y-%m-%d')} ({event['date_precision']})"
+
+
+def place_label(event: Mapping) -> str:
+    """Return where an event happened as a reader says it: `Kharkiv, Kharkiv Oblast, UKR`."""
+    region = plain(event.get("region_name")).strip()
+    return ", ".join(part for part in (plain(event["location"]), region, plain(event["country"])) if part)
 
 
 def actors_label(event: Mapping) -> str:
@@ -140,14 +146,13 @@ def passage_html(event: Mapping, articles: pd.DataFrame) -> Markup:
         for label, column in RECORD_FIELDS
     )
     return Markup(
-        '<article class="bs-passage"><h4>{}</h4><p class="bs-meta">{} · {}, {}</p>'
+        '<article class="bs-passage"><h4>{}</h4><p class="bs-meta">{} · {}</p>'
         '<blockquote lang="{}">{}</blockquote>{}<p class="bs-meta">Reported in:</p><ul>{}</ul>'
         '<table class="bs-record">{}</table></article>'
     ).format(
         event["summary"],
         date_label(event),
-        event["location"],
-        event["country"],
+        place_label(event),
         cited[0].get("language", "") if cited else "",
         _excerpt(event),
         _english(event),
@@ -182,12 +187,11 @@ def _event_item(event: Mapping, params: Params | None, *, english: bool = False)
         else Markup("{}").format(event["event_id"])
     )
     return Markup(
-        '<li><p class="bs-meta"><b>{}</b> · {} · {}, {}</p><p>{}</p><blockquote>{}</blockquote>{}</li>'
+        '<li><p class="bs-meta"><b>{}</b> · {} · {}</p><p>{}</p><blockquote>{}</blockquote>{}</li>'
     ).format(
         event_id,
         date_label(event),
-        event["location"],
-        event["country"],
+        place_label(event),
         event["summary"],
         _excerpt(event),
         _english(event) if english else "",
@@ -250,9 +254,18 @@ def _report_item(event: Mapping, params: Params) -> Markup:
     )
 
 
-def actor_list_html(actors: pd.Series) -> Markup:
-    """Return the actors a chart shows with their numbers of events, names whole (charts cut long ones)."""
-    items = Markup(" · ").join(Markup("{} ({:,})").format(name, count) for name, count in actors.items())
+def actor_list_html(actors: pd.Series, regions: Mapping[str, str] | None = None) -> Markup:
+    """Return the actors a chart shows with their numbers of events, names whole (charts cut long ones).
+
+    With `regions`, each actor's region of most events follows its count.
+    """
+    where = {str(k): v for k, v in (regions or {}).items()}
+    items = Markup(" · ").join(
+        Markup("{} ({:,}{})").format(
+            name, count, Markup("; most in {}").format(where[str(name)]) if str(name) in where else ""
+        )
+        for name, count in actors.items()
+    )
     return Markup('<p class="bs-meta">Actors shown, with their events: {}</p>').format(items)
 
 
