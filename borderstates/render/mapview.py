@@ -26,6 +26,7 @@ from borderstates.core.contract import SPAN_END
 from borderstates.render import markup
 from borderstates.render.areadraw import add_draw_control
 from borderstates.render.assets import use_local_map_assets, use_local_plugin_assets
+from borderstates.render.labels import LabelStyle, PlaceLabels
 from borderstates.render.mapcontrols import (
     ClickReporting,
     DensityCells,
@@ -58,6 +59,7 @@ MAP_LABEL = (
 )
 CLUSTER_LABEL = "{} events grouped here: press Enter to zoom in"
 DENSITY_PANE = "bs-density"
+TOOLS_CORNER = "topright"  # the fit buttons and the drawing tools, below the layer control
 
 
 def focus_codes(countries: gpd.GeoDataFrame) -> tuple[str, ...]:
@@ -111,6 +113,8 @@ def build_base_map(
     relations: Iterable[str] = contract.RELATION_TYPES,
     grid: density.Grid | None = None,
     context_url: str | None = None,
+    labels_url: str | None = None,
+    labels: pd.DataFrame | None = None,
 ) -> folium.Map:
     """Return the map without its filtered layers: sea, muted neighbours, legend and controls.
 
@@ -165,6 +169,9 @@ def build_base_map(
             context_geojson(countries), name="Neighbouring states", style_function=lambda _: context_style,
             interactive=False,
         ).add_to(m)  # fmt: skip
+    # Before the layer control, which lists it.
+    PlaceLabels(labels_url, labels).add_to(m)
+    LabelStyle().add_to(m)
     folium.LayerControl(position="topright", collapsed=True).add_to(m)
     # Density cells are drawn in a pane of their own, above the states' fill (overlay pane, 400).
     folium.map.CustomPane(DENSITY_PANE, z_index=450).add_to(m)
