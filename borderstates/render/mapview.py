@@ -132,6 +132,10 @@ def build_base_map(
     context_url
         Where the browser can fetch the neighbouring states (`context_geojson` published by
         `assets.publish`); without it they are embedded in the map.
+    labels_url, labels
+        Where the browser can fetch the place names (`labels.place_labels_geojson`, published
+        by `assets.publish`), or the names themselves (`labels.place_labels`), embedded; with
+        neither, the map has no names.
 
     Returns
     -------
@@ -180,9 +184,12 @@ def build_base_map(
     # setView (a link to one event) would be lost.
     first_view.options["animate"] = False
     first_view.add_to(m)
-    FitButtons([[south, west], [north, east]], FIT_MAX_ZOOM).add_to(m)
+    # The tools stack in the top right corner, over Russia, where no focus state is at the first
+    # view; the zoom stays top left, above Ukraine; the legend (bottom left) over the Black Sea
+    # and Turkey; playback (bottom right) folded to one button below Azerbaijan.
+    FitButtons([[south, west], [north, east]], FIT_MAX_ZOOM, position=TOOLS_CORNER).add_to(m)
     ClickReporting().add_to(m)
-    add_draw_control(m)
+    add_draw_control(m, position=TOOLS_CORNER)
     KeyboardAccess(MAP_LABEL, CLUSTER_LABEL).add_to(m)
     Legend(legend_html(classes, relations, grid), position="bottomleft").add_to(m)
     Playback().add_to(m)
