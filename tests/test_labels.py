@@ -5,6 +5,7 @@ import json
 
 import pandas as pd
 import pytest
+import shapely
 
 from borderstates.analysis import labels as placing
 from borderstates.analysis.labels import TextStyle
@@ -116,7 +117,7 @@ def test_the_states_are_named_inside_and_russia_near_the_focus_states(countries)
     focus, neighbours = labels.state_label_points(countries)
     shapes = countries.set_index("name_en").geometry
     for row in focus.itertuples():
-        assert shapes[row.text].contains(labels.shapely.Point(row.longitude, row.latitude))
+        assert shapes[row.text].contains(shapely.Point(row.longitude, row.latitude))
     russia = neighbours.set_index("text").loc["Russia"]
     assert 44 < russia["latitude"] < 57 and 35 < russia["longitude"] < 55
 

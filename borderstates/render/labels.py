@@ -24,6 +24,7 @@ import pandas as pd
 import shapely
 from branca.element import MacroElement
 from jinja2 import Template
+from shapely.ops import polylabel
 
 from borderstates.analysis.labels import TextStyle, box_size_px, min_zooms, offset_px
 from borderstates.core.places import LANGUAGES, load_places
@@ -102,7 +103,7 @@ def state_label_points(countries: gpd.GeoDataFrame) -> tuple[pd.DataFrame, pd.Da
         largest = max(parts, key=lambda p: p.area)
         if role != "focus" and largest.area < CONTEXT_MIN_AREA:
             continue
-        point = shapely.ops.polylabel(largest, tolerance=POLYLABEL_TOLERANCE)
+        point = polylabel(largest, tolerance=POLYLABEL_TOLERANCE)
         rows[role == "focus"].append({"text": str(name), "latitude": point.y, "longitude": point.x})
     return tuple(pd.DataFrame(rows[f], columns=["text", "latitude", "longitude"]) for f in (True, False))  # type: ignore[return-value]
 

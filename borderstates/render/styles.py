@@ -38,7 +38,7 @@ MAP_CSS = f"""
 .bs-fit a {{ width: auto !important; padding: 0 7px; font-size: 12px; white-space: nowrap; }}
 .bs-playback {{ background: rgba(255,255,255,.94); padding: 4px 6px; font-size: 12px; color: #222; }}
 .bs-playback-panel > div {{ display: flex; gap: 3px; align-items: center; margin: 2px 0; }}
-.bs-playback [hidden], .bs-legend [hidden] {{ display: none !important; }}
+.bs-playback [hidden] {{ display: none !important; }}
 .bs-playback .bs-playback-open {{ padding: 3px 8px; }}
 .bs-legend summary {{ cursor: pointer; font-weight: 600; }}
 .bs-legend details:not([open]) summary {{ margin: 0; }}
