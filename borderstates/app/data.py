@@ -24,7 +24,7 @@ from borderstates.core.engine import EngineConfig, Store, open_store
 from borderstates.core.geo import load_countries
 from borderstates.core.paths import DRAWING_FILE, FULL_FILE, data_dir, geometry_dir
 from borderstates.core.regions import load_regions
-from borderstates.render import assets, mapview
+from borderstates.render import assets, labels, mapview
 
 T = TypeVar("T")
 
@@ -175,6 +175,19 @@ def region_labels() -> dict[str, str]:
         key=lambda r: (order.get(r[0], 9), r[1]),
     )
     return {code: f"{state} · {code} {name}" for state, code, name in rows}
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _publish_labels(geo_dir: str, mtime: int, static: str) -> str:
+    zooms = range(mapview.MIN_ZOOM, mapview.MAX_ZOOM + 1)
+    table = labels.place_labels(load_countries(geo_dir), zooms)
+    return assets.publish(labels.place_labels_geojson(table), "labels.geojson", static)
+
+
+def labels_url() -> str:
+    """Return the link from which the browser fetches the place names (computed and published once)."""
+    geo_dir = geometry_dir(data_dir())
+    return _publish_labels(str(geo_dir), (geo_dir / DRAWING_FILE).stat().st_mtime_ns, str(static_dir()))
 
 
 def load_drawing() -> gpd.GeoDataFrame:

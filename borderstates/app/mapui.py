@@ -50,7 +50,11 @@ def show_event_map(
     counts = appdata.ask(store, windows.window_counts, f, unit, grid) if playing() else None
     codes = mapview.focus_codes(countries)
     base = mapview.build_base_map(
-        countries, dataset.classes, grid=dataset.grid, context_url=appdata.context_url()
+        countries,
+        dataset.classes,
+        grid=dataset.grid,
+        context_url=appdata.context_url(),
+        labels_url=appdata.labels_url(),
     )
     layers = mapview.build_layers(
         countries,

@@ -113,10 +113,10 @@ class AreaSync(MacroElement):
         self.serial = serial  # changes when a drawing was refused, so the group is reset even then
 
 
-def add_draw_control(m: folium.Map) -> folium.Map:
+def add_draw_control(m: folium.Map, position: str = "topleft") -> folium.Map:
     """Add Leaflet.draw's toolbar (rectangle, polygon, circle; edit, delete) to a map, served locally."""
     draw = folium.plugins.Draw(
-        position="topleft",
+        position=position,
         show_geometry_on_click=False,
         draw_options=DRAW_OPTIONS,
         edit_options=EDIT_OPTIONS,

@@ -73,7 +73,7 @@ _SCRIPTS = (
     (_DRAW, "leaflet.draw.js"),
 )
 # The project's own scripts for the map frame, bundled after the packages' (they extend Leaflet).
-_OWN_SCRIPTS = (Path(__file__).parent / "js" / "playback.js",)
+_OWN_SCRIPTS = tuple(Path(__file__).parent / "js" / name for name in ("playback.js", "labels.js"))
 MAP_CSS = [
     ("leaflet_css", _LEAFLET.url("leaflet.css")),
     ("markerclustercss", _CLUSTER.url("MarkerCluster.css")),

@@ -11,7 +11,7 @@ from markupsafe import Markup
 
 
 class Legend(MacroElement):
-    """A box of HTML in a corner of the map; the HTML must be escaped already."""
+    """A box of HTML in a corner of the map, which the reader can fold; the HTML must be escaped already."""
 
     _template = Template(
         """
@@ -34,7 +34,8 @@ class Legend(MacroElement):
     def __init__(self, html: Markup, position: str = "bottomright"):
         super().__init__()
         self._name = "Legend"
-        self.html = str(html)
+        # Open at first, and folded to its title by a click on it.
+        self.html = str(Markup("<details open><summary>Legend</summary>{}</details>").format(html))
         self.position = position
 
 
@@ -51,7 +52,7 @@ class FitButtons(MacroElement):
         (function () {
             var map = {{ this._parent.get_name() }};
             var focus = L.latLngBounds({{ this.focus|tojson }});
-            var control = L.control({position: "topleft"});
+            var control = L.control({position: {{ this.position|tojson }}});
             control.onAdd = function () {
                 var bar = L.DomUtil.create("div", "leaflet-bar bs-fit");
                 function button(label, title, action) {
@@ -89,9 +90,10 @@ class FitButtons(MacroElement):
         """
     )
 
-    def __init__(self, focus: list[list[float]], max_zoom: int):
+    def __init__(self, focus: list[list[float]], max_zoom: int, position: str = "topleft"):
         super().__init__()
         self._name = "FitButtons"
+        self.position = position
         self.focus = focus  # [[south, west], [north, east]]
         self.max_zoom = max_zoom
 

@@ -26,6 +26,7 @@ from borderstates.core.contract import SPAN_END
 from borderstates.render import markup
 from borderstates.render.areadraw import add_draw_control
 from borderstates.render.assets import use_local_map_assets, use_local_plugin_assets
+from borderstates.render.labels import LabelStyle, PlaceLabels
 from borderstates.render.mapcontrols import (
     ClickReporting,
     DensityCells,
@@ -58,6 +59,7 @@ MAP_LABEL = (
 )
 CLUSTER_LABEL = "{} events grouped here: press Enter to zoom in"
 DENSITY_PANE = "bs-density"
+TOOLS_CORNER = "topright"  # the fit buttons and the drawing tools, below the layer control
 
 
 def focus_codes(countries: gpd.GeoDataFrame) -> tuple[str, ...]:
@@ -111,6 +113,8 @@ def build_base_map(
     relations: Iterable[str] = contract.RELATION_TYPES,
     grid: density.Grid | None = None,
     context_url: str | None = None,
+    labels_url: str | None = None,
+    labels: pd.DataFrame | None = None,
 ) -> folium.Map:
     """Return the map without its filtered layers: sea, muted neighbours, legend and controls.
 
@@ -128,6 +132,10 @@ def build_base_map(
     context_url
         Where the browser can fetch the neighbouring states (`context_geojson` published by
         `assets.publish`); without it they are embedded in the map.
+    labels_url, labels
+        Where the browser can fetch the place names (`labels.place_labels_geojson`, published
+        by `assets.publish`), or the names themselves (`labels.place_labels`), embedded; with
+        neither, the map has no names.
 
     Returns
     -------
@@ -165,6 +173,9 @@ def build_base_map(
             context_geojson(countries), name="Neighbouring states", style_function=lambda _: context_style,
             interactive=False,
         ).add_to(m)  # fmt: skip
+    # Before the layer control, which lists it.
+    PlaceLabels(labels_url, labels).add_to(m)
+    LabelStyle().add_to(m)
     folium.LayerControl(position="topright", collapsed=True).add_to(m)
     # Density cells are drawn in a pane of their own, above the states' fill (overlay pane, 400).
     folium.map.CustomPane(DENSITY_PANE, z_index=450).add_to(m)
@@ -173,9 +184,12 @@ def build_base_map(
     # setView (a link to one event) would be lost.
     first_view.options["animate"] = False
     first_view.add_to(m)
-    FitButtons([[south, west], [north, east]], FIT_MAX_ZOOM).add_to(m)
+    # The tools stack in the top right corner, over Russia, where no focus state is at the first
+    # view; the zoom stays top left, above Ukraine; the legend (bottom left) over the Black Sea
+    # and Turkey; playback (bottom right) folded to one button below Azerbaijan.
+    FitButtons([[south, west], [north, east]], FIT_MAX_ZOOM, position=TOOLS_CORNER).add_to(m)
     ClickReporting().add_to(m)
-    add_draw_control(m)
+    add_draw_control(m, position=TOOLS_CORNER)
     KeyboardAccess(MAP_LABEL, CLUSTER_LABEL).add_to(m)
     Legend(legend_html(classes, relations, grid), position="bottomleft").add_to(m)
     Playback().add_to(m)

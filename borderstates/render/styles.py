@@ -37,7 +37,11 @@ MAP_CSS = f"""
 .bs-legend .bs-box {{ width: 14px; height: 10px; border: 1.5px solid {FOCUS_LINE}; flex: none; }}
 .bs-fit a {{ width: auto !important; padding: 0 7px; font-size: 12px; white-space: nowrap; }}
 .bs-playback {{ background: rgba(255,255,255,.94); padding: 4px 6px; font-size: 12px; color: #222; }}
-.bs-playback div {{ display: flex; gap: 3px; align-items: center; margin: 2px 0; }}
+.bs-playback-panel > div {{ display: flex; gap: 3px; align-items: center; margin: 2px 0; }}
+.bs-playback [hidden] {{ display: none !important; }}
+.bs-playback .bs-playback-open {{ padding: 3px 8px; }}
+.bs-legend summary {{ cursor: pointer; font-weight: 600; }}
+.bs-legend details:not([open]) summary {{ margin: 0; }}
 .bs-playback button, .bs-playback select, .bs-playback input {{ font-size: 12px; padding: 1px 4px; }}
 .bs-playback .bs-playback-window {{ font-weight: 600; }}
 .bs-popup {{ font-size: 12px; line-height: 1.35; }}

@@ -100,7 +100,7 @@ SHOWN_IDS_JS = """() => { const ids = []; window.map.eachLayer(l => {
 def test_playback_of_a_week_draws_the_events_overlapping_it_and_applies_it(server, new_page, outside, events):
     page = new_page(server)
     frame = map_frame(page)
-    control = frame.locator(".bs-playback")
+    control = open_playback(frame)
     expect(control.locator(".bs-playback-window")).to_have_text("Playback: off")
     choose_window(page, control, "week")
     day = control.get_by_label("Go to the window of a day")
@@ -146,6 +146,15 @@ STATE_FILLS_JS = """() => { const fills = {}; window.map.eachLayer(l => {
     return fills; }"""
 
 
+def open_playback(frame):
+    """The playback control, unfolded: at the map's first view it is one button."""
+    control = frame.locator(".bs-playback")
+    expect(control.locator(".bs-playback-panel")).to_be_hidden()
+    control.get_by_role("button", name=re.compile(r"^Playback: show the control")).click()
+    expect(control.get_by_role("button", name="Play the events through time")).to_be_focused()
+    return control
+
+
 def choose_window(page, control, unit: str) -> None:
     """Choose the playback's window: the page reruns with that unit, and keeps it in the link."""
     after_rerun(page, lambda: control.get_by_label("Window", exact=True).select_option(unit))
@@ -164,7 +173,7 @@ def shows(frame, control, label: str, expected) -> None:
 def test_playback_steps_across_month_ends_moving_and_cumulative(server, new_page, outside, events):
     page = new_page(server)
     frame = map_frame(page)
-    control = frame.locator(".bs-playback")
+    control = open_playback(frame)
     choose_window(page, control, "month")
     day = control.get_by_label("Go to the window of a day")
     day.fill("2024-01-15")
@@ -210,7 +219,7 @@ def test_playback_of_a_week_recolours_the_density_cells_by_its_events(synthetic,
     first, last = monday.date(), (monday + pd.Timedelta(days=6)).date()
     week = filter_events(events, EventFilter(date_from=first, date_to=last))
     assert 0 < len(week) < len(events)
-    control = frame.locator(".bs-playback")
+    control = open_playback(frame)
     choose_window(page, control, "week")
     day = control.get_by_label("Go to the window of a day")
     day.fill(first.isoformat())

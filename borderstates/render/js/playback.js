@@ -83,21 +83,32 @@
             this._pending = null;  // what waits for the counts: {day, play, again}
             this._seen = null;  // the counts last taken in
             map._bsPlayback = this;  // for the browser benchmark, which plays it frame by frame
-            var buttons = element("div", bar);
+            // Folded to one button until the reader opens it: at the map's first view the
+            // control covers none of the focus states.
+            this._opener = element("button", bar, "▶ Playback", "Playback: show the control that plays the events through time");
+            this._opener.className = "bs-playback-open";
+            this._opener.setAttribute("aria-expanded", "false");
+            var panel = element("div", bar);
+            panel.className = "bs-playback-panel";
+            panel.hidden = true;
+            this._panel = panel;
+            var buttons = element("div", panel);
             this._back = element("button", buttons, "«", "Step back one window");
             this._play = element("button", buttons, "▶", "Play the events through time");
             this._next = element("button", buttons, "»", "Step forward one window");
             this._all = element("button", buttons, "■", "Stop: show every filtered event");
-            var settings = element("div", bar);
+            this._fold = element("button", buttons, "×", "Hide playback (it goes on playing)");
+            this._fold.className = "bs-playback-fold";
+            var settings = element("div", panel);
             this._unit = select(settings, "Window", [["day", "a day"], ["week", "a week"], ["month", "a month"]], "week");
             this._mode = select(settings, "Moving or cumulative", [["moving", "moving"], ["cumulative", "cumulative"]], "moving");
             this._speed = select(settings, "Windows per second",
                 this.options.speeds.map(function (s) { return [String(s), s + "/s"]; }), "2");
-            var go = element("div", bar);
+            var go = element("div", panel);
             this._goto = element("input", go, "", "Go to the window of a day");
             this._goto.type = "date";
             this._use = element("button", go, "Use this window", "Use this window as From and To");
-            this._label = element("div", bar, "Playback: off");
+            this._label = element("div", panel, "Playback: off");
             this._label.className = "bs-playback-window";
             this._label.setAttribute("aria-live", "polite");
             // A hidden layer whose click streamlit-folium reports with its tooltip. On the map from
@@ -105,6 +116,8 @@
             // only while it reports (Leaflet makes a layer with a tooltip a tab stop).
             this._reporter = L.circleMarker([0, 0], {radius: 0, opacity: 0, fillOpacity: 0, interactive: false})
                 .addTo(map);
+            L.DomEvent.on(this._opener, "click", function () { self.unfold(true); });
+            L.DomEvent.on(this._fold, "click", function () { self.unfold(false); });
             L.DomEvent.on(this._play, "click", function () { self._playing() ? self.pause() : self.play(); });
             L.DomEvent.on(this._back, "click", function () { self.step(-1); });
             L.DomEvent.on(this._next, "click", function () { self.step(1); });
@@ -130,6 +143,14 @@
                 }
             });
             return bar;
+        },
+
+        // Open the control (true) or fold it to its one button (false); the focus follows.
+        unfold: function (open) {
+            this._panel.hidden = !open;
+            this._opener.hidden = open;
+            this._opener.setAttribute("aria-expanded", String(open));
+            (open ? this._play : this._opener).focus();
         },
 
         // New counts from the page: their unit is the window's; a playback on goes on with them,
