@@ -12,6 +12,7 @@ from borderstates.analysis.mapdata import offered
 from borderstates.analysis.quality import validation_lines, validation_summary
 from borderstates.core import columnstore, contract, query
 from borderstates.core.area import Area, AreaError, read_area
+from borderstates.core.csvio import LINE
 from borderstates.core.engine import DataStatus, open_files
 from borderstates.core.export import FORMATS, export_events
 from borderstates.core.filters import EventFilter, parse_date
@@ -176,15 +177,18 @@ def _paths(events: Path | None, articles: Path | None) -> tuple[Path, Path]:
 def _validate(args: argparse.Namespace) -> int:
     events_path, articles_path = _paths(args.events, args.articles)
     dataset = load_files(events_path, articles_path)
-    stored = columnstore.current_generation(events_path.parent / columnstore.STORE_FOLDER)
+    store = columnstore.served(events_path.parent / columnstore.STORE_FOLDER)
+    ids = dataset.events[["event_id", LINE]]
     status = DataStatus.of(
-        dataset.problems, dataset.rows_in_file, len(dataset.events), len(dataset.articles), stored
+        events_path, dataset.problems, dataset.rows_in_file, ids, len(dataset.articles), store
     )
     for line in validation_lines(status):  # the data-quality page shows the same lines
         print(line)
     print(validation_summary(status, events_path), file=sys.stderr)
-    # The store's rows were checked when they were imported: the files' own errors decide.
-    return EXIT_INVALID if dataset.errors else EXIT_OK
+    # The store's rows were checked when they were imported: the files' own errors decide, and
+    # the store's faults (a file that cannot be read leaves its events out).
+    failing = dataset.errors + [p for p in store.faults if p.severity == "error"]
+    return EXIT_INVALID if failing else EXIT_OK
 
 
 def _export(args: argparse.Namespace) -> int:

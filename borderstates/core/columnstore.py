@@ -15,6 +15,10 @@ ones), so that an engine reading the folder needs no schema merging. An import w
 generation beside the current one (its unchanged files hard links, no copies), then renames
 `CURRENT` into place: a reader sees the old store or the new one, never half of either, and a
 killed import leaves the old one whole. The previous generation is kept as the backup.
+
+Readers take what can be read (`served`): a `CURRENT` that names no generation is reported and
+the newest complete generation served, and a file whose Parquet footer cannot be read is
+reported and left out. An import of the damaged file's dataset rewrites it.
 """
 
 from __future__ import annotations
@@ -37,7 +41,7 @@ from filelock import FileLock, Timeout
 
 from borderstates.core import contract
 from borderstates.core.columnar import DERIVED
-from borderstates.core.csvio import LINE, Problem, atomic_write
+from borderstates.core.csvio import LINE, WHOLE_ROW, Problem, atomic_write
 
 STORE_FOLDER = "store"  # in the data directory
 CURRENT = "CURRENT"
@@ -62,6 +66,8 @@ _PROBLEM_SCHEMA = pa.schema(
      ("severity", pa.string()), ("source", pa.string())]
 )  # fmt: skip
 _PROBLEMS_FILE = "problems.parquet"
+_TABLES = ("events", "articles", "problems")  # the folders of a generation
+_SHOWN = 60  # characters of a bad value quoted in a message
 
 
 class StoreBusy(Exception):
@@ -69,13 +75,133 @@ class StoreBusy(Exception):
 
 
 def current_generation(location: Path | str) -> str | None:
-    """Return the folder of the store's current generation, or None when nothing was imported yet."""
+    """Return the folder of the generation the store serves, or None when nothing was imported yet.
+
+    That is the generation `CURRENT` names; when `CURRENT` names none (it is missing, empty,
+    garbled or names a folder that is not there), the newest complete generation (see `served`).
+    """
+    return _current(Path(location))[0]
+
+
+def _current(location: Path) -> tuple[str | None, Problem | None]:
+    """Return the generation served and, when `CURRENT` is bad, the problem that says so."""
+    numbers = _generation_numbers(location)
+    path = location / CURRENT
     try:
-        name = (Path(location) / CURRENT).read_text(encoding="utf-8").strip()
-    except OSError:
-        return None
-    folder = Path(location) / name
-    return str(folder) if _GENERATION.fullmatch(name) and folder.is_dir() else None
+        name = path.read_bytes().decode("utf-8").strip()
+    except FileNotFoundError:
+        if not numbers:
+            return None, None  # no store: nothing was imported yet
+        said = "is missing"
+    except (OSError, UnicodeDecodeError) as exc:
+        said = "is not UTF-8 text" if isinstance(exc, UnicodeDecodeError) else f"cannot be read ({exc})"
+    else:
+        if _GENERATION.fullmatch(name) and (location / name).is_dir():
+            return str(location / name), None
+        shown = repr(name if len(name) <= _SHOWN else name[:_SHOWN] + "…")
+        said = (
+            "is empty" if not name
+            else f"{shown} names no generation of the store" if _GENERATION.fullmatch(name)
+            else f"{shown} is not the name of a generation (gen- and six digits)"
+        )  # fmt: skip
+    if not numbers:
+        return None, Problem(str(path), 1, WHOLE_ROW, f"{said}, and there is no generation to serve: "
+                             "the imported events are missing", "error")  # fmt: skip
+    newest = _generation_name(numbers[-1])
+    message = f"{said}; serving {newest}, the newest generation (the next import rewrites CURRENT)"
+    return str(location / newest), Problem(str(path), 1, WHOLE_ROW, message, "warning")
+
+
+def _generation_numbers(location: Path) -> list[int]:
+    """Return the numbers of the store's complete generations, in order."""
+    if not location.is_dir():
+        return []
+    found = (_GENERATION.fullmatch(p.name) for p in location.iterdir() if p.is_dir())
+    return sorted(int(m.group(1)) for m in found if m)
+
+
+def _generation_name(number: int) -> str:
+    return f"gen-{number:06d}"
+
+
+@dataclass(frozen=True)
+class Served:
+    """What a store gives its readers: the generation served, its files that can be read, what is wrong."""
+
+    generation: str | None = None  # its folder; None when nothing was imported yet
+    events: tuple[str, ...] = ()  # the events files that can be read
+    articles: tuple[str, ...] = ()  # the articles files that can be read
+    event_rows: int = 0
+    article_rows: int = 0
+    faults: tuple[Problem, ...] = ()  # a bad CURRENT, each file that cannot be read
+    damaged: tuple[str, ...] = ()  # the files that cannot be read
+    recorded: tuple[Problem, ...] = ()  # what the imports of its datasets found wrong
+
+    @property
+    def problems(self) -> list[Problem]:
+        """Everything a reader is told about the store: its faults, then what the imports recorded."""
+        return [*self.faults, *self.recorded]
+
+
+def served(location: Path | str) -> Served:
+    """Return what a store serves: its current generation, checked file by file.
+
+    Each Parquet file's footer is read (its metadata: cheap, and the row counts come with it);
+    a file whose footer cannot be read is one problem and left out, so that the rest is served.
+    A file damaged inside, behind an intact footer, is not found here.
+    """
+    generation, problem = _current(Path(location))
+    faults = [problem] if problem else []
+    if generation is None:
+        return Served(faults=tuple(faults))
+    readable: dict[str, list[str]] = {table: [] for table in _TABLES}
+    rows = dict.fromkeys(_TABLES, 0)
+    damaged: list[str] = []
+    for table in _TABLES:
+        for path in sorted((Path(generation) / table).glob("**/*.parquet")):
+            try:
+                rows[table] += pq.read_metadata(path).num_rows
+            except (OSError, pa.ArrowException) as exc:
+                faults.append(_unreadable(path, table, exc))
+                damaged.append(str(path))
+            else:
+                readable[table].append(str(path))
+    recorded: list[Problem] = []
+    for name in readable["problems"]:
+        try:
+            rows_read = pq.read_table(name, columns=list(_PROBLEM_FIELDS)).to_pylist()
+        except (OSError, pa.ArrowException) as exc:
+            faults.append(_unreadable(Path(name), "problems", exc))
+            damaged.append(name)
+        else:
+            recorded += [Problem(**row) for row in rows_read]
+    return Served(
+        generation, tuple(readable["events"]), tuple(readable["articles"]), rows["events"],
+        rows["articles"], tuple(faults), tuple(damaged), tuple(recorded),
+    )  # fmt: skip
+
+
+def _unreadable(path: Path, table: str, exc: Exception) -> Problem:
+    """Say that a file of the store cannot be read, and what becomes of it."""
+    reason = str(exc).splitlines()[0].split(". ")[0] if str(exc) else type(exc).__name__
+    shown = reason if len(reason) <= 2 * _SHOWN else reason[: 2 * _SHOWN] + "…"
+    what = {"events": "its events are", "articles": "its articles are", "problems": "what it records is"}
+    dataset = next((part.removeprefix("dataset=") for part in path.parts if part.startswith("dataset=")), "")
+    return Problem(
+        str(path), 1, WHOLE_ROW,
+        f"cannot be read as Parquet ({shown}): {what[table]} left out; an import of "
+        f"{dataset or 'its dataset'} rewrites it",
+    )  # fmt: skip
+
+
+def _stored_events(store: Served) -> str:
+    """Return the SQL that reads the store's readable events files (`dataset`, `year` from their folders)."""
+    return _files_sql(store.events, f"hive_partitioning = true, hive_types = {EVENT_HIVE_TYPES}")
+
+
+def _files_sql(files: tuple[str, ...], options: str) -> str:
+    listed = ", ".join(f"'{_q(path)}'" for path in files)
+    return f"read_parquet([{listed}], {options}, union_by_name = true)"
 
 
 def events_location(generation: str | None) -> str | None:
@@ -100,26 +226,7 @@ def event_count(generation: str | None) -> int:
     folder = events_location(generation)
     if folder is None:
         return 0
-    return sum(pq.ParquetFile(path).metadata.num_rows for path in Path(folder).glob("**/*.parquet"))
-
-
-def article_count(generation: str | None) -> int:
-    """Return how many articles a generation holds, from the files' metadata alone."""
-    folder = articles_location(generation)
-    if folder is None:
-        return 0
-    return sum(pq.ParquetFile(path).metadata.num_rows for path in Path(folder).glob("**/*.parquet"))
-
-
-def import_problems(generation: str | None) -> list[Problem]:
-    """Return the problems the imports of a generation's datasets recorded."""
-    if generation is None or not (Path(generation) / "problems").is_dir():
-        return []
-    problems: list[Problem] = []
-    for path in sorted((Path(generation) / "problems").glob("**/*.parquet")):
-        for row in pq.read_table(path, columns=list(_PROBLEM_FIELDS)).to_pylist():
-            problems.append(Problem(**row))
-    return problems
+    return sum(pq.read_metadata(path).num_rows for path in Path(folder).glob("**/*.parquet"))
 
 
 @dataclass
@@ -130,6 +237,9 @@ class MergeReport:
     counts: dict[str, int] = field(default_factory=dict)
     generation: str | None = None  # the new generation, when anything changed
     conflict_lines: np.ndarray | None = None  # `_line` of the conflicting staged rows, when asked for
+    # Files of the dataset that could not be read, relative to the store: the new generation
+    # holds their years again, written from the staged rows and the files that could be read.
+    repaired: list[str] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
@@ -235,13 +345,14 @@ def merge(
     MergeReport
         The counts: `added`, `updated`, `unchanged`, `kept newer` (the store holds a later
         revision), `conflicts`, `repeated` (a later row with an id already staged: the first
-        is kept), `articles added`; and the new generation, None if nothing changed.
+        is kept), `articles added`; the new generation, None if nothing changed; and the
+        files of the dataset that could not be read and are now rewritten (`repaired`).
 
     """
     location = Path(location)
     location.mkdir(parents=True, exist_ok=True)
     _recover(location)
-    current = current_generation(location)
+    current = served(location)
     with _connection(location) as con:
         plan = _Plan(con, dataset, current)
         plan.stage(events, reserved_ids)
@@ -253,7 +364,9 @@ def merge(
         recorded = _problem_rows(problems, source)
         others, before = _stored_problems(current, dataset, source)
         counts = report.counts
-        if counts["added"] or counts["updated"] or counts["articles added"] or before != recorded:
+        report.repaired = plan.repairs()
+        changed = counts["added"] or counts["updated"] or counts["articles added"] or before != recorded
+        if changed or report.repaired:
             report.generation = plan.write(location, others + recorded)
     return report
 
@@ -279,8 +392,9 @@ def _connection(location: Path) -> Iterator[duckdb.DuckDBPyConnection]:
 class _Plan:
     """The engine's view of one merge: the staged rows, the stored ones, and what becomes of each."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, dataset: str, current: str | None) -> None:
-        self.con, self.dataset, self.current = con, dataset, current
+    def __init__(self, con: duckdb.DuckDBPyConnection, dataset: str, current: Served) -> None:
+        self.con, self.dataset, self.served = con, dataset, current
+        self.current = current.generation
         self.value = _partition_value(dataset)
         self.staged: dict[str, str] = {}  # column → type, of the staged events (without `_line`)
         self.stored: dict[str, str] = {}  # column → type, of the store's events (without partitions)
@@ -310,13 +424,9 @@ class _Plan:
         con.execute(
             f"CREATE VIEW staged AS SELECT * FROM staged_rows ANTI JOIN repeats USING (event_id, {LINE})"
         )
-        stored = events_location(self.current)
         reserved = [f"SELECT event_id FROM {_parquet(reserved_ids)}"] if reserved_ids else []
-        if stored:
-            con.execute(
-                f"CREATE VIEW stored AS SELECT * FROM read_parquet('{_q(stored)}/**/*.parquet', "
-                f"hive_partitioning = true, hive_types = {EVENT_HIVE_TYPES}, union_by_name = true)"
-            )
+        if self.served.events:  # the files that can be read: a damaged one is rewritten (`repairs`)
+            con.execute(f"CREATE VIEW stored AS SELECT * FROM {_stored_events(self.served)}")
             self.stored = {c: t for c, t in _columns(con, "stored").items() if c not in EVENT_PARTITIONS}
             con.execute(f"CREATE VIEW existing AS SELECT * FROM stored WHERE dataset = {dataset}")
             reserved.append(f"SELECT event_id FROM stored WHERE dataset <> {dataset}")
@@ -379,12 +489,9 @@ class _Plan:
         con.execute(f"CREATE VIEW staged_articles AS SELECT * FROM {_parquet(articles)}")
         columns = _columns(con, "staged_articles")
         known = [f"SELECT article_id FROM {_parquet(reserved_articles)}"] if reserved_articles else []
-        stored = articles_location(self.current)
-        if stored:
-            known.append(
-                f"SELECT article_id FROM read_parquet('{_q(stored)}/**/*.parquet', hive_partitioning = true, "
-                f"hive_types = {ARTICLE_HIVE_TYPES}, union_by_name = true)"
-            )
+        if self.served.articles:
+            options = f"hive_partitioning = true, hive_types = {ARTICLE_HIVE_TYPES}"
+            known.append(f"SELECT article_id FROM {_files_sql(self.served.articles, options)}")
         known_ids = " UNION ALL ".join(known) or "SELECT NULL::VARCHAR AS article_id WHERE false"
         order = LINE if LINE in columns else "article_id"
         dropped = ", ".join(c for c in (LINE, "dataset") if c in columns)
@@ -396,15 +503,25 @@ class _Plan:
         """)
         return int(con.execute("SELECT count(*) FROM added_articles").fetchone()[0])  # type: ignore[index]
 
+    def repairs(self) -> list[str]:
+        """Return the dataset's files that cannot be read (relative to the store): `write` rewrites them."""
+        own = f"dataset={self.value}"
+        return [
+            str(Path(path).relative_to(Path(self.served.generation).parent))
+            for path in self.served.damaged
+            if self.served.generation and Path(path).relative_to(self.served.generation).parts[1] == own
+        ]
+
     def write(self, location: Path, problems: list[dict]) -> str:
         """Write the next generation aside, then make it current; return its folder."""
-        numbers = [int(m.group(1)) for p in location.iterdir() if (m := _GENERATION.fullmatch(p.name))]
-        name = f"gen-{max(numbers, default=0) + 1:06d}"
+        name = _generation_name(max(_generation_numbers(location), default=0) + 1)
         aside = location / f".{name}.tmp"
         shutil.rmtree(aside, ignore_errors=True)
         aside.mkdir(parents=True)
         target = _in_order([*self.stored, *(c for c in self.staged if c not in self.stored)])
         widened = bool(self.stored) and any(c not in self.stored for c in target)
+        # A year whose file cannot be read is written again: its readable rows and the staged ones.
+        self.years |= {_year(Path(p).parts[3]) or 0 for p in self.repairs() if Path(p).parts[1] == "events"}
         written: list[Path] = []
         if self.current is not None:
             written += self._keep_unchanged(Path(self.current), aside, target, widened)
@@ -421,18 +538,26 @@ class _Plan:
         return str(final)
 
     def _keep_unchanged(self, current: Path, aside: Path, target: list[str], widened: bool) -> list[Path]:
-        """Hard-link every file the merge does not change; rewrite it only to add new columns."""
+        """Hard-link every file the merge does not change; rewrite it only to add new columns.
+
+        A file of the dataset that cannot be read is left behind (its year is written again);
+        one of another dataset is linked as it is, and stays reported until its dataset is imported.
+        """
         written = []
         for path in current.rglob("*.parquet"):
             relative = path.relative_to(current)
             parts = relative.parts
-            if parts[0] == "events" and parts[1] == f"dataset={self.value}" and _year(parts[2]) in self.years:
+            of_dataset = parts[1] == f"dataset={self.value}"
+            if parts[0] == "events" and of_dataset and _year(parts[2]) in self.years:
                 continue  # rewritten below
-            if parts[0] == "problems" and parts[1] == f"dataset={self.value}":
+            if parts[0] == "problems" and of_dataset:
                 continue  # replaced below
+            damaged = str(path) in self.served.damaged
+            if damaged and of_dataset:
+                continue  # an article file: the staged articles it held are added again
             out = aside / relative
             out.parent.mkdir(parents=True, exist_ok=True)
-            if parts[0] == "events" and widened:
+            if parts[0] == "events" and widened and not damaged:
                 own = _columns(self.con, _parquet(path))
                 select = ", ".join(_column_or_empty("", c, own, self._type(c)) for c in target)
                 self._copy(f"SELECT {select} FROM {_parquet(path)}", out)
@@ -527,12 +652,12 @@ def _problem_rows(problems: list[Problem], source: str) -> list[dict]:
     return [{name: getattr(p, name) for name in _PROBLEM_FIELDS} | {"source": source} for p in problems]
 
 
-def _stored_problems(current: str | None, dataset: str, source: str) -> tuple[list[dict], list[dict]]:
+def _stored_problems(current: Served, dataset: str, source: str) -> tuple[list[dict], list[dict]]:
     """Return a dataset's recorded problems: those of other sources, and those of `source`."""
-    if current is None:
+    if current.generation is None:
         return [], []
-    path = Path(current) / "problems" / f"dataset={_partition_value(dataset)}" / _PROBLEMS_FILE
-    if not path.exists():
+    path = Path(current.generation) / "problems" / f"dataset={_partition_value(dataset)}" / _PROBLEMS_FILE
+    if not path.exists() or str(path) in current.damaged:  # a damaged record is replaced
         return [], []
     rows = pq.read_table(path).to_pylist()
     return [r for r in rows if r.get("source") != source], [r for r in rows if r.get("source") == source]
@@ -581,20 +706,20 @@ def _recover(location: Path) -> None:
     """Clear what a killed import left behind; finish one that was killed after its last write.
 
     A generation folder is complete once renamed from its `.tmp` name. When it is newer than the
-    one `CURRENT` names (the import died before renaming `CURRENT`), or `CURRENT` names none,
-    the newest complete generation becomes current: nothing it holds is lost.
+    one `CURRENT` names (the import died before renaming `CURRENT`), or `CURRENT` is bad (it
+    names none, or is garbled or missing), the newest complete generation becomes current:
+    nothing it holds is lost.
     """
     for stale in [*location.glob(".gen-*.tmp"), *location.glob(_MERGE_PREFIX + "*")]:
         shutil.rmtree(stale, ignore_errors=True)
     for link in location.glob(".current-*"):
         link.unlink(missing_ok=True)
-    numbers = sorted(int(m.group(1)) for p in location.iterdir() if (m := _GENERATION.fullmatch(p.name)))
+    numbers = _generation_numbers(location)
     if not numbers:
         return
-    current = current_generation(location)
-    named = int(Path(current).name[4:]) if current else 0
-    if numbers[-1] > named:
-        _point_to(location, f"gen-{numbers[-1]:06d}")
+    current, problem = _current(location)
+    if problem is not None or current is None or numbers[-1] > int(Path(current).name[4:]):
+        _point_to(location, _generation_name(numbers[-1]))
 
 
 def _columns(con: duckdb.DuckDBPyConnection, relation: str) -> dict[str, str]:

@@ -9,22 +9,25 @@ and hands back only the answer. This module is the only one that speaks to an en
 
 from __future__ import annotations
 
+import hashlib
 import os
 import threading
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
+import duckdb
 import ibis
 import ibis.expr.types as ir
 import pandas as pd
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from borderstates.core import columnstore, contract, query
 from borderstates.core.cache import Entry
-from borderstates.core.csvio import Problem
+from borderstates.core.csvio import LINE, Problem
 from borderstates.core.filters import EventFilter
 from borderstates.core.load import Progress, load_columnar
 from borderstates.core.paths import data_dir
@@ -36,6 +39,9 @@ ENGINES = ("duckdb", "spark")
 DUCKDB_MEMORY = "1GB"  # the embedded engine's memory limit: it spills to disk beyond
 KEPT_SEARCHES = 8  # recent text searches whose hits are kept
 KEPT_HITS = 2_000_000  # events a kept search may find at most (their ids take memory)
+# What DuckDB raises when a file it reads is gone or damaged.
+_UNREADABLE = (duckdb.IOException, duckdb.InvalidInputException)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -74,19 +80,33 @@ class DataStatus:
     @classmethod
     def of(
         cls,
+        events_file: Path | str,
         problems: list[Problem],
         rows_in_file: int,
-        valid_in_file: int,
+        valid_ids: pa.Table | pd.DataFrame,
         articles: int,
-        generation: str | None,
+        store: columnstore.Served,
     ) -> DataStatus:
-        """Return the CSV files' status (their problems and counts) with the store's generation added."""
+        """Return the status of the CSV files (their problems and counts) and of what the store serves.
+
+        Parameters
+        ----------
+        events_file, problems, rows_in_file
+            The events file, what its load and its articles' load found, and its rows.
+        valid_ids
+            `event_id` and `_line` of the file's valid rows.
+        articles
+            The articles file's valid rows.
+        store
+            What the store serves (`columnstore.served`): its events, articles and problems.
+
+        """
         return cls(
-            problems + columnstore.import_problems(generation),
+            [*problems, *store.problems],
             rows_in_file,
-            valid_in_file,
-            columnstore.event_count(generation),
-            articles + columnstore.article_count(generation),
+            len(valid_ids),
+            store.event_rows,
+            articles + store.article_rows,
         )
 
     @property
@@ -95,21 +115,75 @@ class DataStatus:
         return self.rows_in_file - self.valid_in_file
 
 
-class Store:
-    """The events and articles of a data directory as tables of a query engine."""
+@dataclass(frozen=True)
+class _Sources:
+    """Where a store's tables come from: the CSV files' columnar copy, and the columnar store."""
 
-    def __init__(
-        self, backend: Any, events: ir.Table, articles: ir.Table, status: DataStatus, version: str
-    ) -> None:
+    events_file: Path
+    entry: Entry  # held while the store is open: the cache keeps its files
+    location: str  # the columnar store's folder
+    config: EngineConfig
+
+
+class Store:
+    """The events and articles of a data directory as tables of a query engine.
+
+    `events`, `articles`, `status` and `version` are set when it opens, and again when a file of
+    the columnar store turns out to be unreadable: the store then goes on without it.
+    """
+
+    events: ir.Table
+    articles: ir.Table
+    status: DataStatus
+    version: str  # changes whenever the data does: a key for what is computed from it
+
+    def __init__(self, backend: Any, sources: _Sources) -> None:
         self.backend = backend
-        self.events = events
-        self.articles = articles
-        self.status = status
-        self.version = version  # changes whenever the data does: a key for what is computed from it
+        self._sources = sources
         self._lock = threading.Lock()  # one engine connection, shared by every session's thread
         self._total: int | None = None
         self._searches: OrderedDict[str, tuple[str, ir.Table]] = OrderedDict()  # needle → table of its hits
         self._searches_made = 0  # numbers the tables, so that no name is used twice
+        self._served: columnstore.Served | None = None
+        self._register()
+
+    def _register(self) -> bool:
+        """Find what the columnar store serves and register the tables; return False when nothing changed."""
+        served = columnstore.served(self._sources.location)
+        if served == self._served:
+            return False
+        entry = self._sources.entry
+        ids = pq.read_table(entry.events, columns=["event_id", LINE])
+        articles = pq.read_metadata(entry.articles).num_rows
+        status = DataStatus.of(
+            self._sources.events_file, entry.problems, entry.rows_in_file, ids, articles, served
+        )
+        self.events, self.articles = _tables(self.backend, self._sources.config, entry, served)
+        files = "|".join([served.generation or "-", *served.events, *served.articles])
+        self.version = f"{entry.events.parent.name}|{hashlib.sha256(files.encode()).hexdigest()[:16]}"
+        self.status, self._served, self._total = status, served, None
+        for name, _ in self._searches.values():  # found in the tables as they were
+            self._drop(name)
+        self._searches.clear()
+        return True
+
+    def _answer(self, run: Callable[[], T]) -> T:
+        """Run a question under the lock; when a file of the store can no longer be read, go on without it.
+
+        The store's files were checked when it opened; a file damaged since makes the engine
+        fail. Then the files are checked again, the tables registered without the damaged one
+        (its problem in `status`), and the question asked once more.
+        """
+        with self._lock:
+            return self._retrying(run)
+
+    def _retrying(self, run: Callable[[], T]) -> T:
+        try:
+            return run()
+        except _UNREADABLE:
+            if not self._register():
+                raise
+            return run()
 
     @property
     def total(self) -> int:
@@ -139,7 +213,9 @@ class Store:
             self._searches_made += 1
             name = f"hits_{self._searches_made}"
             # Not a temporary table: a cursor (a download streaming its rows) must see it too.
-            found = self.backend.create_table(name, query.text_hits(self.events, needle))
+            found = self._retrying(
+                lambda: self.backend.create_table(name, query.text_hits(self.events, needle))
+            )
             if int(found.count().execute()) > KEPT_HITS:
                 self._drop(name)
                 return None
@@ -164,17 +240,19 @@ class Store:
 
     def arrow(self, expr: ir.Table) -> pa.Table:
         """Run an expression and return its answer as an Arrow table."""
-        with self._lock:
+
+        def run() -> pa.Table:
             sql = self.backend.compile(expr)
             if self.backend.name == "duckdb":
                 return self.backend.con.sql(sql).to_arrow_table()
             # Straight to Arrow: ibis's own way goes through pandas first.
             return self.backend._session.sql(sql).toArrow()
 
+        return self._answer(run)
+
     def scalar(self, expr: ir.Scalar) -> Any:
         """Run an expression that gives one value."""
-        with self._lock:
-            return expr.execute()
+        return self._answer(expr.execute)
 
     def batches(self, expr: ir.Table, rows: int = 50_000) -> Iterator[pa.RecordBatch]:
         """Yield the answer of an expression in record batches, without holding it all at once."""
@@ -228,20 +306,7 @@ def open_files(
     config = config or EngineConfig.from_environment()
     entry = load_columnar(events_path, articles_path, progress=progress)
     location = config.store or str(Path(events_path).parent / columnstore.STORE_FOLDER)
-    generation = columnstore.current_generation(location)
-    backend = _connect(config)
-    events, articles = _tables(backend, config, entry, generation)
-    status = DataStatus.of(
-        entry.problems, entry.rows_in_file, _rows(entry.events), _rows(entry.articles), generation
-    )
-    version = f"{entry.events.parent.name}|{generation or '-'}"
-    return Store(backend, events, articles, status, version)
-
-
-def _rows(parquet: Path) -> int:
-    import pyarrow.parquet as pq
-
-    return int(pq.ParquetFile(parquet).metadata.num_rows)
+    return Store(_connect(config), _Sources(Path(events_path), entry, location, config))
 
 
 def _connect(config: EngineConfig) -> Any:
@@ -272,41 +337,33 @@ def spark_session(master: str) -> Any:
 
 
 def _tables(
-    backend: Any, config: EngineConfig, entry: Entry, generation: str | None
+    backend: Any, config: EngineConfig, entry: Entry, store: columnstore.Served
 ) -> tuple[ir.Table, ir.Table]:
-    """Register the union of the CSV files' columnar copy and the store as `events` and `articles`."""
+    """Register the union of the CSV files' columnar copy and the store as `events` and `articles`.
+
+    The store's part is its files that can be read.
+    """
     # The partition columns that are no column of the contract: events keep `dataset`, their own.
     sources = {
-        "events": (
-            entry.events,
-            columnstore.events_location(generation),
-            "year",
-            "{'dataset': VARCHAR, 'year': INTEGER}",
-        ),
-        "articles": (
-            entry.articles,
-            columnstore.articles_location(generation),
-            "dataset",
-            "{'dataset': VARCHAR}",
-        ),
+        "events": (entry.events, store.events, "year", columnstore.EVENT_HIVE_TYPES),
+        "articles": (entry.articles, store.articles, "dataset", columnstore.ARTICLE_HIVE_TYPES),
     }
     for name, (csv_copy, stored, partition_only, hive_types) in sources.items():
+        base = str(Path(store.generation or "", name))
         if config.engine == "spark":
             session = backend._session
             frame = session.read.parquet(str(csv_copy))
-            if stored is not None:
-                frame = frame.unionByName(
-                    session.read.option("basePath", stored).parquet(stored).drop(partition_only),
-                    allowMissingColumns=True,
-                )
+            if stored:
+                part = session.read.option("basePath", base).parquet(*stored).drop(partition_only)
+                frame = frame.unionByName(part, allowMissingColumns=True)
             frame.createOrReplaceTempView(name)
         else:
             union = f"SELECT * FROM read_parquet('{_quoted(csv_copy)}')"
-            if stored is not None:
+            if stored:
+                files = ", ".join(f"'{_quoted(path)}'" for path in stored)
                 union += (
                     f" UNION ALL BY NAME SELECT * EXCLUDE ({partition_only}) "
-                    f"FROM read_parquet('{_quoted(stored)}/**/*.parquet', hive_partitioning = true, "
-                    f"hive_types = {hive_types})"
+                    f"FROM read_parquet([{files}], hive_partitioning = true, hive_types = {hive_types})"
                 )
             backend.raw_sql(f"CREATE OR REPLACE VIEW {name} AS {union}")
     return backend.table("events"), backend.table("articles")
