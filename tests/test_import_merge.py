@@ -13,7 +13,7 @@ import pytest
 from borderstates.cli import main
 from borderstates.core import columnstore, contract
 from borderstates.core.csvio import write_csv
-from borderstates.core.engine import open_store
+from borderstates.core.engine import EngineConfig, open_store
 from borderstates.importers.run import ImportFailure, ImportOptions, import_file
 
 from .conftest import FIXTURES, ROOT, kill_once_said, read_rows, write_csv_rows
@@ -422,3 +422,30 @@ def test_the_sql_shown_selects_in_the_store_what_the_export_writes(data_dir, tmp
     for dialect, quote in (("bigquery", "`relation_type`"), ("spark", "`relation_type`")):
         assert main([*args, "--show-sql", "--dialect", dialect]) == 0
         assert quote in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("engine", ["duckdb", "spark"])
+def test_an_event_copied_into_events_csv_is_one_event_the_row_of_the_file(data_dir, capsys, engine, request):
+    into(data_dir, "acled_export.csv")
+    stored = by_id(stored_events(data_dir))
+    # An analyst copies an imported event into events.csv to curate it, and edits its summary.
+    copied = {c: "" for c in contract.EVENT_COLUMNS} | {
+        c: str(v) for c, v in stored.loc["ACLED:UKR1001"].items() if c in contract.EVENT_COLUMNS
+    }
+    copied.update(event_id="ACLED:UKR1001", date="2024-02-16", date_end="", fatalities="2",
+                  summary="Curated: two civilians killed.", excerpt="Twee burgers gedood.",
+                  article_id="A-1", dataset="curated")  # fmt: skip
+    rows = read_rows(data_dir / "events.csv")
+    write_csv_rows(data_dir / "events.csv", contract.EVENT_COLUMNS, [*rows, copied])
+    store = open_store(data_dir, request.getfixturevalue("spark") if engine == "spark" else EngineConfig())
+    assert store.total == 3 + 7  # counted once
+    record = store.fetch(store.events.filter(store.events["event_id"] == "ACLED:UKR1001"))
+    assert record["summary"].tolist() == ["Curated: two civilians killed."]  # the file's row wins
+    (said,) = [str(p) for p in store.status.problems if p.column == "event_id"]
+    assert said == (
+        f"{data_dir / 'events.csv'}:5: event_id: warning: 'ACLED:UKR1001' is also an event of the store "
+        "(ACLED): this row is the one counted"
+    )
+    assert main(["validate", str(data_dir / "events.csv")]) == 0  # a warning: nothing is left out
+    out, err = capsys.readouterr()
+    assert said in out.splitlines() and "10 valid events of 10" in err

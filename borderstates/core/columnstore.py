@@ -35,6 +35,7 @@ from pathlib import Path
 
 import duckdb
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 from filelock import FileLock, Timeout
@@ -192,6 +193,26 @@ def _unreadable(path: Path, table: str, exc: Exception) -> Problem:
         f"cannot be read as Parquet ({shown}): {what[table]} left out; an import of "
         f"{dataset or 'its dataset'} rewrites it",
     )  # fmt: skip
+
+
+def shared_ids(store: Served, ids: pa.Table | pd.DataFrame) -> list[tuple[str, int, str, int]]:
+    """Return the ids of `ids` (columns `event_id`, `_line`) that events of the store hold too, in line order.
+
+    Each as (event id, line, the datasets of the store that hold it, how many stored events).
+    """
+    if not store.events or len(ids) == 0:
+        return []
+    con = duckdb.connect()
+    try:
+        con.register("listed", ids)
+        found = con.execute(f"""
+            SELECT l.event_id, l.{LINE}, string_agg(DISTINCT s.dataset, ', ' ORDER BY s.dataset), count(*)
+            FROM {_stored_events(store)} s JOIN listed l USING (event_id)
+            GROUP BY l.event_id, l.{LINE} ORDER BY l.{LINE}
+        """).fetchall()
+    finally:
+        con.close()
+    return [(str(event_id), int(line), str(datasets), int(n)) for event_id, line, datasets, n in found]
 
 
 def _stored_events(store: Served) -> str:

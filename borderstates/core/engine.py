@@ -69,8 +69,9 @@ class DataStatus:
     problems: list[Problem] = field(default_factory=list)
     rows_in_file: int = 0  # event rows in events.csv, valid or not
     valid_in_file: int = 0  # of them, the valid ones
-    in_store: int = 0  # events in the columnar store
+    in_store: int = 0  # events in the columnar store that count (their id held by no row of the file)
     articles: int = 0  # valid articles, of the file and of the store
+    shadowed: int = 0  # events in the store whose id a row of events.csv holds: the file's row counts
 
     @property
     def errors(self) -> list[Problem]:
@@ -89,6 +90,9 @@ class DataStatus:
     ) -> DataStatus:
         """Return the status of the CSV files (their problems and counts) and of what the store serves.
 
+        An id that a row of the file and an event of the store both hold is one event: the
+        file's row, the hand-edited one, is counted and shown; each such id is a warning.
+
         Parameters
         ----------
         events_file, problems, rows_in_file
@@ -101,12 +105,21 @@ class DataStatus:
             What the store serves (`columnstore.served`): its events, articles and problems.
 
         """
+        shared = columnstore.shared_ids(store, valid_ids)
+        conflicts = [
+            Problem(str(events_file), line, "event_id",
+                    f"{event_id!r} is also an event of the store ({datasets}): this row is the one counted",
+                    "warning")
+            for event_id, line, datasets, _ in shared
+        ]  # fmt: skip
+        shadowed = sum(n for *_, n in shared)
         return cls(
-            [*problems, *store.problems],
+            [*problems, *conflicts, *store.problems],
             rows_in_file,
             len(valid_ids),
-            store.event_rows,
+            store.event_rows - shadowed,
             articles + store.article_rows,
+            shadowed,
         )
 
     @property
@@ -158,7 +171,9 @@ class Store:
         status = DataStatus.of(
             self._sources.events_file, entry.problems, entry.rows_in_file, ids, articles, served
         )
-        self.events, self.articles = _tables(self.backend, self._sources.config, entry, served)
+        self.events, self.articles = _tables(
+            self.backend, self._sources.config, entry, served, status.shadowed
+        )
         files = "|".join([served.generation or "-", *served.events, *served.articles])
         self.version = f"{entry.events.parent.name}|{hashlib.sha256(files.encode()).hexdigest()[:16]}"
         self.status, self._served, self._total = status, served, None
@@ -337,24 +352,28 @@ def spark_session(master: str) -> Any:
 
 
 def _tables(
-    backend: Any, config: EngineConfig, entry: Entry, store: columnstore.Served
+    backend: Any, config: EngineConfig, entry: Entry, store: columnstore.Served, shadowed: int
 ) -> tuple[ir.Table, ir.Table]:
     """Register the union of the CSV files' columnar copy and the store as `events` and `articles`.
 
-    The store's part is its files that can be read.
+    The store's part is its files that can be read. When rows of events.csv hold ids of stored
+    events (`shadowed`), those stored events are left out: the file's row is the event. Only
+    then: the usual store, whose ids no row of the file holds, is read without that join.
     """
     # The partition columns that are no column of the contract: events keep `dataset`, their own.
     sources = {
-        "events": (entry.events, store.events, "year", columnstore.EVENT_HIVE_TYPES),
-        "articles": (entry.articles, store.articles, "dataset", columnstore.ARTICLE_HIVE_TYPES),
+        "events": (entry.events, store.events, "year", columnstore.EVENT_HIVE_TYPES, shadowed > 0),
+        "articles": (entry.articles, store.articles, "dataset", columnstore.ARTICLE_HIVE_TYPES, False),
     }
-    for name, (csv_copy, stored, partition_only, hive_types) in sources.items():
+    for name, (csv_copy, stored, partition_only, hive_types, shadows) in sources.items():
         base = str(Path(store.generation or "", name))
         if config.engine == "spark":
             session = backend._session
             frame = session.read.parquet(str(csv_copy))
             if stored:
                 part = session.read.option("basePath", base).parquet(*stored).drop(partition_only)
+                if shadows:
+                    part = part.join(frame.select("event_id"), "event_id", "left_anti")
                 frame = frame.unionByName(part, allowMissingColumns=True)
             frame.createOrReplaceTempView(name)
         else:
@@ -365,6 +384,10 @@ def _tables(
                     f" UNION ALL BY NAME SELECT * EXCLUDE ({partition_only}) "
                     f"FROM read_parquet([{files}], hive_partitioning = true, hive_types = {hive_types})"
                 )
+                if shadows:
+                    union += (
+                        f" WHERE event_id NOT IN (SELECT event_id FROM read_parquet('{_quoted(csv_copy)}'))"
+                    )
             backend.raw_sql(f"CREATE OR REPLACE VIEW {name} AS {union}")
     return backend.table("events"), backend.table("articles")
 
