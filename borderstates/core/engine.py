@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -156,6 +157,8 @@ class Store:
         self._lock = threading.Lock()  # one engine connection, shared by every session's thread
         self._total: int | None = None
         self._searches: OrderedDict[str, tuple[str, ir.Table]] = OrderedDict()  # needle → table of its hits
+        # Tables of searches no longer kept, which an expression built before may still read.
+        self._retired: dict[str, weakref.ref] = {}
         self._searches_made = 0  # numbers the tables, so that no name is used twice
         self._served: columnstore.Served | None = None
         self._register()
@@ -177,9 +180,8 @@ class Store:
         files = "|".join([served.generation or "-", *served.events, *served.articles])
         self.version = f"{entry.events.parent.name}|{hashlib.sha256(files.encode()).hexdigest()[:16]}"
         self.status, self._served, self._total = status, served, None
-        for name, _ in self._searches.values():  # found in the tables as they were
-            self._drop(name)
-        self._searches.clear()
+        for needle in list(self._searches):  # found in the tables as they were
+            self._retire(needle)
         return True
 
     def _answer(self, run: Callable[[], T]) -> T:
@@ -216,12 +218,15 @@ class Store:
 
         A text search reads all the text; a page asks several questions of one filter. On DuckDB
         the ids found are kept (a few recent searches), so that the next questions look ids up
-        instead of reading the text again. A search that finds most events is not kept.
+        instead of reading the text again. A search that finds most events is not kept. The
+        table of a search no longer kept is dropped once no expression built on it is left:
+        other sessions' searches between two questions of one page never take it away.
         """
         needle = contract.fold_text(f.text.strip())
         if not needle or self.backend.name != "duckdb":
             return None
         with self._lock:
+            self._drop_unused()
             if needle in self._searches:
                 self._searches.move_to_end(needle)
                 return self._searches[needle][1]
@@ -236,9 +241,20 @@ class Store:
                 return None
             self._searches[needle] = (name, found)
             while len(self._searches) > KEPT_SEARCHES:
-                _, (oldest, _) = self._searches.popitem(last=False)
-                self._drop(oldest)
+                self._retire(next(iter(self._searches)))
+            self._drop_unused()
             return found
+
+    def _retire(self, needle: str) -> None:
+        """Keep a search no longer: its table goes once nothing built on it is left (`_drop_unused`)."""
+        name, found = self._searches.pop(needle)
+        self._retired[name] = weakref.ref(found.op())  # every expression built on it holds this node
+
+    def _drop_unused(self) -> None:
+        for name, built_on in list(self._retired.items()):
+            if built_on() is None:
+                self._drop(name)
+                del self._retired[name]
 
     def _drop(self, table: str) -> None:
         # Not ibis's drop_table: with sqlglot 30 it compiles to a bare "DROP TABLE".
