@@ -140,6 +140,20 @@ def _parser() -> argparse.ArgumentParser:
     )
     migrator.set_defaults(run=_migrate)
 
+    store = commands.add_parser("store", help="manage a data directory's columnar store")
+    store_commands = store.add_subparsers(required=True, metavar="ACTION")
+    rollback = store_commands.add_parser(
+        "rollback", help="undo the store's last change: make its previous generation current again"
+    )
+    rollback.add_argument(
+        "directory",
+        nargs="?",
+        type=Path,
+        metavar="DATA_DIR",
+        help="the data directory (default: the configured one)",
+    )
+    rollback.set_defaults(run=_rollback)
+
     build_geo = commands.add_parser("build-geo", help="rebuild data/geo from Natural Earth")
     build_geo.add_argument("--out", type=Path, help="folder to write (default: the data directory's geo/)")
     build_geo.set_defaults(run=_build_geo)
@@ -288,6 +302,25 @@ def _migrate(args: argparse.Namespace) -> int:
         print(f"borderstates migrate: {exc}; nothing was moved", file=sys.stderr)
         return EXIT_USAGE
     print("\n".join(report.summary()), file=sys.stderr)
+    return EXIT_OK
+
+
+def _rollback(args: argparse.Namespace) -> int:
+    location = (args.directory or data_dir()) / columnstore.STORE_FOLDER
+    try:
+        if not location.is_dir():
+            raise columnstore.NothingToRollBack(f"{location}: no store")
+        with columnstore.exclusive(location):
+            new, restored = columnstore.rollback(location)
+    except (columnstore.NothingToRollBack, columnstore.StoreBusy) as exc:
+        changed = "; nothing was changed" if location.is_dir() else ""
+        print(f"borderstates store rollback: {exc}{changed}", file=sys.stderr)
+        return EXIT_USAGE
+    print(
+        f"{location}: the store is now {new}, the events of {restored}; the generation before it is "
+        "kept: `borderstates store rollback` again undoes this",
+        file=sys.stderr,
+    )
     return EXIT_OK
 
 

@@ -449,3 +449,34 @@ def test_an_event_copied_into_events_csv_is_one_event_the_row_of_the_file(data_d
     assert main(["validate", str(data_dir / "events.csv")]) == 0  # a warning: nothing is left out
     out, err = capsys.readouterr()
     assert said in out.splitlines() and "10 valid events of 10" in err
+
+
+def test_a_rollback_undoes_the_last_import_and_lasts(data_dir, tmp_path, capsys):
+    into(data_dir, "acled_api.csv")
+    import_file(_newer_acled_export(tmp_path / "acled_newer.csv"), into=data_dir)  # gen-000002
+    assert main(["store", "rollback", str(data_dir)]) == 0
+    assert "the store is now gen-000003, the events of gen-000001" in capsys.readouterr().err
+    events = by_id(stored_events(data_dir))
+    assert events.loc["ACLED:UKR1001", "fatalities"] == 2 and "ACLED:UKR1009" not in events.index
+    assert generations(data_dir) == ["gen-000002", "gen-000003"]  # the one rolled back from is kept
+    # A second rollback undoes the first.
+    assert main(["store", "rollback", str(data_dir)]) == 0
+    assert "ACLED:UKR1009" in by_id(stored_events(data_dir)).index
+    assert main(["store", "rollback", str(data_dir)]) == 0
+    # The next import builds on the rolled-back store: it neither takes the newer one back nor deletes it.
+    into(data_dir, "ucdp_ged.csv")
+    events = by_id(stored_events(data_dir))
+    assert "ACLED:UKR1009" not in events.index and events.loc["ACLED:UKR1001", "fatalities"] == 2
+    assert (events["dataset"] == "UCDP").sum() == 5
+    assert generations(data_dir) == ["gen-000005", "gen-000006"]
+
+
+def test_a_rollback_without_a_previous_generation_is_one_line(data_dir, capsys):
+    assert main(["store", "rollback", str(data_dir)]) == 2
+    assert capsys.readouterr().err.strip() == f"borderstates store rollback: {store_of(data_dir)}: no store"
+    assert not store_of(data_dir).exists()
+    into(data_dir, "acled_api.csv")
+    assert main(["store", "rollback", str(data_dir)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.endswith("the store holds no generation before the current one; nothing was changed")
+    assert generations(data_dir) == ["gen-000001"]

@@ -14,7 +14,8 @@ a store has the same columns (the contract's, the extra ones such as `source_upd
 ones), so that an engine reading the folder needs no schema merging. An import writes a new
 generation beside the current one (its unchanged files hard links, no copies), then renames
 `CURRENT` into place: a reader sees the old store or the new one, never half of either, and a
-killed import leaves the old one whole. The previous generation is kept as the backup.
+killed import leaves the old one whole. The previous generation is kept for `rollback`, which
+undoes the last change; sharing the unchanged files, it is no copy to restore a damaged file from.
 
 Readers take what can be read (`served`): a `CURRENT` that names no generation is reported and
 the newest complete generation served, and a file whose Parquet footer cannot be read is
@@ -73,6 +74,10 @@ _SHOWN = 60  # characters of a bad value quoted in a message
 
 class StoreBusy(Exception):
     """Another import into the same store is running."""
+
+
+class NothingToRollBack(Exception):
+    """The store has no generation before the current one."""
 
 
 def current_generation(location: Path | str) -> str | None:
@@ -741,6 +746,48 @@ def _recover(location: Path) -> None:
     current, problem = _current(location)
     if problem is not None or current is None or numbers[-1] > int(Path(current).name[4:]):
         _point_to(location, _generation_name(numbers[-1]))
+
+
+def rollback(location: Path | str) -> tuple[str, str]:
+    """Undo the store's last change: make its previous generation current again, as a new generation.
+
+    The new generation holds the previous one's files (hard links); the one rolled back from is
+    kept as the previous generation, so that a second rollback undoes the first. A later import
+    builds on the new generation. The caller holds the lock (`exclusive`).
+
+    Returns
+    -------
+    new, restored
+        The names of the new generation and of the generation whose files it holds.
+
+    Raises
+    ------
+    NothingToRollBack
+        When the store holds no generation before the current one.
+
+    """
+    location = Path(location)
+    _recover(location)  # CURRENT then names the newest generation
+    numbers = _generation_numbers(location)
+    if len(numbers) < 2:
+        raise NothingToRollBack(f"{location}: the store holds no generation before the current one")
+    current, restored = _generation_name(numbers[-1]), location / _generation_name(numbers[-2])
+    name = _generation_name(numbers[-1] + 1)
+    aside = location / f".{name}.tmp"
+    shutil.rmtree(aside, ignore_errors=True)
+    written = []
+    for path in sorted(restored.rglob("*.parquet")):
+        out = aside / path.relative_to(restored)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        _link_or_copy(path, out)
+        written.append(out)
+    aside.mkdir(parents=True, exist_ok=True)  # a generation of no file at all is one too
+    _sync(written, aside)
+    os.replace(aside, location / name)
+    _sync([], location)
+    _point_to(location, name)
+    _remove_old_generations(location, keep={name, current})
+    return name, restored.name
 
 
 def _columns(con: duckdb.DuckDBPyConnection, relation: str) -> dict[str, str]:
