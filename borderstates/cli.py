@@ -13,7 +13,7 @@ from borderstates.analysis.quality import validation_lines, validation_summary
 from borderstates.core import columnstore, contract, query
 from borderstates.core.area import Area, AreaError, read_area
 from borderstates.core.csvio import LINE
-from borderstates.core.engine import DataStatus, open_files
+from borderstates.core.engine import DataStatus, UnknownEngine, open_files
 from borderstates.core.export import FORMATS, export_events
 from borderstates.core.filters import EventFilter, parse_date
 from borderstates.core.load import load_files
@@ -38,6 +38,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return args.run(args)
     except KeyboardInterrupt:
         return 130
+    except UnknownEngine as exc:  # the environment names no engine
+        print(f"borderstates: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     except OSError as exc:  # a file the user named cannot be written or read
         print(f"borderstates: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
         return EXIT_USAGE

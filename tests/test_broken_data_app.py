@@ -14,6 +14,7 @@ import pytest
 
 from borderstates.core import columnstore, contract, csvio
 from borderstates.core.load import load_dataset
+from borderstates.render import markup
 from tests.conftest import FIXTURES, ROOT, write_csv_rows
 from tests.import_helpers import IMPORTED, copy_of, imported_directory
 from tests.test_dashboard_app import run_app, shown_count
@@ -169,3 +170,10 @@ def test_a_damaged_store_serves_the_rest_and_says_it_once(monkeypatch, imported,
     if page == QUALITY_PAGE:
         lines = [line for line in app.code[0].value.splitlines() if line.startswith(f"{damaged}:")]
         assert len(lines) == 1 and lines[0].startswith(f"{damaged}:1: -: ")
+
+
+def test_an_unknown_engine_is_one_line_on_the_page(monkeypatch, broken_dir):
+    monkeypatch.setenv("BORDERSTATES_ENGINE", "foo")
+    app = run_app(monkeypatch, broken_dir)  # no exception on the page
+    said = "BORDERSTATES_ENGINE='foo': the engine must be one of duckdb, spark"
+    assert [e.value for e in app.error] == [markup.code_span(said)]

@@ -45,6 +45,10 @@ _UNREADABLE = (duckdb.IOException, duckdb.InvalidInputException)
 T = TypeVar("T")
 
 
+class UnknownEngine(ValueError):
+    """`BORDERSTATES_ENGINE` names no engine the project runs on."""
+
+
 @dataclass(frozen=True)
 class EngineConfig:
     """Which engine answers, and where it finds the columnar store."""
@@ -55,10 +59,15 @@ class EngineConfig:
 
     @classmethod
     def from_environment(cls) -> EngineConfig:
-        """Return the configuration `BORDERSTATES_ENGINE`, `…_SPARK_MASTER` and `…_STORE` set."""
+        """Return the configuration `BORDERSTATES_ENGINE`, `…_SPARK_MASTER` and `…_STORE` set.
+
+        Raises `UnknownEngine` when `BORDERSTATES_ENGINE` names no engine of `ENGINES`.
+        """
         engine = os.environ.get(ENGINE_VARIABLE, "").strip().lower() or "duckdb"
         if engine not in ENGINES:
-            raise ValueError(f"{ENGINE_VARIABLE}={engine!r}: the engine must be one of {', '.join(ENGINES)}")
+            raise UnknownEngine(
+                f"{ENGINE_VARIABLE}={engine!r}: the engine must be one of {', '.join(ENGINES)}"
+            )
         master = os.environ.get(SPARK_MASTER_VARIABLE, "").strip() or "local[2]"
         return cls(engine, master, os.environ.get(STORE_VARIABLE, "").strip() or None)
 
