@@ -10,7 +10,7 @@ from pathlib import Path
 
 from borderstates.analysis.mapdata import offered
 from borderstates.analysis.quality import validation_lines, validation_summary
-from borderstates.core import columnstore, contract, query
+from borderstates.core import columnstore, contract, query, storereader
 from borderstates.core.area import Area, AreaError, read_area
 from borderstates.core.csvio import LINE
 from borderstates.core.engine import DataStatus, UnknownEngine, open_files
@@ -194,7 +194,7 @@ def _paths(events: Path | None, articles: Path | None) -> tuple[Path, Path]:
 def _validate(args: argparse.Namespace) -> int:
     events_path, articles_path = _paths(args.events, args.articles)
     dataset = load_files(events_path, articles_path)
-    store = columnstore.served(events_path.parent / columnstore.STORE_FOLDER)
+    store = storereader.served(events_path.parent / columnstore.STORE_FOLDER)
     ids = dataset.events[["event_id", LINE]]
     status = DataStatus.of(
         events_path, dataset.problems, dataset.rows_in_file, ids, len(dataset.articles), store

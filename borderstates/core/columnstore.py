@@ -17,9 +17,9 @@ generation beside the current one (its unchanged files hard links, no copies), t
 killed import leaves the old one whole. The previous generation is kept for `rollback`, which
 undoes the last change; sharing the unchanged files, it is no copy to restore a damaged file from.
 
-Readers take what can be read (`served`): a `CURRENT` that names no generation is reported and
-the newest complete generation served, and a file whose Parquet footer cannot be read is
-reported and left out. An import of the damaged file's dataset rewrites it.
+Readers take what can be read (`storereader.served`): a bad `CURRENT` is reported and the newest
+complete generation served, a file whose Parquet footer cannot be read is reported and left
+out. An import of the damaged file's dataset rewrites it (`_Plan.repairs`).
 """
 
 from __future__ import annotations
@@ -36,17 +36,32 @@ from pathlib import Path
 
 import duckdb
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 from filelock import FileLock, Timeout
 
 from borderstates.core import contract
 from borderstates.core.columnar import DERIVED
-from borderstates.core.csvio import LINE, WHOLE_ROW, Problem, atomic_write
+from borderstates.core.csvio import LINE, Problem, atomic_write
+from borderstates.core.storereader import (
+    ARTICLE_HIVE_TYPES,
+    PROBLEM_FIELDS,
+    Served,
+    files_sql,
+    generation_name,
+    generation_numbers,
+    read_current,
+    served,
+    stored_events_sql,
+)
+
+# Where the store's callers have found these since before it had a reader of its own.
+from borderstates.core.storereader import CURRENT as CURRENT
+from borderstates.core.storereader import current_generation as current_generation
+from borderstates.core.storereader import event_count as event_count
+from borderstates.core.storereader import events_location as events_location
 
 STORE_FOLDER = "store"  # in the data directory
-CURRENT = "CURRENT"
 EVENT_PARTITIONS = ("dataset", "year")
 ARTICLE_PARTITIONS = ("dataset",)
 SOURCE_UPDATED = "source_updated"  # when the source last revised a row (imported rows only)
@@ -55,21 +70,14 @@ ROW_GROUP_ROWS = 122_880
 # DuckDB's memory during a merge: it spills to the store's disk beyond, and an import of ten
 # million rows stays within 1 GB with the Python process around it.
 MERGE_MEMORY = "400MB"
-# How DuckDB types the partition folders (Spark: with partition type inference off, as text).
-EVENT_HIVE_TYPES = "{'dataset': VARCHAR, 'year': INTEGER}"
-ARTICLE_HIVE_TYPES = "{'dataset': VARCHAR}"
 OUTCOMES = ("added", "updated", "unchanged", "kept newer", "conflicts")
-_GENERATION = re.compile(r"gen-(\d{6})")
 _STAGING_PREFIX = ".staging-"
 _MERGE_PREFIX = ".merge-"
-_PROBLEM_FIELDS = ("file", "line", "column", "message", "severity")
 _PROBLEM_SCHEMA = pa.schema(
     [("file", pa.string()), ("line", pa.int64()), ("column", pa.string()), ("message", pa.string()),
      ("severity", pa.string()), ("source", pa.string())]
 )  # fmt: skip
 _PROBLEMS_FILE = "problems.parquet"
-_TABLES = ("events", "articles", "problems")  # the folders of a generation
-_SHOWN = 60  # characters of a bad value quoted in a message
 
 
 class StoreBusy(Exception):
@@ -78,181 +86,6 @@ class StoreBusy(Exception):
 
 class NothingToRollBack(Exception):
     """The store has no generation before the current one."""
-
-
-def current_generation(location: Path | str) -> str | None:
-    """Return the folder of the generation the store serves, or None when nothing was imported yet.
-
-    That is the generation `CURRENT` names; when `CURRENT` names none (it is missing, empty,
-    garbled or names a folder that is not there), the newest complete generation (see `served`).
-    """
-    return _current(Path(location))[0]
-
-
-def _current(location: Path) -> tuple[str | None, Problem | None]:
-    """Return the generation served and, when `CURRENT` is bad, the problem that says so."""
-    numbers = _generation_numbers(location)
-    path = location / CURRENT
-    try:
-        name = path.read_bytes().decode("utf-8").strip()
-    except FileNotFoundError:
-        if not numbers:
-            return None, None  # no store: nothing was imported yet
-        said = "is missing"
-    except (OSError, UnicodeDecodeError) as exc:
-        said = "is not UTF-8 text" if isinstance(exc, UnicodeDecodeError) else f"cannot be read ({exc})"
-    else:
-        if _GENERATION.fullmatch(name) and (location / name).is_dir():
-            return str(location / name), None
-        shown = repr(name if len(name) <= _SHOWN else name[:_SHOWN] + "…")
-        said = (
-            "is empty" if not name
-            else f"{shown} names no generation of the store" if _GENERATION.fullmatch(name)
-            else f"{shown} is not the name of a generation (gen- and six digits)"
-        )  # fmt: skip
-    if not numbers:
-        return None, Problem(str(path), 1, WHOLE_ROW, f"{said}, and there is no generation to serve: "
-                             "the imported events are missing", "error")  # fmt: skip
-    newest = _generation_name(numbers[-1])
-    message = f"{said}; serving {newest}, the newest generation (the next import rewrites CURRENT)"
-    return str(location / newest), Problem(str(path), 1, WHOLE_ROW, message, "warning")
-
-
-def _generation_numbers(location: Path) -> list[int]:
-    """Return the numbers of the store's complete generations, in order."""
-    if not location.is_dir():
-        return []
-    found = (_GENERATION.fullmatch(p.name) for p in location.iterdir() if p.is_dir())
-    return sorted(int(m.group(1)) for m in found if m)
-
-
-def _generation_name(number: int) -> str:
-    return f"gen-{number:06d}"
-
-
-@dataclass(frozen=True)
-class Served:
-    """What a store gives its readers: the generation served, its files that can be read, what is wrong."""
-
-    generation: str | None = None  # its folder; None when nothing was imported yet
-    events: tuple[str, ...] = ()  # the events files that can be read
-    articles: tuple[str, ...] = ()  # the articles files that can be read
-    event_rows: int = 0
-    article_rows: int = 0
-    faults: tuple[Problem, ...] = ()  # a bad CURRENT, each file that cannot be read
-    damaged: tuple[str, ...] = ()  # the files that cannot be read
-    recorded: tuple[Problem, ...] = ()  # what the imports of its datasets found wrong
-
-    @property
-    def problems(self) -> list[Problem]:
-        """Everything a reader is told about the store: its faults, then what the imports recorded."""
-        return [*self.faults, *self.recorded]
-
-
-def served(location: Path | str) -> Served:
-    """Return what a store serves: its current generation, checked file by file.
-
-    Each Parquet file's footer is read (its metadata: cheap, and the row counts come with it);
-    a file whose footer cannot be read is one problem and left out, so that the rest is served.
-    A file damaged inside, behind an intact footer, is not found here.
-    """
-    generation, problem = _current(Path(location))
-    faults = [problem] if problem else []
-    if generation is None:
-        return Served(faults=tuple(faults))
-    readable: dict[str, list[str]] = {table: [] for table in _TABLES}
-    rows = dict.fromkeys(_TABLES, 0)
-    damaged: list[str] = []
-    for table in _TABLES:
-        for path in sorted((Path(generation) / table).glob("**/*.parquet")):
-            try:
-                rows[table] += pq.read_metadata(path).num_rows
-            except (OSError, pa.ArrowException) as exc:
-                faults.append(_unreadable(path, table, exc))
-                damaged.append(str(path))
-            else:
-                readable[table].append(str(path))
-    recorded: list[Problem] = []
-    for name in readable["problems"]:
-        try:
-            rows_read = pq.read_table(name, columns=list(_PROBLEM_FIELDS)).to_pylist()
-        except (OSError, pa.ArrowException) as exc:
-            faults.append(_unreadable(Path(name), "problems", exc))
-            damaged.append(name)
-        else:
-            recorded += [Problem(**row) for row in rows_read]
-    return Served(
-        generation, tuple(readable["events"]), tuple(readable["articles"]), rows["events"],
-        rows["articles"], tuple(faults), tuple(damaged), tuple(recorded),
-    )  # fmt: skip
-
-
-def _unreadable(path: Path, table: str, exc: Exception) -> Problem:
-    """Say that a file of the store cannot be read, and what becomes of it."""
-    reason = str(exc).splitlines()[0].split(". ")[0] if str(exc) else type(exc).__name__
-    shown = reason if len(reason) <= 2 * _SHOWN else reason[: 2 * _SHOWN] + "…"
-    what = {"events": "its events are", "articles": "its articles are", "problems": "what it records is"}
-    dataset = next((part.removeprefix("dataset=") for part in path.parts if part.startswith("dataset=")), "")
-    return Problem(
-        str(path), 1, WHOLE_ROW,
-        f"cannot be read as Parquet ({shown}): {what[table]} left out; an import of "
-        f"{dataset or 'its dataset'} rewrites it",
-    )  # fmt: skip
-
-
-def shared_ids(store: Served, ids: pa.Table | pd.DataFrame) -> list[tuple[str, int, str, int]]:
-    """Return the ids of `ids` (columns `event_id`, `_line`) that events of the store hold too, in line order.
-
-    Each as (event id, line, the datasets of the store that hold it, how many stored events).
-    """
-    if not store.events or len(ids) == 0:
-        return []
-    con = duckdb.connect()
-    try:
-        con.register("listed", ids)
-        found = con.execute(f"""
-            SELECT l.event_id, l.{LINE}, string_agg(DISTINCT s.dataset, ', ' ORDER BY s.dataset), count(*)
-            FROM {_stored_events(store)} s JOIN listed l USING (event_id)
-            GROUP BY l.event_id, l.{LINE} ORDER BY l.{LINE}
-        """).fetchall()
-    finally:
-        con.close()
-    return [(str(event_id), int(line), str(datasets), int(n)) for event_id, line, datasets, n in found]
-
-
-def _stored_events(store: Served) -> str:
-    """Return the SQL that reads the store's readable events files (`dataset`, `year` from their folders)."""
-    return _files_sql(store.events, f"hive_partitioning = true, hive_types = {EVENT_HIVE_TYPES}")
-
-
-def _files_sql(files: tuple[str, ...], options: str) -> str:
-    listed = ", ".join(f"'{_q(path)}'" for path in files)
-    return f"read_parquet([{listed}], {options}, union_by_name = true)"
-
-
-def events_location(generation: str | None) -> str | None:
-    """Return the folder of a generation's events, or None when it has none."""
-    return _with_files(generation, "events")
-
-
-def articles_location(generation: str | None) -> str | None:
-    """Return the folder of a generation's articles, or None when it has none."""
-    return _with_files(generation, "articles")
-
-
-def _with_files(generation: str | None, table: str) -> str | None:
-    if generation is None:
-        return None
-    folder = Path(generation) / table
-    return str(folder) if any(folder.glob("**/*.parquet")) else None
-
-
-def event_count(generation: str | None) -> int:
-    """Return how many events a generation holds, from the files' metadata alone."""
-    folder = events_location(generation)
-    if folder is None:
-        return 0
-    return sum(pq.read_metadata(path).num_rows for path in Path(folder).glob("**/*.parquet"))
 
 
 @dataclass
@@ -452,7 +285,7 @@ class _Plan:
         )
         reserved = [f"SELECT event_id FROM {_parquet(reserved_ids)}"] if reserved_ids else []
         if self.served.events:  # the files that can be read: a damaged one is rewritten (`repairs`)
-            con.execute(f"CREATE VIEW stored AS SELECT * FROM {_stored_events(self.served)}")
+            con.execute(f"CREATE VIEW stored AS SELECT * FROM {stored_events_sql(self.served)}")
             self.stored = {c: t for c, t in _columns(con, "stored").items() if c not in EVENT_PARTITIONS}
             con.execute(f"CREATE VIEW existing AS SELECT * FROM stored WHERE dataset = {dataset}")
             reserved.append(f"SELECT event_id FROM stored WHERE dataset <> {dataset}")
@@ -517,7 +350,7 @@ class _Plan:
         known = [f"SELECT article_id FROM {_parquet(reserved_articles)}"] if reserved_articles else []
         if self.served.articles:
             options = f"hive_partitioning = true, hive_types = {ARTICLE_HIVE_TYPES}"
-            known.append(f"SELECT article_id FROM {_files_sql(self.served.articles, options)}")
+            known.append(f"SELECT article_id FROM {files_sql(self.served.articles, options)}")
         known_ids = " UNION ALL ".join(known) or "SELECT NULL::VARCHAR AS article_id WHERE false"
         order = LINE if LINE in columns else "article_id"
         dropped = ", ".join(c for c in (LINE, "dataset") if c in columns)
@@ -540,7 +373,7 @@ class _Plan:
 
     def write(self, location: Path, problems: list[dict]) -> str:
         """Write the next generation aside, then make it current; return its folder."""
-        name = _generation_name(max(_generation_numbers(location), default=0) + 1)
+        name = generation_name(max(generation_numbers(location), default=0) + 1)
         aside = location / f".{name}.tmp"
         shutil.rmtree(aside, ignore_errors=True)
         aside.mkdir(parents=True)
@@ -675,7 +508,7 @@ def _in_order(columns: list[str]) -> list[str]:
 
 
 def _problem_rows(problems: list[Problem], source: str) -> list[dict]:
-    return [{name: getattr(p, name) for name in _PROBLEM_FIELDS} | {"source": source} for p in problems]
+    return [{name: getattr(p, name) for name in PROBLEM_FIELDS} | {"source": source} for p in problems]
 
 
 def _stored_problems(current: Served, dataset: str, source: str) -> tuple[list[dict], list[dict]]:
@@ -723,9 +556,9 @@ def _point_to(location: Path, name: str) -> None:
 
 
 def _remove_old_generations(location: Path, keep: set[str]) -> None:
-    for folder in location.iterdir():
-        if folder.is_dir() and _GENERATION.fullmatch(folder.name) and folder.name not in keep:
-            shutil.rmtree(folder, ignore_errors=True)
+    for name in map(generation_name, generation_numbers(location)):
+        if name not in keep:
+            shutil.rmtree(location / name, ignore_errors=True)
 
 
 def _recover(location: Path) -> None:
@@ -740,12 +573,12 @@ def _recover(location: Path) -> None:
         shutil.rmtree(stale, ignore_errors=True)
     for link in location.glob(".current-*"):
         link.unlink(missing_ok=True)
-    numbers = _generation_numbers(location)
+    numbers = generation_numbers(location)
     if not numbers:
         return
-    current, problem = _current(location)
+    current, problem = read_current(location)
     if problem is not None or current is None or numbers[-1] > int(Path(current).name[4:]):
-        _point_to(location, _generation_name(numbers[-1]))
+        _point_to(location, generation_name(numbers[-1]))
 
 
 def rollback(location: Path | str) -> tuple[str, str]:
@@ -768,11 +601,11 @@ def rollback(location: Path | str) -> tuple[str, str]:
     """
     location = Path(location)
     _recover(location)  # CURRENT then names the newest generation
-    numbers = _generation_numbers(location)
+    numbers = generation_numbers(location)
     if len(numbers) < 2:
         raise NothingToRollBack(f"{location}: the store holds no generation before the current one")
-    current, restored = _generation_name(numbers[-1]), location / _generation_name(numbers[-2])
-    name = _generation_name(numbers[-1] + 1)
+    current, restored = generation_name(numbers[-1]), location / generation_name(numbers[-2])
+    name = generation_name(numbers[-1] + 1)
     aside = location / f".{name}.tmp"
     shutil.rmtree(aside, ignore_errors=True)
     written = []

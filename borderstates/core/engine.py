@@ -26,7 +26,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from borderstates.core import columnstore, contract, query
+from borderstates.core import columnstore, contract, query, storereader
 from borderstates.core.cache import Entry
 from borderstates.core.csvio import LINE, Problem
 from borderstates.core.filters import EventFilter
@@ -96,7 +96,7 @@ class DataStatus:
         rows_in_file: int,
         valid_ids: pa.Table | pd.DataFrame,
         articles: int,
-        store: columnstore.Served,
+        store: storereader.Served,
     ) -> DataStatus:
         """Return the status of the CSV files (their problems and counts) and of what the store serves.
 
@@ -112,10 +112,10 @@ class DataStatus:
         articles
             The articles file's valid rows.
         store
-            What the store serves (`columnstore.served`): its events, articles and problems.
+            What the store serves (`storereader.served`): its events, articles and problems.
 
         """
-        shared = columnstore.shared_ids(store, valid_ids)
+        shared = storereader.shared_ids(store, valid_ids)
         conflicts = [
             Problem(str(events_file), line, "event_id",
                     f"{event_id!r} is also an event of the store ({datasets}): this row is the one counted",
@@ -169,12 +169,12 @@ class Store:
         # Tables of searches no longer kept, which an expression built before may still read.
         self._retired: dict[str, weakref.ref] = {}
         self._searches_made = 0  # numbers the tables, so that no name is used twice
-        self._served: columnstore.Served | None = None
+        self._served: storereader.Served | None = None
         self._register()
 
     def _register(self) -> bool:
         """Find what the columnar store serves and register the tables; return False when nothing changed."""
-        served = columnstore.served(self._sources.location)
+        served = storereader.served(self._sources.location)
         if served == self._served:
             return False
         entry = self._sources.entry
@@ -377,7 +377,7 @@ def spark_session(master: str) -> Any:
 
 
 def _tables(
-    backend: Any, config: EngineConfig, entry: Entry, store: columnstore.Served, shadowed: int
+    backend: Any, config: EngineConfig, entry: Entry, store: storereader.Served, shadowed: int
 ) -> tuple[ir.Table, ir.Table]:
     """Register the union of the CSV files' columnar copy and the store as `events` and `articles`.
 
@@ -387,8 +387,8 @@ def _tables(
     """
     # The partition columns that are no column of the contract: events keep `dataset`, their own.
     sources = {
-        "events": (entry.events, store.events, "year", columnstore.EVENT_HIVE_TYPES, shadowed > 0),
-        "articles": (entry.articles, store.articles, "dataset", columnstore.ARTICLE_HIVE_TYPES, False),
+        "events": (entry.events, store.events, "year", storereader.EVENT_HIVE_TYPES, shadowed > 0),
+        "articles": (entry.articles, store.articles, "dataset", storereader.ARTICLE_HIVE_TYPES, False),
     }
     for name, (csv_copy, stored, partition_only, hive_types, shadows) in sources.items():
         base = str(Path(store.generation or "", name))
