@@ -134,13 +134,7 @@ def _parser() -> argparse.ArgumentParser:
     migrator = commands.add_parser(
         "migrate", help="move the imported rows of a data directory's events.csv into its columnar store"
     )
-    migrator.add_argument(
-        "directory",
-        nargs="?",
-        type=Path,
-        metavar="DATA_DIR",
-        help="the data directory (default: the configured one)",
-    )
+    _data_dir_argument(migrator)
     migrator.set_defaults(run=_migrate)
 
     store = commands.add_parser("store", help="manage a data directory's columnar store")
@@ -148,19 +142,18 @@ def _parser() -> argparse.ArgumentParser:
     rollback = store_commands.add_parser(
         "rollback", help="undo the store's last change: make its previous generation current again"
     )
-    rollback.add_argument(
-        "directory",
-        nargs="?",
-        type=Path,
-        metavar="DATA_DIR",
-        help="the data directory (default: the configured one)",
-    )
+    _data_dir_argument(rollback)
     rollback.set_defaults(run=_rollback)
 
     build_geo = commands.add_parser("build-geo", help="rebuild data/geo from Natural Earth")
     build_geo.add_argument("--out", type=Path, help="folder to write (default: the data directory's geo/)")
     build_geo.set_defaults(run=_build_geo)
     return parser
+
+
+def _data_dir_argument(parser: argparse.ArgumentParser) -> None:
+    help_text = "the data directory (default: the configured one)"
+    parser.add_argument("directory", nargs="?", type=Path, metavar="DATA_DIR", help=help_text)
 
 
 def _date(text: str) -> object:
