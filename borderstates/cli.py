@@ -24,10 +24,10 @@ from borderstates.analysis.trends import (
     write_comparison,
     write_trends,
 )
-from borderstates.core import columnstore, contract, query
+from borderstates.core import columnstore, contract, query, storereader
 from borderstates.core.area import Area, AreaError, read_area
-from borderstates.core.csvio import atomic_write
-from borderstates.core.engine import DataStatus, Store, open_files
+from borderstates.core.csvio import LINE, atomic_write
+from borderstates.core.engine import DataStatus, Store, UnknownEngine, open_files
 from borderstates.core.export import FORMATS, export_events
 from borderstates.core.filters import EventFilter, parse_date
 from borderstates.core.load import load_files
@@ -54,6 +54,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return args.run(args)
     except KeyboardInterrupt:
         return 130
+    except UnknownEngine as exc:  # the environment names no engine
+        print(f"borderstates: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     except OSError as exc:  # a file the user named cannot be written or read
         print(f"borderstates: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -160,14 +163,16 @@ def _parser() -> argparse.ArgumentParser:
     migrator = commands.add_parser(
         "migrate", help="move the imported rows of a data directory's events.csv into its columnar store"
     )
-    migrator.add_argument(
-        "directory",
-        nargs="?",
-        type=Path,
-        metavar="DATA_DIR",
-        help="the data directory (default: the configured one)",
-    )
+    _data_dir_argument(migrator)
     migrator.set_defaults(run=_migrate)
+
+    store = commands.add_parser("store", help="manage a data directory's columnar store")
+    store_commands = store.add_subparsers(required=True, metavar="ACTION")
+    rollback = store_commands.add_parser(
+        "rollback", help="undo the store's last change: make its previous generation current again"
+    )
+    _data_dir_argument(rollback)
+    rollback.set_defaults(run=_rollback)
 
     build_geo = commands.add_parser("build-geo", help="rebuild data/geo from Natural Earth")
     build_geo.add_argument("--out", type=Path, help="folder to write (default: the data directory's geo/)")
@@ -209,6 +214,11 @@ def _filter_options() -> _Parser:
         help="events whose point lies in this area (Polygon, MultiPolygon, circles, or a FeatureCollection)",
     )  # fmt: skip
     return options
+
+
+def _data_dir_argument(parser: argparse.ArgumentParser) -> None:
+    help_text = "the data directory (default: the configured one)"
+    parser.add_argument("directory", nargs="?", type=Path, metavar="DATA_DIR", help=help_text)
 
 
 def _date(text: str) -> object:
@@ -260,15 +270,18 @@ def _paths(events: Path | None, articles: Path | None) -> tuple[Path, Path]:
 def _validate(args: argparse.Namespace) -> int:
     events_path, articles_path = _paths(args.events, args.articles)
     dataset = load_files(events_path, articles_path)
-    stored = columnstore.current_generation(events_path.parent / columnstore.STORE_FOLDER)
+    store = storereader.served(events_path.parent / columnstore.STORE_FOLDER)
+    ids = dataset.events[["event_id", LINE]]
     status = DataStatus.of(
-        dataset.problems, dataset.rows_in_file, len(dataset.events), len(dataset.articles), stored
+        events_path, dataset.problems, dataset.rows_in_file, ids, len(dataset.articles), store
     )
     for line in validation_lines(status):  # the data-quality page shows the same lines
         print(line)
     print(validation_summary(status, events_path), file=sys.stderr)
-    # The store's rows were checked when they were imported: the files' own errors decide.
-    return EXIT_INVALID if dataset.errors else EXIT_OK
+    # The store's rows were checked when they were imported: the files' own errors decide, and
+    # the store's faults (a file that cannot be read leaves its events out).
+    failing = dataset.errors + [p for p in store.faults if p.severity == "error"]
+    return EXIT_INVALID if failing else EXIT_OK
 
 
 def _open(args: argparse.Namespace, command: str) -> Store:
@@ -456,6 +469,25 @@ def _migrate(args: argparse.Namespace) -> int:
         print(f"borderstates migrate: {exc}{done}", file=sys.stderr)
         return EXIT_USAGE
     print("\n".join(report.summary()), file=sys.stderr)
+    return EXIT_OK
+
+
+def _rollback(args: argparse.Namespace) -> int:
+    location = (args.directory or data_dir()) / columnstore.STORE_FOLDER
+    try:
+        if not location.is_dir():
+            raise columnstore.NothingToRollBack(f"{location}: no store")
+        with columnstore.exclusive(location):
+            new, restored = columnstore.rollback(location)
+    except (columnstore.NothingToRollBack, columnstore.StoreBusy) as exc:
+        changed = "; nothing was changed" if location.is_dir() else ""
+        print(f"borderstates store rollback: {exc}{changed}", file=sys.stderr)
+        return EXIT_USAGE
+    print(
+        f"{location}: the store is now {new}, the events of {restored}; the generation before it is "
+        "kept: `borderstates store rollback` again undoes this",
+        file=sys.stderr,
+    )
     return EXIT_OK
 
 

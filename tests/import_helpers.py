@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 from pathlib import Path
 
 from borderstates.core.load import load_files
@@ -10,6 +12,24 @@ from borderstates.importers.run import ImportOptions, import_file
 from .conftest import FIXTURES, read_rows
 
 IMPORTS = FIXTURES / "import"
+# The events of each fixture import that `imported_directory` makes: three generations.
+IMPORTED = {"ACLED": 7, "UCDP": 5, "GDELT": 6}
+
+
+def imported_directory(directory: Path) -> Path:
+    """Make a data directory of the curated fixtures and three imports into its store (gen-000001 to -3)."""
+    directory.mkdir(parents=True)
+    shutil.copy(FIXTURES / "events.csv", directory / "events.csv")
+    shutil.copy(FIXTURES / "articles.csv", directory / "articles.csv")
+    for name in ("acled_export.csv", "ucdp_ged.csv", "gdelt_events.export.CSV.zip"):
+        import_file(IMPORTS / name, into=directory)
+    return directory
+
+
+def copy_of(directory: Path, target: Path) -> Path:
+    """Copy a data directory to damage it, keeping the hard links between generations as imports made them."""
+    subprocess.run(["cp", "-a", str(directory), str(target)], check=True)
+    return target
 
 
 def import_to(tmp_path: Path, name: str, fmt: str = "auto", **options):

@@ -8,12 +8,15 @@ rows were left out, and the data-quality page lists every problem with its file,
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 import pytest
 
-from borderstates.core import contract, csvio
+from borderstates.core import columnstore, contract, csvio
 from borderstates.core.load import load_dataset
+from borderstates.render import markup
 from tests.conftest import FIXTURES, ROOT, write_csv_rows
+from tests.import_helpers import IMPORTED, copy_of, imported_directory
 from tests.test_dashboard_app import run_app, shown_count
 
 PAGES = ["dashboard.py", *sorted(f"pages/{p.name}" for p in (ROOT / "pages").glob("*.py"))]
@@ -131,3 +134,46 @@ def test_a_file_over_the_size_limit_is_refused_with_a_problem(monkeypatch, tmp_p
     if QUALITY_PAGE is not None:
         app = run_app(monkeypatch, directory, page=QUALITY_PAGE)
         assert "events.csv:1: -: the file has 0 MB" in app.code[0].value
+
+
+# --- a damaged store -------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def imported(tmp_path_factory):
+    """The curated fixtures and three imports into the store (ACLED, UCDP, GDELT)."""
+    return imported_directory(tmp_path_factory.mktemp("imported") / "data")
+
+
+def _damaged(imported, tmp_path, damage: str):
+    """Copy the imported directory and damage its store; return the directory and the damaged file."""
+    directory = copy_of(imported, tmp_path / "data")
+    location = directory / columnstore.STORE_FOLDER
+    if damage == "truncated file":
+        generation = Path(columnstore.current_generation(location))
+        (path,) = (generation / "events" / "dataset=UCDP" / "year=2014").glob("*.parquet")
+        path.write_bytes(path.read_bytes()[:100])
+        return directory, path
+    (location / columnstore.CURRENT).write_bytes(bytes(range(128, 256)))  # random bytes
+    return directory, location / columnstore.CURRENT
+
+
+@pytest.mark.parametrize("page", sorted({"dashboard.py", QUALITY_PAGE} - {None}))
+@pytest.mark.parametrize("damage", ["truncated file", "bad CURRENT"])
+def test_a_damaged_store_serves_the_rest_and_says_it_once(monkeypatch, imported, tmp_path, damage, page):
+    directory, damaged = _damaged(imported, tmp_path, damage)
+    app = run_app(monkeypatch, directory, page=page)  # no page raises
+    lost = 1 if damage == "truncated file" else 0  # the one UCDP event of 2014
+    everything = 3 + sum(IMPORTED.values()) - lost
+    assert shown_count(app) == (everything, everything)
+    assert app.warning, "the banner says the data has a problem"
+    if page == QUALITY_PAGE:
+        lines = [line for line in app.code[0].value.splitlines() if line.startswith(f"{damaged}:")]
+        assert len(lines) == 1 and lines[0].startswith(f"{damaged}:1: -: ")
+
+
+def test_an_unknown_engine_is_one_line_on_the_page(monkeypatch, broken_dir):
+    monkeypatch.setenv("BORDERSTATES_ENGINE", "foo")
+    app = run_app(monkeypatch, broken_dir)  # no exception on the page
+    said = "BORDERSTATES_ENGINE='foo': the engine must be one of duckdb, spark"
+    assert [e.value for e in app.error] == [markup.code_span(said)]

@@ -3,6 +3,7 @@
 import importlib
 import importlib.metadata
 import os
+import tempfile
 import time
 from pathlib import Path
 from types import SimpleNamespace
@@ -15,7 +16,7 @@ from borderstates.core.cache import CACHE_DIR_VARIABLE, cache_dir, read_cached
 from borderstates.core.csvio import read_table
 from borderstates.core.load import load_dataset
 
-from .conftest import FIXTURES
+from .conftest import FIXTURES, ROOT
 
 
 def test_warm_load_equals_cold_load(fixture_rows, make_data_dir):
@@ -119,13 +120,97 @@ def test_old_entries_go_only_once_unused_for_a_day(tmp_path, monkeypatch):
     monkeypatch.setenv(CACHE_DIR_VARIABLE, str(tmp_path))
     table = pa.table({"x": [1]})
     day = cache.UNUSED_FOR_S
-    entries = [cache.write_cached(f"entry-{n}", table, table, [], 1) for n in range(cache.KEPT_ENTRIES + 3)]
-    assert all(e.events.exists() for e in entries)  # many, but all in use today: none removed
-    for n, entry in enumerate(entries[:2]):  # the two oldest unused for more than a day
+    # The folders alone: an entry held (by an open store) is never removed, however old.
+    folders = [
+        cache.write_cached(f"entry-{n}", table, table, [], 1).events.parent
+        for n in range(cache.KEPT_ENTRIES + 3)
+    ]
+    assert all(f.is_dir() for f in folders)  # many, but all in use today: none removed
+    for n, folder in enumerate(folders[:2]):  # the two oldest unused for more than a day
         stamp = time.time() - day - 3600 * (n + 1)
-        os.utime(entry.events.parent, (stamp, stamp))
+        os.utime(folder, (stamp, stamp))
     cache.write_cached("newest", table, table, [], 1)
     # Beyond the newest KEPT_ENTRIES, only the entries unused for a day are gone: not entry-2 or -3.
     kept = {p.name for p in tmp_path.iterdir()}
     assert kept == {"newest", *(f"entry-{n}" for n in range(2, cache.KEPT_ENTRIES + 3))}
     assert read_cached("entry-2") is not None and read_cached("entry-0") is None
+
+
+def test_an_entry_an_open_store_reads_is_kept_however_old(fixture_rows, make_data_dir, monkeypatch, tmp_path):
+    import gc
+
+    from borderstates.core.engine import open_store
+
+    monkeypatch.setenv(CACHE_DIR_VARIABLE, str(tmp_path / "cache"))
+    store = open_store(make_data_dir(fixture_rows))  # a server that runs for days
+    (entry,) = (tmp_path / "cache").iterdir()
+    stamp = time.time() - cache.UNUSED_FOR_S - 3600  # its queries do not touch the entry
+    os.utime(entry, (stamp, stamp))
+    table = pa.table({"x": [1]})
+    for n in range(cache.KEPT_ENTRIES):  # other folders, other exports: newer entries
+        cache.write_cached(f"newer-{n}", table, table, [], 1)
+    assert store.fetch(store.events.select("event_id"))["event_id"].tolist() == ["T-1", "T-2", "T-3"]
+    assert entry.is_dir()
+    del store  # the server stops: its entry is old and unused, and goes at the next write
+    gc.collect()
+    cache.write_cached("newest", table, table, [], 1)
+    assert not entry.exists()
+
+
+def _unwritable_cache(monkeypatch, tmp_path) -> None:
+    blocker = tmp_path / "file-not-dir"
+    blocker.write_text("x")
+    monkeypatch.setenv(CACHE_DIR_VARIABLE, str(blocker / "cache"))
+
+
+def test_the_copy_an_unwritable_cache_makes_goes_with_its_user(
+    fixture_rows, make_data_dir, monkeypatch, tmp_path
+):
+    import gc
+
+    from borderstates.core.load import load_columnar
+
+    _unwritable_cache(monkeypatch, tmp_path)
+    directory = make_data_dir(fixture_rows)
+    entry = load_columnar(directory / "events.csv", directory / "articles.csv")
+    folder = entry.events.parent
+    assert folder.parent == Path(tempfile.gettempdir()) and folder.name.startswith("borderstates-")
+    del entry
+    gc.collect()
+    assert not folder.exists()
+
+
+def test_the_copy_a_killed_process_left_is_removed_by_the_next(
+    fixture_rows, make_data_dir, monkeypatch, tmp_path
+):
+    import signal
+    import subprocess
+    import sys
+
+    _unwritable_cache(monkeypatch, tmp_path)
+    directory = make_data_dir(fixture_rows)
+    killed = subprocess.run(
+        [sys.executable, "-c", KILLED_LOAD, str(directory)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+    )
+    assert killed.returncode == -signal.SIGKILL
+    left = Path(killed.stdout.strip())
+    assert left.is_dir()  # what a killed process leaves behind
+    stamp = time.time() - cache.FALLBACK_KEPT_S - 60
+    os.utime(left, (stamp, stamp))
+    load_dataset(directory, cache=True)  # the next load with the cache unwritable clears it
+    assert not left.exists()
+
+
+# Loads with the cache unwritable, prints the folder it wrote instead, and dies without cleaning up.
+KILLED_LOAD = """
+import os, signal, sys
+from pathlib import Path
+from borderstates.core.load import load_columnar
+entry = load_columnar(Path(sys.argv[1]) / "events.csv", Path(sys.argv[1]) / "articles.csv")
+print(entry.events.parent, flush=True)
+os.kill(os.getpid(), signal.SIGKILL)
+"""

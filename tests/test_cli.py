@@ -1,3 +1,4 @@
+import os
 import subprocess
 import sys
 
@@ -140,3 +141,17 @@ def test_a_wrong_region_is_one_line(tmp_path, capsys):
     assert capsys.readouterr().err.splitlines()[-1:] == [
         f"borderstates export: unknown region 'XX-1'; {hint}"
     ]
+
+
+def test_an_unknown_engine_is_one_line_and_exit_2(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("BORDERSTATES_ENGINE", "foo")
+    out = tmp_path / "out.csv"
+    assert main(["export", "--events", str(FIXTURES / "events.csv"), "-o", str(out)]) == 2
+    said = "borderstates: BORDERSTATES_ENGINE='foo': the engine must be one of duckdb, spark"
+    assert capsys.readouterr().err.splitlines() == [said] and not out.exists()
+    command = [sys.executable, "-m", "borderstates.cli", "export", "--events", str(FIXTURES / "events.csv")]
+    environment = {**os.environ, "BORDERSTATES_ENGINE": "foo"}
+    result = subprocess.run(
+        [*command, "-o", str(out)], capture_output=True, text=True, cwd=ROOT, check=False, env=environment
+    )
+    assert (result.returncode, result.stderr.splitlines()) == (2, [said])

@@ -5,7 +5,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from borderstates.core import columnstore
+from borderstates.core import columnstore, storereader
 from borderstates.core.csvio import Problem
 from borderstates.core.load import load_columnar
 
@@ -102,14 +102,14 @@ def test_the_problems_of_each_source_are_replaced_by_its_next_import(tmp_path, s
 
     columnstore.merge(location, "X", stage(rows_like(fixture_rows, ["A"])), None, problem("one"), source="a")
     columnstore.merge(location, "X", stage(rows_like(fixture_rows, ["B"])), None, problem("two"), source="b")
-    messages = [p.message for p in columnstore.import_problems(columnstore.current_generation(location))]
+    messages = [p.message for p in storereader.served(location).recorded]
     assert messages == ["one", "two"]
     # Nothing new but the problems: they alone make a new generation.
     report = columnstore.merge(
         location, "X", stage(rows_like(fixture_rows, ["A"])), None, problem("three"), source="a"
     )
     assert report.counts["unchanged"] == 1 and report.changed
-    messages = [p.message for p in columnstore.import_problems(columnstore.current_generation(location))]
+    messages = [p.message for p in storereader.served(location).recorded]
     assert messages == ["two", "three"]
 
 

@@ -83,3 +83,50 @@ def test_sessions_opening_at_once_never_see_the_map_scripts_vanish(tmp_path):
         assert not missing, f"round {round_}: {missing} not there when the page asked"
         assert not vanished, f"round {round_}: {vanished} vanished after being served"
         assert not [p for p in static.iterdir() if p.name.startswith(".")]  # no staging left behind
+
+
+# A server: opens the store, says so, and answers a count on each line read.
+SERVER = """
+import sys
+from borderstates.core.engine import open_store
+store = open_store(sys.argv[1])
+print("ready", flush=True)
+for _ in sys.stdin:
+    print(store.fetch(store.events.select("event_id")).shape[0], flush=True)
+"""
+
+
+def test_another_process_never_removes_the_cache_entry_a_running_server_reads(
+    fixture_rows, make_data_dir, monkeypatch, tmp_path
+):
+    import subprocess
+    import sys
+    import time
+
+    import pyarrow as pa
+
+    from borderstates.core import cache
+    from tests.conftest import ROOT
+
+    monkeypatch.setenv(cache.CACHE_DIR_VARIABLE, str(tmp_path / "cache"))
+    server = subprocess.Popen(
+        [sys.executable, "-c", SERVER, str(make_data_dir(fixture_rows))],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT,
+    )  # fmt: skip
+    try:
+        assert server.stdout is not None and server.stdin is not None
+        assert server.stdout.readline().strip() == "ready"
+        (entry,) = (tmp_path / "cache").iterdir()  # the one the server reads
+        stamp = time.time() - cache.UNUSED_FOR_S - 3600  # a day of queries, none touching the entry
+        os.utime(entry, (stamp, stamp))
+        table = pa.table({"x": [1]})
+        for n in range(cache.KEPT_ENTRIES + 1):  # this process writes newer entries meanwhile
+            cache.write_cached(f"other-{n}", table, table, [], 1)
+        server.stdin.write("count\n")
+        server.stdin.flush()
+        assert server.stdout.readline().strip() == "3" and entry.is_dir()
+    finally:
+        server.kill()
+        server.wait()
+        server.stdin.close()  # type: ignore[union-attr]
+        server.stdout.close()  # type: ignore[union-attr]

@@ -455,3 +455,61 @@ def test_a_store_from_before_regions_reads_as_in_no_region_until_a_re_import_pla
     store = open_store(data_dir)
     placed = store.fetch(store.events.filter(store.events.dataset == "ACLED").select("region"))
     assert (placed["region"] != "").all() and "UA-63" in set(placed["region"])
+
+
+@pytest.mark.parametrize("engine", ["duckdb", "spark"])
+def test_an_event_copied_into_events_csv_is_one_event_the_row_of_the_file(data_dir, capsys, engine, request):
+    into(data_dir, "acled_export.csv")
+    stored = by_id(stored_events(data_dir))
+    # An analyst copies an imported event into events.csv to curate it, and edits its summary.
+    copied = {c: "" for c in contract.EVENT_COLUMNS} | {
+        c: str(v) for c, v in stored.loc["ACLED:UKR1001"].items() if c in contract.EVENT_COLUMNS
+    }
+    copied.update(event_id="ACLED:UKR1001", date="2024-02-16", date_end="", fatalities="2",
+                  summary="Curated: two civilians killed.", excerpt="Twee burgers gedood.",
+                  article_id="A-1", dataset="curated")  # fmt: skip
+    rows = read_rows(data_dir / "events.csv")
+    write_csv_rows(data_dir / "events.csv", contract.EVENT_COLUMNS, [*rows, copied])
+    store = open_store(data_dir, request.getfixturevalue("spark") if engine == "spark" else EngineConfig())
+    assert store.total == 3 + 7  # counted once
+    record = store.fetch(store.events.filter(store.events["event_id"] == "ACLED:UKR1001"))
+    assert record["summary"].tolist() == ["Curated: two civilians killed."]  # the file's row wins
+    (said,) = [str(p) for p in store.status.problems if p.column == "event_id"]
+    assert said == (
+        f"{data_dir / 'events.csv'}:5: event_id: warning: 'ACLED:UKR1001' is also an event of the store "
+        "(ACLED): this row is the one counted"
+    )
+    assert main(["validate", str(data_dir / "events.csv")]) == 0  # a warning: nothing is left out
+    out, err = capsys.readouterr()
+    assert said in out.splitlines() and "10 valid events of 10" in err
+
+
+def test_a_rollback_undoes_the_last_import_and_lasts(data_dir, tmp_path, capsys):
+    into(data_dir, "acled_api.csv")
+    import_file(_newer_acled_export(tmp_path / "acled_newer.csv"), into=data_dir)  # gen-000002
+    assert main(["store", "rollback", str(data_dir)]) == 0
+    assert "the store is now gen-000003, the events of gen-000001" in capsys.readouterr().err
+    events = by_id(stored_events(data_dir))
+    assert events.loc["ACLED:UKR1001", "fatalities"] == 2 and "ACLED:UKR1009" not in events.index
+    assert generations(data_dir) == ["gen-000002", "gen-000003"]  # the one rolled back from is kept
+    # A second rollback undoes the first.
+    assert main(["store", "rollback", str(data_dir)]) == 0
+    assert "ACLED:UKR1009" in by_id(stored_events(data_dir)).index
+    assert main(["store", "rollback", str(data_dir)]) == 0
+    # The next import builds on the rolled-back store: it neither takes the newer one back nor deletes it.
+    into(data_dir, "ucdp_ged.csv")
+    events = by_id(stored_events(data_dir))
+    assert "ACLED:UKR1009" not in events.index and events.loc["ACLED:UKR1001", "fatalities"] == 2
+    assert (events["dataset"] == "UCDP").sum() == 5
+    assert generations(data_dir) == ["gen-000005", "gen-000006"]
+
+
+def test_a_rollback_without_a_previous_generation_is_one_line(data_dir, capsys):
+    assert main(["store", "rollback", str(data_dir)]) == 2
+    assert capsys.readouterr().err.strip() == f"borderstates store rollback: {store_of(data_dir)}: no store"
+    assert not store_of(data_dir).exists()
+    into(data_dir, "acled_api.csv")
+    assert main(["store", "rollback", str(data_dir)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.endswith("the store holds no generation before the current one; nothing was changed")
+    assert generations(data_dir) == ["gen-000001"]

@@ -20,11 +20,11 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 from borderstates.analysis import density, mapdata
 from borderstates.core import contract
 from borderstates.core.columnstore import CURRENT, STORE_FOLDER
-from borderstates.core.engine import EngineConfig, Store, open_store
+from borderstates.core.engine import EngineConfig, Store, UnknownEngine, open_store
 from borderstates.core.geo import load_countries
 from borderstates.core.paths import DRAWING_FILE, FULL_FILE, data_dir, geometry_dir
 from borderstates.core.regions import load_regions
-from borderstates.render import assets, labels, mapview
+from borderstates.render import assets, labels, mapview, markup
 
 T = TypeVar("T")
 
@@ -53,20 +53,26 @@ _LOADER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="borderstates-loa
 
 # A resource, not data: the store is one engine connection that every session shares.
 @st.cache_resource(show_spinner=False, max_entries=2)
-def _loading(directory: str, mtimes: tuple[int, ...]) -> _Loading:
+def _loading(directory: str, mtimes: tuple[int, ...], config: EngineConfig) -> _Loading:
     # `mtimes` is only part of the cache key (a leading underscore would leave it out of the key).
     # The columnar cache spares a new server process the parsing of the CSV files.
     loading = _Loading()
-    loading.future = _LOADER.submit(open_store, directory, progress=loading.report)
+    loading.future = _LOADER.submit(open_store, directory, config, progress=loading.report)
     return loading
 
 
 def load_store() -> Store:
     """Return the data directory's store (opened once, again when a file or the store changes).
 
-    While the CSV files are loaded and checked, a progress bar says which stage it is in.
+    While the CSV files are loaded and checked, a progress bar says which stage it is in. An
+    engine setting the project cannot run on is one line on the page, which stops there.
     """
-    loading = _loading(*_data_files())
+    try:
+        config = EngineConfig.from_environment()
+    except UnknownEngine as exc:
+        st.error(markup.code_span(exc), icon="⚠️")
+        st.stop()
+    loading = _loading(*_data_files(config), config)
     # The slot is there on every run: an element only on the first would shift the ones after
     # it, and Streamlit would mount the map anew on the next run.
     slot = st.empty()
@@ -128,10 +134,10 @@ def per_dataset(store: Store) -> PerDataset:
     return _per_dataset(store.version, store, contract.FOCUS_STATES)
 
 
-def _data_files() -> tuple[str, tuple[int, ...]]:
+def _data_files(config: EngineConfig) -> tuple[str, tuple[int, ...]]:
     directory = data_dir()
     geo_dir = geometry_dir(directory)
-    store = EngineConfig.from_environment().store
+    store = config.store
     files = [
         directory / "events.csv",
         directory / "articles.csv",

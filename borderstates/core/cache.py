@@ -1,4 +1,9 @@
-"""A columnar (Parquet) cache of loaded CSV files, keyed on their content and the code that loaded them."""
+"""A columnar (Parquet) cache of loaded CSV files, keyed on their content and the code that loaded them.
+
+An engine reads an entry's files on every query, long after it was loaded. While an `Entry` is
+alive its folder is held (a shared lock on it, where the system has `flock`): the removal of
+old entries, by this process or another, passes over a held entry, however old.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +14,11 @@ import importlib
 import importlib.metadata
 import json
 import os
+import shutil
 import tempfile
 import time
-from dataclasses import dataclass
+import weakref
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -20,15 +27,25 @@ import pyarrow.parquet as pq
 
 from borderstates.core.csvio import Problem, atomic_write
 
+try:
+    import fcntl
+except ImportError:  # no flock (Windows): entries are kept by their age alone
+    fcntl = None  # type: ignore[assignment]
+
 CACHE_DIR_VARIABLE = "BORDERSTATES_CACHE_DIR"
 KEPT_ENTRIES = 6  # older cache entries are removed, so the cache cannot grow without bound …
-# … but only once unused this long: a running server reads its entry's files on every query,
-# and another process's load (another data folder, a test) must not remove them under it.
+# … but only once unused this long, and never while held: a loading process has not held its
+# entry yet, and a system without flock has nothing but the age to go by.
 UNUSED_FOR_S = 24 * 3600
 ROW_GROUP_ROWS = 122_880  # rows per Parquet row group: the engines skip groups by their min and max
+# Where the cache cannot be written, an entry goes to a temporary folder of the process, removed
+# when nothing holds it any more; one a killed process left is removed by a later one, once
+# unheld and older than this (a folder just made is not held yet).
+FALLBACK_PREFIX = "borderstates-uncached-"
+FALLBACK_KEPT_S = 3600
 # The modules whose code decides what a load gives: the contract, the reader, the loader, the
-# geography check, and this cache's own format.
-_SHAPING_MODULES = ("contract", "csvio", "load", "geo", "regions", "columnar", "paths", "cache")
+# geography check (countries and regions), the columnar form, and this cache's own format.
+_SHAPING_MODULES = ("contract", "csvio", "load", "geo", "regions", "paths", "columnar", "cache")
 
 
 def cache_dir() -> Path:
@@ -80,12 +97,52 @@ class Entry:
     articles: Path  # Parquet, in `columnar.ARTICLE_SCHEMA`
     problems: list[Problem]
     rows_in_file: int  # event rows in the events file, valid or not
+    held: _Hold | None = field(default=None, compare=False, repr=False)  # the folder, while the entry lives
+
+
+class _Hold:
+    """A shared lock on an entry's folder, released when the hold is collected (or the process ends).
+
+    With `remove`, the folder (a fallback of this process) is removed then too.
+    """
+
+    def __init__(self, folder: Path, *, remove: bool = False) -> None:
+        fd = None
+        if fcntl is not None:
+            fd = os.open(folder, os.O_RDONLY)
+            fcntl.flock(fd, fcntl.LOCK_SH)
+        weakref.finalize(self, _release, fd, folder if remove else None)
+
+
+def _release(fd: int | None, folder: Path | None) -> None:
+    if fd is not None:
+        os.close(fd)
+    if folder is not None:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _remove_unless_held(folder: Path) -> None:
+    """Remove a folder of the cache unless a process holds it (an engine reading its files)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        if fcntl is not None:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return  # held: it stays
+        shutil.rmtree(folder, ignore_errors=True)
+    finally:
+        os.close(fd)
 
 
 def read_cached(key: str) -> Entry | None:
     """Return the entry stored under `key`, or None when there is none (or only part of one)."""
     entry = cache_dir() / key
     try:
+        held = _Hold(entry)  # first: a removal that comes after passes over it
         meta = json.loads((entry / "meta.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
@@ -93,7 +150,7 @@ def read_cached(key: str) -> Entry | None:
         return None
     entry.touch()  # recently used entries are kept longest
     problems = [Problem(**p) for p in meta["problems"]]
-    return Entry(entry / "events.parquet", entry / "articles.parquet", problems, meta["rows_in_file"])
+    return Entry(entry / "events.parquet", entry / "articles.parquet", problems, meta["rows_in_file"], held)
 
 
 def write_cached(
@@ -102,20 +159,26 @@ def write_cached(
     """Store a loaded pair of files under `key` and return the entry.
 
     Where the cache cannot be written, the entry goes to a temporary folder of this process:
-    the engine still needs the files, and the next start simply loads again.
+    the engine still needs the files, and the next start simply loads again. The folder goes
+    when the entry is no longer used, or at the latest when the process ends.
     """
     try:
-        return _write_entry(cache_dir() / key, events, articles, problems, rows_in_file)
+        folder = cache_dir() / key
+        folder.mkdir(parents=True, exist_ok=True)
+        return _write_entry(folder, _Hold(folder), events, articles, problems, rows_in_file)
     except OSError:
-        return _write_entry(
-            Path(tempfile.mkdtemp(prefix="borderstates-")), events, articles, problems, rows_in_file
-        )
+        folder = Path(tempfile.mkdtemp(prefix=FALLBACK_PREFIX))
+        held = _Hold(folder, remove=True)
+        stale_since = time.time() - FALLBACK_KEPT_S
+        for left in folder.parent.glob(FALLBACK_PREFIX + "*"):
+            if left != folder and left.stat().st_mtime < stale_since:
+                _remove_unless_held(left)  # left by a process that was killed
+        return _write_entry(folder, held, events, articles, problems, rows_in_file)
 
 
 def _write_entry(
-    entry: Path, events: pa.Table, articles: pa.Table, problems: list[Problem], rows_in_file: int
+    entry: Path, held: _Hold, events: pa.Table, articles: pa.Table, problems: list[Problem], rows_in_file: int
 ) -> Entry:
-    entry.mkdir(parents=True, exist_ok=True)
     for name, table in (("events", events), ("articles", articles)):
         with atomic_write(entry / f"{name}.parquet", binary=True) as handle:
             pq.write_table(table, handle, row_group_size=ROW_GROUP_ROWS)
@@ -124,7 +187,7 @@ def _write_entry(
         json.dump(meta, handle, ensure_ascii=False)
     if entry.parent == cache_dir():
         _remove_old_entries(keep=entry)
-    return Entry(entry / "events.parquet", entry / "articles.parquet", problems, rows_in_file)
+    return Entry(entry / "events.parquet", entry / "articles.parquet", problems, rows_in_file, held)
 
 
 def _remove_old_entries(keep: Path) -> None:
@@ -132,6 +195,4 @@ def _remove_old_entries(keep: Path) -> None:
     unused_since = time.time() - UNUSED_FOR_S
     beyond = sorted(others, reverse=True)[KEPT_ENTRIES - 1 :]
     for old in (p for used, p in beyond if used < unused_since):
-        for file in old.iterdir():
-            file.unlink(missing_ok=True)
-        old.rmdir()
+        _remove_unless_held(old)

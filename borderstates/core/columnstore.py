@@ -14,7 +14,12 @@ a store has the same columns (the contract's, the extra ones such as `source_upd
 ones), so that an engine reading the folder needs no schema merging. An import writes a new
 generation beside the current one (its unchanged files hard links, no copies), then renames
 `CURRENT` into place: a reader sees the old store or the new one, never half of either, and a
-killed import leaves the old one whole. The previous generation is kept as the backup.
+killed import leaves the old one whole. The previous generation is kept for `rollback`, which
+undoes the last change; sharing the unchanged files, it is no copy to restore a damaged file from.
+
+Readers take what can be read (`storereader.served`): a bad `CURRENT` is reported and the newest
+complete generation served, a file whose Parquet footer cannot be read is reported and left
+out. An import of the damaged file's dataset rewrites it (`_Plan.repairs`).
 """
 
 from __future__ import annotations
@@ -38,9 +43,25 @@ from filelock import FileLock, Timeout
 from borderstates.core import contract
 from borderstates.core.columnar import DERIVED
 from borderstates.core.csvio import LINE, Problem, atomic_write
+from borderstates.core.storereader import (
+    ARTICLE_HIVE_TYPES,
+    PROBLEM_FIELDS,
+    Served,
+    files_sql,
+    generation_name,
+    generation_numbers,
+    read_current,
+    served,
+    stored_events_sql,
+)
+
+# Where the store's callers have found these since before it had a reader of its own.
+from borderstates.core.storereader import CURRENT as CURRENT
+from borderstates.core.storereader import current_generation as current_generation
+from borderstates.core.storereader import event_count as event_count
+from borderstates.core.storereader import events_location as events_location
 
 STORE_FOLDER = "store"  # in the data directory
-CURRENT = "CURRENT"
 EVENT_PARTITIONS = ("dataset", "year")
 ARTICLE_PARTITIONS = ("dataset",)
 SOURCE_UPDATED = "source_updated"  # when the source last revised a row (imported rows only)
@@ -49,14 +70,9 @@ ROW_GROUP_ROWS = 122_880
 # DuckDB's memory during a merge: it spills to the store's disk beyond, and an import of ten
 # million rows stays within 1 GB with the Python process around it.
 MERGE_MEMORY = "400MB"
-# How DuckDB types the partition folders (Spark: with partition type inference off, as text).
-EVENT_HIVE_TYPES = "{'dataset': VARCHAR, 'year': INTEGER}"
-ARTICLE_HIVE_TYPES = "{'dataset': VARCHAR}"
 OUTCOMES = ("added", "updated", "unchanged", "kept newer", "conflicts")
-_GENERATION = re.compile(r"gen-(\d{6})")
 _STAGING_PREFIX = ".staging-"
 _MERGE_PREFIX = ".merge-"
-_PROBLEM_FIELDS = ("file", "line", "column", "message", "severity")
 _PROBLEM_SCHEMA = pa.schema(
     [("file", pa.string()), ("line", pa.int64()), ("column", pa.string()), ("message", pa.string()),
      ("severity", pa.string()), ("source", pa.string())]
@@ -68,58 +84,8 @@ class StoreBusy(Exception):
     """Another import into the same store is running."""
 
 
-def current_generation(location: Path | str) -> str | None:
-    """Return the folder of the store's current generation, or None when nothing was imported yet."""
-    try:
-        name = (Path(location) / CURRENT).read_text(encoding="utf-8").strip()
-    except OSError:
-        return None
-    folder = Path(location) / name
-    return str(folder) if _GENERATION.fullmatch(name) and folder.is_dir() else None
-
-
-def events_location(generation: str | None) -> str | None:
-    """Return the folder of a generation's events, or None when it has none."""
-    return _with_files(generation, "events")
-
-
-def articles_location(generation: str | None) -> str | None:
-    """Return the folder of a generation's articles, or None when it has none."""
-    return _with_files(generation, "articles")
-
-
-def _with_files(generation: str | None, table: str) -> str | None:
-    if generation is None:
-        return None
-    folder = Path(generation) / table
-    return str(folder) if any(folder.glob("**/*.parquet")) else None
-
-
-def event_count(generation: str | None) -> int:
-    """Return how many events a generation holds, from the files' metadata alone."""
-    folder = events_location(generation)
-    if folder is None:
-        return 0
-    return sum(pq.ParquetFile(path).metadata.num_rows for path in Path(folder).glob("**/*.parquet"))
-
-
-def article_count(generation: str | None) -> int:
-    """Return how many articles a generation holds, from the files' metadata alone."""
-    folder = articles_location(generation)
-    if folder is None:
-        return 0
-    return sum(pq.ParquetFile(path).metadata.num_rows for path in Path(folder).glob("**/*.parquet"))
-
-
-def import_problems(generation: str | None) -> list[Problem]:
-    """Return the problems the imports of a generation's datasets recorded."""
-    if generation is None or not (Path(generation) / "problems").is_dir():
-        return []
-    problems: list[Problem] = []
-    for path in sorted((Path(generation) / "problems").glob("**/*.parquet")):
-        for row in pq.read_table(path, columns=list(_PROBLEM_FIELDS)).to_pylist():
-            problems.append(Problem(**row))
-    return problems
+class NothingToRollBack(Exception):
+    """The store has no generation before the current one."""
 
 
 @dataclass
@@ -130,6 +96,9 @@ class MergeReport:
     counts: dict[str, int] = field(default_factory=dict)
     generation: str | None = None  # the new generation, when anything changed
     conflict_lines: np.ndarray | None = None  # `_line` of the conflicting staged rows, when asked for
+    # Files of the dataset that could not be read, relative to the store: the new generation
+    # holds their years again, written from the staged rows and the files that could be read.
+    repaired: list[str] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
@@ -235,13 +204,14 @@ def merge(
     MergeReport
         The counts: `added`, `updated`, `unchanged`, `kept newer` (the store holds a later
         revision), `conflicts`, `repeated` (a later row with an id already staged: the first
-        is kept), `articles added`; and the new generation, None if nothing changed.
+        is kept), `articles added`; the new generation, None if nothing changed; and the
+        files of the dataset that could not be read and are now rewritten (`repaired`).
 
     """
     location = Path(location)
     location.mkdir(parents=True, exist_ok=True)
     _recover(location)
-    current = current_generation(location)
+    current = served(location)
     with _connection(location) as con:
         plan = _Plan(con, dataset, current)
         plan.stage(events, reserved_ids)
@@ -253,7 +223,9 @@ def merge(
         recorded = _problem_rows(problems, source)
         others, before = _stored_problems(current, dataset, source)
         counts = report.counts
-        if counts["added"] or counts["updated"] or counts["articles added"] or before != recorded:
+        report.repaired = plan.repairs()
+        changed = counts["added"] or counts["updated"] or counts["articles added"] or before != recorded
+        if changed or report.repaired:
             report.generation = plan.write(location, others + recorded)
     return report
 
@@ -279,8 +251,9 @@ def _connection(location: Path) -> Iterator[duckdb.DuckDBPyConnection]:
 class _Plan:
     """The engine's view of one merge: the staged rows, the stored ones, and what becomes of each."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, dataset: str, current: str | None) -> None:
-        self.con, self.dataset, self.current = con, dataset, current
+    def __init__(self, con: duckdb.DuckDBPyConnection, dataset: str, current: Served) -> None:
+        self.con, self.dataset, self.served = con, dataset, current
+        self.current = current.generation
         self.value = _partition_value(dataset)
         self.staged: dict[str, str] = {}  # column → type, of the staged events (without `_line`)
         self.stored: dict[str, str] = {}  # column → type, of the store's events (without partitions)
@@ -310,13 +283,9 @@ class _Plan:
         con.execute(
             f"CREATE VIEW staged AS SELECT * FROM staged_rows ANTI JOIN repeats USING (event_id, {LINE})"
         )
-        stored = events_location(self.current)
         reserved = [f"SELECT event_id FROM {_parquet(reserved_ids)}"] if reserved_ids else []
-        if stored:
-            con.execute(
-                f"CREATE VIEW stored AS SELECT * FROM read_parquet('{_q(stored)}/**/*.parquet', "
-                f"hive_partitioning = true, hive_types = {EVENT_HIVE_TYPES}, union_by_name = true)"
-            )
+        if self.served.events:  # the files that can be read: a damaged one is rewritten (`repairs`)
+            con.execute(f"CREATE VIEW stored AS SELECT * FROM {stored_events_sql(self.served)}")
             self.stored = {c: t for c, t in _columns(con, "stored").items() if c not in EVENT_PARTITIONS}
             con.execute(f"CREATE VIEW existing AS SELECT * FROM stored WHERE dataset = {dataset}")
             reserved.append(f"SELECT event_id FROM stored WHERE dataset <> {dataset}")
@@ -379,12 +348,9 @@ class _Plan:
         con.execute(f"CREATE VIEW staged_articles AS SELECT * FROM {_parquet(articles)}")
         columns = _columns(con, "staged_articles")
         known = [f"SELECT article_id FROM {_parquet(reserved_articles)}"] if reserved_articles else []
-        stored = articles_location(self.current)
-        if stored:
-            known.append(
-                f"SELECT article_id FROM read_parquet('{_q(stored)}/**/*.parquet', hive_partitioning = true, "
-                f"hive_types = {ARTICLE_HIVE_TYPES}, union_by_name = true)"
-            )
+        if self.served.articles:
+            options = f"hive_partitioning = true, hive_types = {ARTICLE_HIVE_TYPES}"
+            known.append(f"SELECT article_id FROM {files_sql(self.served.articles, options)}")
         known_ids = " UNION ALL ".join(known) or "SELECT NULL::VARCHAR AS article_id WHERE false"
         order = LINE if LINE in columns else "article_id"
         dropped = ", ".join(c for c in (LINE, "dataset") if c in columns)
@@ -396,15 +362,25 @@ class _Plan:
         """)
         return int(con.execute("SELECT count(*) FROM added_articles").fetchone()[0])  # type: ignore[index]
 
+    def repairs(self) -> list[str]:
+        """Return the dataset's files that cannot be read (relative to the store): `write` rewrites them."""
+        own = f"dataset={self.value}"
+        return [
+            str(Path(path).relative_to(Path(self.served.generation).parent))
+            for path in self.served.damaged
+            if self.served.generation and Path(path).relative_to(self.served.generation).parts[1] == own
+        ]
+
     def write(self, location: Path, problems: list[dict]) -> str:
         """Write the next generation aside, then make it current; return its folder."""
-        numbers = [int(m.group(1)) for p in location.iterdir() if (m := _GENERATION.fullmatch(p.name))]
-        name = f"gen-{max(numbers, default=0) + 1:06d}"
+        name = generation_name(max(generation_numbers(location), default=0) + 1)
         aside = location / f".{name}.tmp"
         shutil.rmtree(aside, ignore_errors=True)
         aside.mkdir(parents=True)
         target = _in_order([*self.stored, *(c for c in self.staged if c not in self.stored)])
         widened = bool(self.stored) and any(c not in self.stored for c in target)
+        # A year whose file cannot be read is written again: its readable rows and the staged ones.
+        self.years |= {_year(Path(p).parts[3]) or 0 for p in self.repairs() if Path(p).parts[1] == "events"}
         written: list[Path] = []
         if self.current is not None:
             written += self._keep_unchanged(Path(self.current), aside, target, widened)
@@ -421,18 +397,26 @@ class _Plan:
         return str(final)
 
     def _keep_unchanged(self, current: Path, aside: Path, target: list[str], widened: bool) -> list[Path]:
-        """Hard-link every file the merge does not change; rewrite it only to add new columns."""
+        """Hard-link every file the merge does not change; rewrite it only to add new columns.
+
+        A file of the dataset that cannot be read is left behind (its year is written again);
+        one of another dataset is linked as it is, and stays reported until its dataset is imported.
+        """
         written = []
         for path in current.rglob("*.parquet"):
             relative = path.relative_to(current)
             parts = relative.parts
-            if parts[0] == "events" and parts[1] == f"dataset={self.value}" and _year(parts[2]) in self.years:
+            of_dataset = parts[1] == f"dataset={self.value}"
+            if parts[0] == "events" and of_dataset and _year(parts[2]) in self.years:
                 continue  # rewritten below
-            if parts[0] == "problems" and parts[1] == f"dataset={self.value}":
+            if parts[0] == "problems" and of_dataset:
                 continue  # replaced below
+            damaged = str(path) in self.served.damaged
+            if damaged and of_dataset:
+                continue  # an article file: the staged articles it held are added again
             out = aside / relative
             out.parent.mkdir(parents=True, exist_ok=True)
-            if parts[0] == "events" and widened:
+            if parts[0] == "events" and widened and not damaged:
                 own = _columns(self.con, _parquet(path))
                 select = ", ".join(_column_or_empty("", c, own, self._type(c)) for c in target)
                 self._copy(f"SELECT {select} FROM {_parquet(path)}", out)
@@ -524,15 +508,15 @@ def _in_order(columns: list[str]) -> list[str]:
 
 
 def _problem_rows(problems: list[Problem], source: str) -> list[dict]:
-    return [{name: getattr(p, name) for name in _PROBLEM_FIELDS} | {"source": source} for p in problems]
+    return [{name: getattr(p, name) for name in PROBLEM_FIELDS} | {"source": source} for p in problems]
 
 
-def _stored_problems(current: str | None, dataset: str, source: str) -> tuple[list[dict], list[dict]]:
+def _stored_problems(current: Served, dataset: str, source: str) -> tuple[list[dict], list[dict]]:
     """Return a dataset's recorded problems: those of other sources, and those of `source`."""
-    if current is None:
+    if current.generation is None:
         return [], []
-    path = Path(current) / "problems" / f"dataset={_partition_value(dataset)}" / _PROBLEMS_FILE
-    if not path.exists():
+    path = Path(current.generation) / "problems" / f"dataset={_partition_value(dataset)}" / _PROBLEMS_FILE
+    if not path.exists() or str(path) in current.damaged:  # a damaged record is replaced
         return [], []
     rows = pq.read_table(path).to_pylist()
     return [r for r in rows if r.get("source") != source], [r for r in rows if r.get("source") == source]
@@ -572,29 +556,71 @@ def _point_to(location: Path, name: str) -> None:
 
 
 def _remove_old_generations(location: Path, keep: set[str]) -> None:
-    for folder in location.iterdir():
-        if folder.is_dir() and _GENERATION.fullmatch(folder.name) and folder.name not in keep:
-            shutil.rmtree(folder, ignore_errors=True)
+    for name in map(generation_name, generation_numbers(location)):
+        if name not in keep:
+            shutil.rmtree(location / name, ignore_errors=True)
 
 
 def _recover(location: Path) -> None:
     """Clear what a killed import left behind; finish one that was killed after its last write.
 
     A generation folder is complete once renamed from its `.tmp` name. When it is newer than the
-    one `CURRENT` names (the import died before renaming `CURRENT`), or `CURRENT` names none,
-    the newest complete generation becomes current: nothing it holds is lost.
+    one `CURRENT` names (the import died before renaming `CURRENT`), or `CURRENT` is bad (it
+    names none, or is garbled or missing), the newest complete generation becomes current:
+    nothing it holds is lost.
     """
     for stale in [*location.glob(".gen-*.tmp"), *location.glob(_MERGE_PREFIX + "*")]:
         shutil.rmtree(stale, ignore_errors=True)
     for link in location.glob(".current-*"):
         link.unlink(missing_ok=True)
-    numbers = sorted(int(m.group(1)) for p in location.iterdir() if (m := _GENERATION.fullmatch(p.name)))
+    numbers = generation_numbers(location)
     if not numbers:
         return
-    current = current_generation(location)
-    named = int(Path(current).name[4:]) if current else 0
-    if numbers[-1] > named:
-        _point_to(location, f"gen-{numbers[-1]:06d}")
+    current, problem = read_current(location)
+    if problem is not None or current is None or numbers[-1] > int(Path(current).name[4:]):
+        _point_to(location, generation_name(numbers[-1]))
+
+
+def rollback(location: Path | str) -> tuple[str, str]:
+    """Undo the store's last change: make its previous generation current again, as a new generation.
+
+    The new generation holds the previous one's files (hard links); the one rolled back from is
+    kept as the previous generation, so that a second rollback undoes the first. A later import
+    builds on the new generation. The caller holds the lock (`exclusive`).
+
+    Returns
+    -------
+    new, restored
+        The names of the new generation and of the generation whose files it holds.
+
+    Raises
+    ------
+    NothingToRollBack
+        When the store holds no generation before the current one.
+
+    """
+    location = Path(location)
+    _recover(location)  # CURRENT then names the newest generation
+    numbers = generation_numbers(location)
+    if len(numbers) < 2:
+        raise NothingToRollBack(f"{location}: the store holds no generation before the current one")
+    current, restored = generation_name(numbers[-1]), location / generation_name(numbers[-2])
+    name = generation_name(numbers[-1] + 1)
+    aside = location / f".{name}.tmp"
+    shutil.rmtree(aside, ignore_errors=True)
+    written = []
+    for path in sorted(restored.rglob("*.parquet")):
+        out = aside / path.relative_to(restored)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        _link_or_copy(path, out)
+        written.append(out)
+    aside.mkdir(parents=True, exist_ok=True)  # a generation of no file at all is one too
+    _sync(written, aside)
+    os.replace(aside, location / name)
+    _sync([], location)
+    _point_to(location, name)
+    _remove_old_generations(location, keep={name, current})
+    return name, restored.name
 
 
 def _columns(con: duckdb.DuckDBPyConnection, relation: str) -> dict[str, str]:

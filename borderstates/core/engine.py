@@ -9,22 +9,26 @@ and hands back only the answer. This module is the only one that speaks to an en
 
 from __future__ import annotations
 
+import hashlib
 import os
 import threading
+import weakref
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
+import duckdb
 import ibis
 import ibis.expr.types as ir
 import pandas as pd
 import pyarrow as pa
+import pyarrow.parquet as pq
 
-from borderstates.core import columnstore, contract, query
+from borderstates.core import columnstore, contract, query, storereader
 from borderstates.core.cache import Entry
-from borderstates.core.csvio import Problem
+from borderstates.core.csvio import LINE, Problem
 from borderstates.core.filters import EventFilter
 from borderstates.core.load import Progress, load_columnar
 from borderstates.core.paths import data_dir
@@ -36,6 +40,13 @@ ENGINES = ("duckdb", "spark")
 DUCKDB_MEMORY = "1GB"  # the embedded engine's memory limit: it spills to disk beyond
 KEPT_SEARCHES = 8  # recent text searches whose hits are kept
 KEPT_HITS = 2_000_000  # events a kept search may find at most (their ids take memory)
+# What DuckDB raises when a file it reads is gone or damaged.
+_UNREADABLE = (duckdb.IOException, duckdb.InvalidInputException)
+T = TypeVar("T")
+
+
+class UnknownEngine(ValueError):
+    """`BORDERSTATES_ENGINE` names no engine the project runs on."""
 
 
 @dataclass(frozen=True)
@@ -48,10 +59,15 @@ class EngineConfig:
 
     @classmethod
     def from_environment(cls) -> EngineConfig:
-        """Return the configuration `BORDERSTATES_ENGINE`, `…_SPARK_MASTER` and `…_STORE` set."""
+        """Return the configuration `BORDERSTATES_ENGINE`, `…_SPARK_MASTER` and `…_STORE` set.
+
+        Raises `UnknownEngine` when `BORDERSTATES_ENGINE` names no engine of `ENGINES`.
+        """
         engine = os.environ.get(ENGINE_VARIABLE, "").strip().lower() or "duckdb"
         if engine not in ENGINES:
-            raise ValueError(f"{ENGINE_VARIABLE}={engine!r}: the engine must be one of {', '.join(ENGINES)}")
+            raise UnknownEngine(
+                f"{ENGINE_VARIABLE}={engine!r}: the engine must be one of {', '.join(ENGINES)}"
+            )
         master = os.environ.get(SPARK_MASTER_VARIABLE, "").strip() or "local[2]"
         return cls(engine, master, os.environ.get(STORE_VARIABLE, "").strip() or None)
 
@@ -63,8 +79,9 @@ class DataStatus:
     problems: list[Problem] = field(default_factory=list)
     rows_in_file: int = 0  # event rows in events.csv, valid or not
     valid_in_file: int = 0  # of them, the valid ones
-    in_store: int = 0  # events in the columnar store
+    in_store: int = 0  # events in the columnar store that count (their id held by no row of the file)
     articles: int = 0  # valid articles, of the file and of the store
+    shadowed: int = 0  # events in the store whose id a row of events.csv holds: the file's row counts
 
     @property
     def errors(self) -> list[Problem]:
@@ -74,19 +91,45 @@ class DataStatus:
     @classmethod
     def of(
         cls,
+        events_file: Path | str,
         problems: list[Problem],
         rows_in_file: int,
-        valid_in_file: int,
+        valid_ids: pa.Table | pd.DataFrame,
         articles: int,
-        generation: str | None,
+        store: storereader.Served,
     ) -> DataStatus:
-        """Return the CSV files' status (their problems and counts) with the store's generation added."""
+        """Return the status of the CSV files (their problems and counts) and of what the store serves.
+
+        An id that a row of the file and an event of the store both hold is one event: the
+        file's row, the hand-edited one, is counted and shown; each such id is a warning.
+
+        Parameters
+        ----------
+        events_file, problems, rows_in_file
+            The events file, what its load and its articles' load found, and its rows.
+        valid_ids
+            `event_id` and `_line` of the file's valid rows.
+        articles
+            The articles file's valid rows.
+        store
+            What the store serves (`storereader.served`): its events, articles and problems.
+
+        """
+        shared = storereader.shared_ids(store, valid_ids)
+        conflicts = [
+            Problem(str(events_file), line, "event_id",
+                    f"{event_id!r} is also an event of the store ({datasets}): this row is the one counted",
+                    "warning")
+            for event_id, line, datasets, _ in shared
+        ]  # fmt: skip
+        shadowed = sum(n for *_, n in shared)
         return cls(
-            problems + columnstore.import_problems(generation),
+            [*problems, *conflicts, *store.problems],
             rows_in_file,
-            valid_in_file,
-            columnstore.event_count(generation),
-            articles + columnstore.article_count(generation),
+            len(valid_ids),
+            store.event_rows - shadowed,
+            articles + store.article_rows,
+            shadowed,
         )
 
     @property
@@ -95,21 +138,78 @@ class DataStatus:
         return self.rows_in_file - self.valid_in_file
 
 
-class Store:
-    """The events and articles of a data directory as tables of a query engine."""
+@dataclass(frozen=True)
+class _Sources:
+    """Where a store's tables come from: the CSV files' columnar copy, and the columnar store."""
 
-    def __init__(
-        self, backend: Any, events: ir.Table, articles: ir.Table, status: DataStatus, version: str
-    ) -> None:
+    events_file: Path
+    entry: Entry  # held while the store is open: the cache keeps its files
+    location: str  # the columnar store's folder
+    config: EngineConfig
+
+
+class Store:
+    """The events and articles of a data directory as tables of a query engine.
+
+    `events`, `articles`, `status` and `version` are set when it opens, and again when a file of
+    the columnar store turns out to be unreadable: the store then goes on without it.
+    """
+
+    events: ir.Table
+    articles: ir.Table
+    status: DataStatus
+    version: str  # changes whenever the data does: a key for what is computed from it
+
+    def __init__(self, backend: Any, sources: _Sources) -> None:
         self.backend = backend
-        self.events = events
-        self.articles = articles
-        self.status = status
-        self.version = version  # changes whenever the data does: a key for what is computed from it
+        self._sources = sources
         self._lock = threading.Lock()  # one engine connection, shared by every session's thread
         self._total: int | None = None
         self._searches: OrderedDict[str, tuple[str, ir.Table]] = OrderedDict()  # needle → table of its hits
+        # Tables of searches no longer kept, which an expression built before may still read.
+        self._retired: dict[str, weakref.ref] = {}
         self._searches_made = 0  # numbers the tables, so that no name is used twice
+        self._served: storereader.Served | None = None
+        self._register()
+
+    def _register(self) -> bool:
+        """Find what the columnar store serves and register the tables; return False when nothing changed."""
+        served = storereader.served(self._sources.location)
+        if served == self._served:
+            return False
+        entry = self._sources.entry
+        ids = pq.read_table(entry.events, columns=["event_id", LINE])
+        articles = pq.read_metadata(entry.articles).num_rows
+        status = DataStatus.of(
+            self._sources.events_file, entry.problems, entry.rows_in_file, ids, articles, served
+        )
+        self.events, self.articles = _tables(
+            self.backend, self._sources.config, entry, served, status.shadowed
+        )
+        files = "|".join([served.generation or "-", *served.events, *served.articles])
+        self.version = f"{entry.events.parent.name}|{hashlib.sha256(files.encode()).hexdigest()[:16]}"
+        self.status, self._served, self._total = status, served, None
+        for needle in list(self._searches):  # found in the tables as they were
+            self._retire(needle)
+        return True
+
+    def _answer(self, run: Callable[[], T]) -> T:
+        """Run a question under the lock; when a file of the store can no longer be read, go on without it.
+
+        The store's files were checked when it opened; a file damaged since makes the engine
+        fail. Then the files are checked again, the tables registered without the damaged one
+        (its problem in `status`), and the question asked once more.
+        """
+        with self._lock:
+            return self._retrying(run)
+
+    def _retrying(self, run: Callable[[], T]) -> T:
+        try:
+            return run()
+        except _UNREADABLE:
+            if not self._register():
+                raise
+            return run()
 
     @property
     def total(self) -> int:
@@ -127,27 +227,43 @@ class Store:
 
         A text search reads all the text; a page asks several questions of one filter. On DuckDB
         the ids found are kept (a few recent searches), so that the next questions look ids up
-        instead of reading the text again. A search that finds most events is not kept.
+        instead of reading the text again. A search that finds most events is not kept. The
+        table of a search no longer kept is dropped once no expression built on it is left:
+        other sessions' searches between two questions of one page never take it away.
         """
         needle = contract.fold_text(f.text.strip())
         if not needle or self.backend.name != "duckdb":
             return None
         with self._lock:
+            self._drop_unused()
             if needle in self._searches:
                 self._searches.move_to_end(needle)
                 return self._searches[needle][1]
             self._searches_made += 1
             name = f"hits_{self._searches_made}"
             # Not a temporary table: a cursor (a download streaming its rows) must see it too.
-            found = self.backend.create_table(name, query.text_hits(self.events, needle))
+            found = self._retrying(
+                lambda: self.backend.create_table(name, query.text_hits(self.events, needle))
+            )
             if int(found.count().execute()) > KEPT_HITS:
                 self._drop(name)
                 return None
             self._searches[needle] = (name, found)
             while len(self._searches) > KEPT_SEARCHES:
-                _, (oldest, _) = self._searches.popitem(last=False)
-                self._drop(oldest)
+                self._retire(next(iter(self._searches)))
+            self._drop_unused()
             return found
+
+    def _retire(self, needle: str) -> None:
+        """Keep a search no longer: its table goes once nothing built on it is left (`_drop_unused`)."""
+        name, found = self._searches.pop(needle)
+        self._retired[name] = weakref.ref(found.op())  # every expression built on it holds this node
+
+    def _drop_unused(self) -> None:
+        for name, built_on in list(self._retired.items()):
+            if built_on() is None:
+                self._drop(name)
+                del self._retired[name]
 
     def _drop(self, table: str) -> None:
         # Not ibis's drop_table: with sqlglot 30 it compiles to a bare "DROP TABLE".
@@ -164,17 +280,19 @@ class Store:
 
     def arrow(self, expr: ir.Table) -> pa.Table:
         """Run an expression and return its answer as an Arrow table."""
-        with self._lock:
+
+        def run() -> pa.Table:
             sql = self.backend.compile(expr)
             if self.backend.name == "duckdb":
                 return self.backend.con.sql(sql).to_arrow_table()
             # Straight to Arrow: ibis's own way goes through pandas first.
             return self.backend._session.sql(sql).toArrow()
 
+        return self._answer(run)
+
     def scalar(self, expr: ir.Scalar) -> Any:
         """Run an expression that gives one value."""
-        with self._lock:
-            return expr.execute()
+        return self._answer(expr.execute)
 
     def batches(self, expr: ir.Table, rows: int = 50_000) -> Iterator[pa.RecordBatch]:
         """Yield the answer of an expression in record batches, without holding it all at once."""
@@ -228,20 +346,7 @@ def open_files(
     config = config or EngineConfig.from_environment()
     entry = load_columnar(events_path, articles_path, progress=progress)
     location = config.store or str(Path(events_path).parent / columnstore.STORE_FOLDER)
-    generation = columnstore.current_generation(location)
-    backend = _connect(config)
-    events, articles = _tables(backend, config, entry, generation)
-    status = DataStatus.of(
-        entry.problems, entry.rows_in_file, _rows(entry.events), _rows(entry.articles), generation
-    )
-    version = f"{entry.events.parent.name}|{generation or '-'}"
-    return Store(backend, events, articles, status, version)
-
-
-def _rows(parquet: Path) -> int:
-    import pyarrow.parquet as pq
-
-    return int(pq.ParquetFile(parquet).metadata.num_rows)
+    return Store(_connect(config), _Sources(Path(events_path), entry, location, config))
 
 
 def _connect(config: EngineConfig) -> Any:
@@ -272,49 +377,47 @@ def spark_session(master: str) -> Any:
 
 
 def _tables(
-    backend: Any, config: EngineConfig, entry: Entry, generation: str | None
+    backend: Any, config: EngineConfig, entry: Entry, store: storereader.Served, shadowed: int
 ) -> tuple[ir.Table, ir.Table]:
     """Register the union of the CSV files' columnar copy and the store as `events` and `articles`.
 
-    A store written before regions existed has no region columns: its events read as in no
+    The store's part is its files that can be read. When rows of events.csv hold ids of stored
+    events (`shadowed`), those stored events are left out: the file's row is the event. Only
+    then: the usual store, whose ids no row of the file holds, is read without that join. A
+    store written before regions existed has no region columns: its events read as in no
     region ("") until a re-import of their dataset places them.
     """
     unplaced = (contract.REGION, contract.REGION_NAME)
     # The partition columns that are no column of the contract: events keep `dataset`, their own.
     sources = {
-        "events": (
-            entry.events,
-            columnstore.events_location(generation),
-            "year",
-            "{'dataset': VARCHAR, 'year': INTEGER}",
-        ),
-        "articles": (
-            entry.articles,
-            columnstore.articles_location(generation),
-            "dataset",
-            "{'dataset': VARCHAR}",
-        ),
+        "events": (entry.events, store.events, "year", storereader.EVENT_HIVE_TYPES, shadowed > 0),
+        "articles": (entry.articles, store.articles, "dataset", storereader.ARTICLE_HIVE_TYPES, False),
     }
-    for name, (csv_copy, stored, partition_only, hive_types) in sources.items():
+    for name, (csv_copy, stored, partition_only, hive_types, shadows) in sources.items():
+        base = str(Path(store.generation or "", name))
         if config.engine == "spark":
             session = backend._session
             frame = session.read.parquet(str(csv_copy))
-            if stored is not None:
-                frame = frame.unionByName(
-                    session.read.option("basePath", stored).parquet(stored).drop(partition_only),
-                    allowMissingColumns=True,
-                )
+            if stored:
+                part = session.read.option("basePath", base).parquet(*stored).drop(partition_only)
+                if shadows:
+                    part = part.join(frame.select("event_id"), "event_id", "left_anti")
+                frame = frame.unionByName(part, allowMissingColumns=True)
             if name == "events":
                 frame = frame.fillna("", subset=list(unplaced))
             frame.createOrReplaceTempView(name)
         else:
             union = f"SELECT * FROM read_parquet('{_quoted(csv_copy)}')"
-            if stored is not None:
+            if stored:
+                files = ", ".join(f"'{_quoted(path)}'" for path in stored)
                 union += (
                     f" UNION ALL BY NAME SELECT * EXCLUDE ({partition_only}) "
-                    f"FROM read_parquet('{_quoted(stored)}/**/*.parquet', hive_partitioning = true, "
-                    f"hive_types = {hive_types})"
+                    f"FROM read_parquet([{files}], hive_partitioning = true, hive_types = {hive_types})"
                 )
+                if shadows:
+                    union += (
+                        f" WHERE event_id NOT IN (SELECT event_id FROM read_parquet('{_quoted(csv_copy)}'))"
+                    )
             if name == "events":
                 filled = ", ".join(f"coalesce({c}, '') AS {c}" for c in unplaced)
                 union = f"SELECT * REPLACE ({filled}) FROM ({union})"

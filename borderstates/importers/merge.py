@@ -82,6 +82,7 @@ def import_into(
     report.imported -= result.counts["repeated"]
     report.merge = {**result.counts, "changed": int(result.changed)}
     report.generation = Path(result.generation) if result.generation else None
+    report.repaired = result.repaired
 
 
 def recorded_problems(log: ProblemLog, source: Path) -> list[Problem]:

@@ -65,6 +65,7 @@ class ImportReport:
     merge: dict[str, int] = field(default_factory=dict)  # added/updated/unchanged/… with --into
     generation: Path | None = None  # the store's new generation, when the merge changed it
     imported_in_file: int = 0  # with --into: imported rows still in the directory's events.csv
+    repaired: list[str] = field(default_factory=list)  # with --into: damaged files of the store rewritten
 
     def summary(self) -> list[str]:
         """Say in a few lines what was imported, what was left out and why, and what changed."""
@@ -81,6 +82,11 @@ class ImportReport:
         lines += self.log.more()
         if self.merge:
             lines.append(self._merge_summary())
+            lines += [
+                f"rewrote {path}, which could not be read: the new generation holds its rows of this "
+                "import and of the readable files again (rows only that file held are lost)"
+                for path in self.repaired
+            ]
         elif self.written:
             articles, *others = self.written
             added = ""
