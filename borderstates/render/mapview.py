@@ -226,9 +226,9 @@ def legend_html(
     )
     if fill_block is None:
         fill_block = fills.fill_legend("count", "state", count_keys(classes))
-    legend = Markup('<h4>Events by relation type</h4><div class="bs-keys">{}</div>{}').format(
-        keys, fill_block
-    )
+    legend = Markup(
+        '<h4>Events by relation type</h4><div class="bs-keys">{}</div><div class="{}">{}</div>'
+    ).format(keys, fills.LEGEND_CLASS, fill_block)
     if grid is None:
         return legend
     cell_classes, steps = _density_classes(grid)
