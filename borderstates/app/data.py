@@ -7,6 +7,7 @@ once per dataset (the grid, the choices of the form, the states' fill classes) i
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import TypeVar
 
 import geopandas as gpd
+import pandas as pd
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
@@ -22,7 +24,7 @@ from borderstates.core import contract
 from borderstates.core.columnstore import CURRENT, STORE_FOLDER
 from borderstates.core.engine import EngineConfig, Store, UnknownEngine, open_store
 from borderstates.core.geo import load_countries
-from borderstates.core.paths import DRAWING_FILE, FULL_FILE, data_dir, geometry_dir
+from borderstates.core.paths import DRAWING_FILE, FULL_FILE, REGIONS_DRAWING_FILE, data_dir, geometry_dir
 from borderstates.core.regions import load_regions
 from borderstates.render import assets, labels, mapview, markup
 
@@ -91,7 +93,8 @@ def _per_dataset(version: str, _store: Store, codes: tuple[str, ...]) -> PerData
     # Keyed by the data's version; the store itself is not hashed (a leading underscore).
     grid = None if density.draws_markers(_store.total) else density.fit_grid(_store)
     busiest = mapdata.busiest_state(_store, codes)
-    return PerDataset(mapdata.offered(_store), grid, mapview.count_classes(busiest))
+    classes, region_classes = (mapview.count_classes(n) for n in (busiest, mapdata.busiest_region(_store)))
+    return PerDataset(mapdata.offered(_store), grid, classes, region_classes)
 
 
 @dataclass(frozen=True)
@@ -101,6 +104,7 @@ class PerDataset:
     offered: mapdata.Offered
     grid: density.Grid | None  # None when markers can show every event
     classes: list[tuple[int, int | None]]  # the focus states' fill classes, from the busiest state
+    region_classes: list[tuple[int, int | None]]  # the regions' fill classes, from the busiest region
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
@@ -163,6 +167,26 @@ def context_url() -> str:
     """Return the link from which the browser fetches the neighbouring states (published once)."""
     geo_dir = geometry_dir(data_dir())
     return _publish_context(str(geo_dir), (geo_dir / DRAWING_FILE).stat().st_mtime_ns, str(static_dir()))
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _drawn_regions(geo_dir: str, mtime: int, static: str) -> tuple[str, pd.DataFrame]:
+    text = (Path(geo_dir) / REGIONS_DRAWING_FILE).read_text(encoding="utf-8")
+    properties = pd.DataFrame([f["properties"] for f in json.loads(text)["features"]])
+    return assets.publish(text, "regions.geojson", static), properties
+
+
+def drawn_regions() -> tuple[str, pd.DataFrame] | None:
+    """Return the link to the regions the map draws (published once) and their properties.
+
+    The properties: `region`, `iso_a3`, `name_en`, `name_local`. None when the geometry has no
+    regions (a `geo/` folder built before them).
+    """
+    geo_dir = geometry_dir(data_dir())
+    path = geo_dir / REGIONS_DRAWING_FILE
+    if not path.is_file():
+        return None
+    return _drawn_regions(str(geo_dir), path.stat().st_mtime_ns, str(static_dir()))
 
 
 def region_labels() -> dict[str, str]:

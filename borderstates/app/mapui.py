@@ -11,7 +11,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from borderstates.analysis import density, mapdata, windows
-from borderstates.app import areaform, filterform, timeaxis
+from borderstates.app import areaform, filterform, mapfill, timeaxis
 from borderstates.app import data as appdata
 from borderstates.core.area import Area
 from borderstates.core.engine import Store
@@ -37,11 +37,13 @@ def show_event_map(
     unit: str,
     in_view: bool,
     event_id: str | None,
+    fill: tuple[str, str] = ("count", "state"),
 ) -> None:
     """Draw the events `f` keeps: one marker each when they are few, else the dataset's grid cells.
 
-    The states are filled by `placed` (the same filter's counts per state). Playback's counts per
-    window of `unit` are asked of the engine only once the map's playback has asked for them.
+    The states and regions are filled as `fill` (what, by which units: `mapfill.fill_controls`)
+    says, the counts from `placed`. Playback's counts per window of `unit` are asked of the
+    engine only once the map's playback has asked for them.
     """
     many = dataset.grid is not None and not density.draws_markers(placed.total)
     markers = None if many else appdata.ask(store, mapdata.markers, f, density.MARKER_LIMIT)
@@ -49,6 +51,7 @@ def show_event_map(
     grid = dataset.grid if many else None
     counts = appdata.ask(store, windows.window_counts, f, unit, grid) if playing() else None
     codes = mapview.focus_codes(countries)
+    filled = mapfill.map_fill(store, dataset, countries, f, placed, *fill)
     base = mapview.build_base_map(
         countries,
         dataset.classes,
@@ -58,9 +61,11 @@ def show_event_map(
     )
     layers = mapview.build_layers(
         countries,
-        placed.of(codes),
+        filled.states,
         dataset.classes,
         f.countries,
+        regions=filled.regions,
+        legend=filled.legend,
         markers=markers,
         cells=cells,
         grid=dataset.grid,
@@ -72,6 +77,7 @@ def show_event_map(
         layers,
         event_ids=set(markers["event_id"]) if markers is not None else set(),
         codes=codes,
+        region_codes=filled.region_codes,
         in_view=in_view,
         area=f.area,
         centre=map_centre(store, event_id),
@@ -85,6 +91,7 @@ def show_map(
     event_ids: set[str],
     codes: tuple[str, ...],
     in_view: bool,
+    region_codes: tuple[str, ...] = (),
     area: Area | None = None,
     centre: tuple[float, float] | None = None,
 ) -> None:
@@ -98,8 +105,9 @@ def show_map(
         The map that does not change with the filter (`mapview.build_base_map`).
     layers
         The layers that do: sent apart from the map, so a new filter keeps the reader's view.
-    event_ids, codes
-        Every event id and the focus states' codes, to read clicks back from tooltips.
+    event_ids, codes, region_codes
+        Every event id, the focus states' and the drawn regions' codes, to read clicks back
+        from tooltips.
     in_view
         Report the visible bounds (`reported_view`). Only then may panning rerun the page: the
         frontend fixes what it reports when the map mounts, so the switch also remounts the map.
@@ -121,7 +129,7 @@ def show_map(
         use_container_width=True,
         center=centre,
         zoom=mapview.FIT_MAX_ZOOM if centre else None,
-        on_change=partial(_on_map_click, key, event_ids, codes),
+        on_change=partial(_on_map_click, key, event_ids, codes, region_codes),
     )
     # The clicks this mount of the map has counted so far. Each mount counts from 0 again (the
     # switch changes the key, another page unmounts it), so the count is kept per key and
@@ -150,7 +158,9 @@ def reported_view(in_view: bool) -> tuple[float, float, float, float] | None:
     )
 
 
-def _on_map_click(key: str, event_ids: set[str], codes: tuple[str, ...]) -> None:
+def _on_map_click(
+    key: str, event_ids: set[str], codes: tuple[str, ...], regions: tuple[str, ...] = ()
+) -> None:
     value = st.session_state.get(key) or {}
     areaform.take_drawings(value.get("all_drawings"))
     clicks = value.get("last_object_clicked_count") or 0
@@ -169,10 +179,16 @@ def _on_map_click(key: str, event_ids: set[str], codes: tuple[str, ...]) -> None
     elif (playing := playback.clicked_playing(tooltip)) is not None:
         st.session_state[_PLAYING] = playing
     elif (code := mapview.clicked_state(tooltip, codes)) is not None:
-        chosen = list(st.session_state.get(filterform.COUNTRY, []))
-        toggled = [c for c in chosen if c != code] if code in chosen else [*chosen, code]
-        st.session_state[filterform.COUNTRY] = toggled  # as if chosen in the sidebar
-        filterform.clear_event()
+        _toggle(filterform.COUNTRY, code)
+    elif (code := mapview.clicked_state(tooltip, regions)) is not None:
+        _toggle(filterform.REGION, code)
+
+
+def _toggle(key: str, code: str) -> None:
+    """Add a state or region to its filter, or take it out, as if chosen in the sidebar."""
+    chosen = list(st.session_state.get(key, []))
+    st.session_state[key] = [c for c in chosen if c != code] if code in chosen else [*chosen, code]
+    filterform.clear_event()
 
 
 def map_centre(store: Store, event_id: str | None) -> tuple[float, float] | None:

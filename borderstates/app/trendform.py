@@ -1,4 +1,4 @@
-"""The trends' settings in the URL: period, baseline, as-of day, unit, and the two periods compared.
+"""The trends' settings in the URL: period, baseline, as-of day, unit, periods compared, the map's fill.
 
 Read by one parser (`settings_from_params`), which names every value it drops, as the
 filter's parser does; the filter form checks them with its own parameters, so that a link's
@@ -13,9 +13,11 @@ from dataclasses import dataclass
 from borderstates.analysis.trends import DEFAULT_BASELINE, MAX_BASELINE, PERIODS, UNIT_COLUMNS
 from borderstates.core.contract import Params
 from borderstates.core.filters import parse_date
+from borderstates.render.fills import FILLS
 
 PERIOD, BASELINE, AS_OF, BY, PERIOD_A, PERIOD_B = "period", "baseline", "asof", "by", "a", "b"
-TREND_PARAMS = (PERIOD, BASELINE, AS_OF, BY, PERIOD_A, PERIOD_B)
+FILL = "fill"  # what the map's colours say: count, change or difference (`render.fills.FILLS`)
+TREND_PARAMS = (PERIOD, BASELINE, AS_OF, BY, PERIOD_A, PERIOD_B, FILL)
 RANGE_SEPARATOR = ":"  # a compared period in a link: `2024-01-01:2024-03-31`
 
 
@@ -29,6 +31,7 @@ class TrendSettings:
     by: str = "state"
     a: tuple[dt.date, dt.date] | None = None
     b: tuple[dt.date, dt.date] | None = None
+    fill: str = "count"
 
 
 def settings_from_params(params: Params) -> tuple[TrendSettings, list[str]]:
@@ -36,6 +39,7 @@ def settings_from_params(params: Params) -> tuple[TrendSettings, list[str]]:
     dropped: list[str] = []
     period = _choice(params, PERIOD, PERIODS, dropped)
     by = _choice(params, BY, tuple(UNIT_COLUMNS), dropped)
+    fill = _choice(params, FILL, FILLS, dropped)
     baseline = DEFAULT_BASELINE
     if text := _last(params, BASELINE):
         if text.isascii() and text.isdigit() and 1 <= int(text) <= MAX_BASELINE:
@@ -52,7 +56,7 @@ def settings_from_params(params: Params) -> tuple[TrendSettings, list[str]]:
     if a and b and a[0] > b[0]:
         dropped.append(f"{PERIOD_A}, {PERIOD_B} (period A begins after period B)")
         a = b = None
-    return TrendSettings(period or "week", baseline, as_of, by or "state", a, b), dropped
+    return TrendSettings(period or "week", baseline, as_of, by or "state", a, b, fill or "count"), dropped
 
 
 def params_from_settings(settings: TrendSettings) -> dict[str, list[str]]:
@@ -64,6 +68,7 @@ def params_from_settings(settings: TrendSettings) -> dict[str, list[str]]:
         BY: [settings.by] if settings.by != "state" else [],
         PERIOD_A: [format_range(settings.a)] if settings.a else [],
         PERIOD_B: [format_range(settings.b)] if settings.b else [],
+        FILL: [settings.fill] if settings.fill != "count" else [],
     }
     return {k: v for k, v in params.items() if v}
 

@@ -63,20 +63,22 @@ def _write_url() -> None:
 def trend_controls(view: PageView) -> tuple[TrendSettings, Periods | None]:
     """Draw the settings (period, baseline, as-of day, unit); return them and the periods they give.
 
-    On a session's first visit the widgets take the link's values; every change writes the URL.
-    The periods are None when no event matches (there is no as-of day).
+    The URL is their truth: every change writes it at once, and each run gives the widgets its
+    values, so a unit chosen on the map (`by`, shared) shows here too. The periods compared
+    keep the session's values while the reader picks their ends. The periods are None when no
+    event matches (there is no as-of day).
     """
     asked, _ = trendform.settings_from_params(filterform.url_params())
-    defaults = {
-        "trend_period": asked.period,
-        "trend_baseline": asked.baseline,
-        "trend_asof": asked.as_of,
-        "trend_by": asked.by,
-        "trend_a": asked.a,
-        "trend_b": asked.b,
-    }
-    for key, value in defaults.items():
-        st.session_state.setdefault(key, value)
+    st.session_state.update(
+        {
+            "trend_period": asked.period,
+            "trend_baseline": asked.baseline,
+            "trend_asof": asked.as_of,
+            "trend_by": asked.by,
+        }
+    )
+    st.session_state.setdefault("trend_a", asked.a)
+    st.session_state.setdefault("trend_b", asked.b)
     period, baseline, as_of, by = st.columns(4)
     period.segmented_control("Period", trends.PERIODS, key="trend_period", on_change=_write_url)
     baseline.number_input(

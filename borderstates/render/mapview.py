@@ -23,7 +23,7 @@ from borderstates.analysis import density
 from borderstates.analysis.windows import Windows
 from borderstates.core import contract
 from borderstates.core.contract import SPAN_END
-from borderstates.render import markup
+from borderstates.render import fills, markup
 from borderstates.render.areadraw import add_draw_control
 from borderstates.render.assets import use_local_map_assets, use_local_plugin_assets
 from borderstates.render.labels import LabelStyle, PlaceLabels
@@ -208,26 +208,27 @@ def _density_classes(grid: density.Grid) -> tuple[list[tuple[int, int | None]], 
 
 
 def legend_html(
-    classes: list[tuple[int, int | None]], relations: Iterable[str], grid: density.Grid | None = None
+    classes: list[tuple[int, int | None]],
+    relations: Iterable[str],
+    grid: density.Grid | None = None,
+    fill_block: Markup | None = None,
 ) -> Markup:
-    """Return the legend: marker colours by relation type, the states' fill classes, grid cells."""
+    """Return the legend: marker colours by relation type, what the fill means, grid cells.
+
+    Without `fill_block` (`fills.fill_legend`), the fill is the states' count `classes`; the
+    layers replace the block with their own (`fills.FillLegend`), so the base map stays the same.
+    """
     keys = Markup("").join(
         Markup('<div class="bs-key"><span class="bs-dot" style="background:{}"></span>{}</div>').format(
             RELATION_COLOURS.get(r, UNKNOWN_RELATION), r
         )
         for r in relations
     )
-    ranges = [(0, 0), *classes]
-    boxes = Markup("").join(
-        Markup('<div class="bs-key"><span class="bs-box" style="background:{}"></span>{}</div>').format(
-            count_colour(low, classes), _range_label(low, high)
-        )
-        for low, high in ranges
-    )
+    if fill_block is None:
+        fill_block = fills.fill_legend("count", "state", count_keys(classes))
     legend = Markup(
-        '<h4>Events by relation type</h4><div class="bs-keys">{}</div>'
-        '<h4>Filtered events per state</h4><div class="bs-classes">{}</div>'
-    ).format(keys, boxes)
+        '<h4>Events by relation type</h4><div class="bs-keys">{}</div><div class="{}">{}</div>'
+    ).format(keys, fills.LEGEND_CLASS, fill_block)
     if grid is None:
         return legend
     cell_classes, steps = _density_classes(grid)
@@ -242,6 +243,27 @@ def legend_html(
     ).format(f"{grid.size:g}", f"{density.MARKER_LIMIT:,}", cells)
 
 
+def count_keys(classes: list[tuple[int, int | None]]) -> list[tuple[str, str]]:
+    """Return the legend's (colour, label) of each count class, none first."""
+    return [(count_colour(low, classes), _range_label(low, high)) for low, high in [(0, 0), *classes]]
+
+
+def state_units(countries: gpd.GeoDataFrame) -> list[fills.Unit]:
+    """Return the focus states as units to fill: code, English and Dutch names."""
+    focus = countries[countries["role"] == "focus"]
+    return [
+        fills.Unit(str(code), str(en), str(nl))
+        for code, en, nl in focus[["iso_a3", "name_en", "name_nl"]].itertuples(index=False)
+    ]
+
+
+def count_fills(
+    units: list[fills.Unit], counts: Mapping[str, int], classes: list[tuple[int, int | None]]
+) -> dict[str, fills.Fill]:
+    """Return each unit's fill by its count of filtered events, in the colours of `classes`."""
+    return fills.count_fills(units, counts, lambda count: count_colour(count, classes))
+
+
 def _range_label(low: int, high: int | None) -> str:
     if high is None:
         return f"{low} or more"
@@ -250,10 +272,12 @@ def _range_label(low: int, high: int | None) -> str:
 
 def build_layers(
     countries: gpd.GeoDataFrame,
-    counts: Mapping[str, int],
+    state_fills: Mapping[str, fills.Fill],
     classes: list[tuple[int, int | None]],
     selected: Collection[str] = (),
     *,
+    regions: fills.RegionFill | None = None,
+    legend: Markup | None = None,
     markers: pd.DataFrame | None = None,
     cells: pd.DataFrame | None = None,
     grid: density.Grid | None = None,
@@ -264,10 +288,16 @@ def build_layers(
 
     Parameters
     ----------
-    countries, classes, selected
+    countries, selected
         As `build_country_layer` takes them.
-    counts
-        Filtered events per focus state (`analysis.mapdata.state_counts`).
+    state_fills
+        Each focus state's colour and tooltip (`count_fills`, `fills.change_fills`, …).
+    classes
+        The states' count classes, which playback fills them by.
+    regions
+        The regions' fill, drawn over the states where it shows (`fills.RegionFill`).
+    legend
+        What the fill means (`fills.fill_legend`), put into the base map's legend.
     markers
         The filtered events to draw one by one (`analysis.mapdata.markers`), when they are few.
     cells, grid
@@ -282,44 +312,44 @@ def build_layers(
         event_layer = build_density_layer(cells, grid)
     else:
         event_layer = build_event_layer(markers if markers is not None else pd.DataFrame())
-    country_layer = build_country_layer(countries, counts, classes, selected)
-    fills = [(low, count_colour(low, classes)) for low, _ in classes]
-    WindowCounts(window_data(unit, windows, fills, count_colour(0, classes), cells)).add_to(country_layer)
+    country_layer = build_country_layer(countries, state_fills, selected)
+    if regions is not None:
+        regions.add_to(country_layer)  # after the states' shapes: it finds them in the group
+    if legend is not None:
+        fills.FillLegend(legend).add_to(country_layer)
+    playing = [(low, count_colour(low, classes)) for low, _ in classes]
+    WindowCounts(window_data(unit, windows, playing, count_colour(0, classes), cells)).add_to(country_layer)
     return [country_layer, event_layer]
 
 
 def build_country_layer(
     countries: gpd.GeoDataFrame,
-    counts: Mapping[str, int],
-    classes: list[tuple[int, int | None]],
+    state_fills: Mapping[str, fills.Fill],
     selected: Collection[str] = (),
 ) -> folium.FeatureGroup:
-    """Return the focus states, filled by their count of filtered events and outlined.
+    """Return the focus states, filled and outlined.
 
     Parameters
     ----------
     countries
         The drawing layer (`geo.load_countries`).
-    counts
-        Filtered events per state (`state_counts`).
-    classes
-        The fill classes (`count_classes`), the same as the legend's.
+    state_fills
+        Each state's colour and tooltip (`count_fills`, `fills.change_fills`, …); a state
+        without one is drawn as having no events.
     selected
         States in the country filter: drawn with a heavier, coloured outline.
 
     Returns
     -------
     folium.FeatureGroup
-        Each state carries its own tooltip (code, English and Dutch name, count), which a click
-        reports back; `clicked_state` reads the code from it.
+        Each state carries its own tooltip (its code first), which a click reports back;
+        `clicked_state` reads the code from it.
 
     """
     focus = countries[countries["role"] == "focus"]
     features = []
-    for code, name_en, name_nl, geometry in focus[["iso_a3", "name_en", "name_nl", "geometry"]].itertuples(
-        index=False
-    ):
-        count = int(counts.get(code, 0))
+    for code, geometry in focus[["iso_a3", "geometry"]].itertuples(index=False):
+        fill = state_fills.get(code) or fills.Fill(COUNT_COLOURS[0], str(code))
         chosen = code in selected
         features.append(
             {
@@ -327,8 +357,8 @@ def build_country_layer(
                 "id": str(code),
                 "geometry": geometry.__geo_interface__,
                 "properties": {
-                    "tooltip": str(markup.state_tooltip(code, name_en, name_nl, count)),
-                    "fill": count_colour(count, classes),
+                    "tooltip": fill.tooltip,
+                    "fill": fill.colour,
                     "line": SELECTED_LINE if chosen else FOCUS_LINE,
                     "weight": 4 if chosen else 2,
                 },

@@ -111,14 +111,6 @@ def event_tooltip(event: Mapping) -> Markup:
     )
 
 
-def state_tooltip(code: str, name_en: str, name_nl: str, count: int) -> Markup:
-    """Return a focus state's tooltip: its code, English and Dutch names, and the count."""
-    noun = "event" if count == 1 else "events"
-    return Markup("<b>{}</b>{}{} · <i>{}</i><br>{} filtered {} · click to filter").format(
-        code, SEPARATOR, name_en, name_nl, count, noun
-    )
-
-
 def tooltip_head(tooltip: object) -> str:
     """Return what comes before the first separator of a tooltip's text: the id it was made for."""
     return str(tooltip or "").strip().split(SEPARATOR, 1)[0]

@@ -33,3 +33,5 @@ BAND_COLOURS = {
     "decrease": "#92c5de",
     "limited": "#d9d9d9",
 }
+# The difference of two periods, diverging: fewer blue, more red, none the middle.
+DIFFERENCE_COLOURS = ("#2166ac", "#67a9cf", "#d1e5f0", "#f7f7f7", "#fddbc7", "#ef8a62", "#b2182b")
