@@ -78,6 +78,23 @@ def test_a_circle_holds_the_points_within_its_great_circle_radius(fixture_rows, 
     assert hits == {f"P-{n}" for n, (_, _, inside) in enumerate(points.values()) if inside}
 
 
+def test_a_circle_across_the_antimeridian_holds_the_points_on_both_sides(fixture_rows, make_data_dir):
+    centre = Circle(65.0, 179.8, 50.0)  # in Chukotka, 50 km either side of 180°
+    points = {
+        "14 km east, across 180°": (65.0, -179.9, True),
+        "14 km west": (65.0, 179.5, True),
+        "61 km east, across 180°": (65.0, -178.5, False),
+    }
+    for lat, lon, inside in points.values():
+        assert (areas.distance_km(centre.lat, centre.lon, lat, lon) <= centre.radius_km) is inside
+    rows = [dict(row, country="RUS") for row in _rows(fixture_rows, points)]
+    directory = make_data_dir(rows)
+    area = Area(circles=(centre,))
+    hits = _hits(open_store(directory), area)
+    assert hits == {f"P-{n}" for n, (_, _, inside) in enumerate(points.values()) if inside}
+    assert hits == set(filter_events(load_dataset(directory).events, EventFilter(area=area))["event_id"])
+
+
 def _east(circle: Circle, km: float) -> tuple[float, float]:
     """The point `km` due east of a circle's centre along its great circle's start (haversine inverse)."""
     phi = math.radians(circle.lat)

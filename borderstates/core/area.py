@@ -144,14 +144,19 @@ def ring_box(ring: Ring) -> tuple[float, float, float, float]:
 
 
 def circle_box(circle: Circle) -> tuple[float, float, float, float]:
-    """Return a box that holds the whole circle (a little wider than it, never narrower)."""
+    """Return a box (south, west, north, east) that holds the whole circle (never narrower than it).
+
+    Longitudes wrap: the box of a circle across the antimeridian has its west end east of its
+    east end (west > east), and holds the longitudes from west to 180 and from -180 to east.
+    """
     degrees = math.degrees(circle.radius_km / EARTH_RADIUS_KM)
     south, north = max(-90.0, circle.lat - degrees), min(90.0, circle.lat + degrees)
-    if north >= 90.0 or south <= -90.0:
-        return south, -180.0, north, 180.0
     widest = max(abs(south), abs(north))
     spread = degrees / max(math.cos(math.radians(widest)), 1e-9)
-    return south, max(-180.0, circle.lon - spread), north, min(180.0, circle.lon + spread)
+    if north >= 90.0 or south <= -90.0 or spread >= 180.0:
+        return south, -180.0, north, 180.0
+    west, east = circle.lon - spread, circle.lon + spread
+    return south, west + 360.0 if west < -180.0 else west, north, east - 360.0 if east > 180.0 else east
 
 
 # --- reading GeoJSON -------------------------------------------------------------------------------

@@ -96,11 +96,25 @@ def in_area(events: ir.Table, area: Area) -> ir.BooleanValue:
             inside = inside & (~_in_ring(lat, lon, hole) | _on_ring(lat, lon, hole))
         shapes.append(lat.between(south, north) & lon.between(west, east) & inside)
     for circle in area.circles:
-        south, west, north, east = circle_box(circle)
-        shapes.append(lat.between(south, north) & lon.between(west, east) & _in_circle(lat, lon, circle))
+        shapes.append(_boxed(lat, lon, circle_box(circle), _in_circle(lat, lon, circle)))
     if area.countries:
         shapes.append(events[LOCATED_IN].isin(area.countries))
     return _any(shapes) if shapes else ibis.literal(False)
+
+
+def _boxed(
+    lat: ir.FloatingValue,
+    lon: ir.FloatingValue,
+    box: tuple[float, float, float, float],
+    test: ir.BooleanValue,
+) -> ir.BooleanValue:
+    """Return where a point lies in a box (south, west, north, east) and passes `test`.
+
+    A box whose west end lies east of its east end crosses the antimeridian (`area.circle_box`).
+    """
+    south, west, north, east = box
+    across = lon.between(west, east) if west <= east else (lon >= west) | (lon <= east)
+    return lat.between(south, north) & across & test
 
 
 _EDGE_TOLERANCE = 1e-9  # degrees (about 0.1 mm): a point this close to an edge lies on it
