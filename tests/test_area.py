@@ -8,6 +8,7 @@ import math
 import pytest
 
 from borderstates.core import area as areas
+from borderstates.core import arealink, savedareas
 from borderstates.core.area import EARTH_RADIUS_KM, Area, AreaError, Circle
 from borderstates.core.engine import open_store
 from borderstates.core.filters import EventFilter
@@ -118,17 +119,17 @@ def test_a_link_carries_the_area_and_refuses_one_too_long():
         for a in [i * 2 * math.pi / 50 for i in range(50)]
     )
     polygon = Area(polygons=((ring + ring[:1],),), circles=(Circle(46.4857, 30.7438, 50.0),))
-    text = areas.encode(areas.from_geojson(polygon.to_geojson()))
+    text = arealink.encode(areas.from_geojson(polygon.to_geojson()))
     assert len(text) < 1_000  # a 50-vertex polygon and a circle fit in any browser's link
-    again = areas.decode(text)
+    again = arealink.decode(text)
     assert len(again.polygons[0][0]) == 51 and again.circles == polygon.circles
     for (x1, y1), (x2, y2) in zip(sorted(again.polygons[0][0]), sorted(ring + ring[:1]), strict=True):
         assert abs(x1 - x2) <= 1e-5 and abs(y1 - y2) <= 1e-5
     with pytest.raises(AreaError, match="at most 2,000"):
-        areas.decode("p" + "?" * 3_000)
+        arealink.decode("p" + "?" * 3_000)
     for broken in ("x123", "p", "c1,2", "p\x00"):
         with pytest.raises(AreaError):
-            areas.decode(broken)
+            arealink.decode(broken)
 
 
 def test_a_polygon_that_crosses_itself_is_repaired_and_says_so():
@@ -167,11 +168,11 @@ def test_a_bad_area_says_what_is_wrong(data, message):
 
 
 def test_a_saved_area_reads_back_and_a_bad_name_is_refused(tmp_path):
-    path = areas.area_file(tmp_path, "Odesa coast")
+    path = savedareas.area_file(tmp_path, "Odesa coast")
     path.parent.mkdir()
     path.write_text(json.dumps(SQUARE_WITH_HOLE.to_geojson()), encoding="utf-8")
-    assert areas.saved_areas(tmp_path) == {"Odesa coast": path}
+    assert savedareas.saved_areas(tmp_path) == {"Odesa coast": path}
     assert areas.read_area(path).polygons == SQUARE_WITH_HOLE.polygons
     for name in ("../escape", "", ".hidden", "a/b"):
         with pytest.raises(AreaError):
-            areas.area_file(tmp_path, name)
+            savedareas.area_file(tmp_path, name)

@@ -10,6 +10,7 @@ import pytest
 from borderstates.app import areaform, filterform
 from borderstates.app.filterform import filter_from_params, params_from_filter
 from borderstates.core import area as areas
+from borderstates.core import arealink, savedareas
 from borderstates.core.area import FILTER_AREA_ROLE, Area, AreaError, Circle
 from borderstates.core.engine import open_store
 from borderstates.core.export import export_bytes
@@ -70,7 +71,7 @@ def test_a_link_round_trips_the_area_and_refuses_one_too_long():
     choices = Choices(actors=frozenset(), datasets=frozenset({"curated"}))
     text = areaform.link_text(areaform.drawings_area([RECTANGLE, CIRCLE]))
     assert "~" in text  # a polyline's character: it must not split the shapes
-    drawn = areas.decode(text)
+    drawn = arealink.decode(text)
     assert len(drawn.polygons) == 1 and len(drawn.circles) == 1
     params = params_from_filter(EventFilter(area=drawn))
     assert set(params) == {"area"}
@@ -78,7 +79,7 @@ def test_a_link_round_trips_the_area_and_refuses_one_too_long():
     assert again.area == drawn and dropped == []
     with pytest.raises(AreaError, match="at most 2,000"):
         areaform.link_text(TOO_LONG)
-    refused, dropped = filter_from_params({"area": [areas.encode(TOO_LONG)]}, choices)
+    refused, dropped = filter_from_params({"area": [arealink.encode(TOO_LONG)]}, choices)
     assert refused.area is None
     assert len(dropped) == 1 and "at most 2,000" in dropped[0]
 
@@ -105,20 +106,20 @@ def drawn_polygons():
 
 def test_saved_areas_are_written_aside_listed_and_deleted(tmp_path):
     area = areaform.drawings_area([RECTANGLE, CIRCLE])
-    path = areas.save_area(tmp_path, "Caucasus (south)", area)
+    path = savedareas.save_area(tmp_path, "Caucasus (south)", area)
     assert path == tmp_path / "areas" / "Caucasus (south).geojson"
-    assert list(areas.saved_areas(tmp_path)) == ["Caucasus (south)"]
+    assert list(savedareas.saved_areas(tmp_path)) == ["Caucasus (south)"]
     assert [p.name for p in (tmp_path / "areas").iterdir()] == [path.name]  # nothing left aside
     back = areas.read_area(path)
     assert (back.polygons, back.circles, back.name) == (area.polygons, area.circles, "Caucasus (south)")
     for name in ("../escape", "a/b", ".hidden", ""):
         with pytest.raises(AreaError, match="cannot name an area"):
-            areas.save_area(tmp_path, name, area)
+            savedareas.save_area(tmp_path, name, area)
     with pytest.raises(AreaError, match="only drawn shapes"):
-        areas.save_area(tmp_path, "Georgia", Area(countries=("GEO",)))
-    assert areas.delete_area(tmp_path, "Caucasus (south)") is True
-    assert areas.saved_areas(tmp_path) == {}
-    assert areas.delete_area(tmp_path, "Caucasus (south)") is False
+        savedareas.save_area(tmp_path, "Georgia", Area(countries=("GEO",)))
+    assert savedareas.delete_area(tmp_path, "Caucasus (south)") is True
+    assert savedareas.saved_areas(tmp_path) == {}
+    assert savedareas.delete_area(tmp_path, "Caucasus (south)") is False
 
 
 def test_the_geojson_export_carries_the_area_and_the_csv_does_not(fixture_rows, make_data_dir):
@@ -157,7 +158,7 @@ def test_a_link_with_an_area_filters_every_part_of_the_map_page(monkeypatch, shi
     drawn = areaform.drawings_area([RECTANGLE, CIRCLE])
     app = run_app(monkeypatch, shipped_copy, {"area": areaform.link_text(drawn)})
     events = load_dataset(shipped_copy).events
-    expected = filter_events(events, EventFilter(area=areas.decode(areaform.link_text(drawn))))
+    expected = filter_events(events, EventFilter(area=arealink.decode(areaform.link_text(drawn))))
     assert 0 < len(expected) < len(events)
     assert shown_count(app) == (len(expected), len(events))
     layers = map_args(app)["feature_group"]
@@ -203,7 +204,7 @@ def test_a_country_is_an_area_too(monkeypatch, shipped_copy):
 def test_an_empty_area_and_a_repaired_one_say_so(monkeypatch, shipped_copy):
     # A bow tie in the Black Sea: it crosses itself, and no event lies in it.
     bow_tie = Area(polygons=((((33.0, 43.0), (35.0, 44.0), (35.0, 43.0), (33.0, 44.0), (33.0, 43.0)),),))
-    app = run_app(monkeypatch, shipped_copy, {"area": areas.encode(bow_tie)})
+    app = run_app(monkeypatch, shipped_copy, {"area": arealink.encode(bow_tie)})
     assert shown_count(app)[0] == 0
     infos = " ".join(i.value for i in app.sidebar.info)
     assert "No event matches the filter in this area." in infos
@@ -211,7 +212,7 @@ def test_an_empty_area_and_a_repaired_one_say_so(monkeypatch, shipped_copy):
 
 
 def test_a_link_too_long_is_refused_with_a_notice(monkeypatch, shipped_copy):
-    app = run_app(monkeypatch, shipped_copy, {"area": areas.encode(TOO_LONG)})
+    app = run_app(monkeypatch, shipped_copy, {"area": arealink.encode(TOO_LONG)})
     shown, total = shown_count(app)
     assert shown == total
     assert "at most 2,000" in " ".join(w.value for w in app.warning)
@@ -222,7 +223,7 @@ def test_every_page_follows_the_area_of_the_link(monkeypatch, shipped_copy, scri
     text = areaform.link_text(areaform.drawings_area([RECTANGLE, CIRCLE]))
     app = run_app(monkeypatch, shipped_copy, {"area": text}, page=script)
     events = load_dataset(shipped_copy).events
-    expected = filter_events(events, EventFilter(area=areas.decode(text)))
+    expected = filter_events(events, EventFilter(area=arealink.decode(text)))
     assert shown_count(app) == (len(expected), len(events))
     assert app.query_params.get("area") == text
 

@@ -16,18 +16,10 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from borderstates.app import filterform
-from borderstates.core.area import (
-    Area,
-    AreaError,
-    decode,
-    delete_area,
-    encode,
-    from_geojson,
-    read_area,
-    save_area,
-    saved_areas,
-)
+from borderstates.core.area import Area, AreaError, from_geojson, read_area
+from borderstates.core.arealink import decode, encode
 from borderstates.core.paths import data_dir
+from borderstates.core.savedareas import delete_area, save_area, saved_areas
 from borderstates.render import markup
 
 COUNTRY_PREFIX = "country:"  # a country's name as an area; no saved area's name has a colon

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,16 +21,9 @@ import shapely
 from shapely.geometry import Polygon, mapping, shape
 from shapely.geometry.polygon import orient
 
-from borderstates.core.csvio import atomic_write
-
 EARTH_RADIUS_KM = 6371.0088  # the mean radius (IUGG): circles are measured on this sphere
-MAX_URL_LENGTH = 2_000  # characters of an encoded area in a link (a 50-vertex polygon takes ~400)
 MAX_VERTICES = 2_000  # of all the shapes' rings together: the query tests every edge
-PRECISION = 5  # decimals of a coordinate in a link: about 1 m
-SHAPE_SEPARATOR = "*"  # between a link's shapes
-AREAS_FOLDER = "areas"  # in the data directory
 FILTER_AREA_ROLE = "filter-area"  # `properties.role` of the area's features in a GeoJSON export
-_NAME = re.compile(r"[\w][\w .,()'-]{0,79}")  # a saved area's name, also its file's name
 
 
 Ring = tuple[tuple[float, float], ...]  # (lon, lat) positions, the last repeating the first
@@ -68,24 +60,6 @@ class Area:
         """Return True when the area has no shape at all."""
         return not (self.polygons or self.circles or self.countries)
 
-    def bounds(self) -> tuple[float, float, float, float] | None:
-        """Return the box (south, west, north, east) around the drawn shapes; None for countries only."""
-        boxes = [ring_box(rings[0]) for rings in self.polygons] + [circle_box(c) for c in self.circles]
-        if not boxes:
-            return None
-        return (
-            min(b[0] for b in boxes),
-            min(b[1] for b in boxes),
-            max(b[2] for b in boxes),
-            max(b[3] for b in boxes),
-        )
-
-    def geometry(self, segments: int = 64) -> shapely.Geometry:
-        """Return the drawn shapes' union as one shapely geometry (circles as polygons, to draw)."""
-        parts = [Polygon(rings[0], rings[1:]) for rings in self.polygons]
-        parts += [circle_polygon(c, segments) for c in self.circles]
-        return shapely.union_all(parts) if parts else shapely.GeometryCollection()
-
     def to_geojson(self) -> dict[str, Any]:
         """Return the area as a GeoJSON FeatureCollection: polygons, and circles as points with a radius."""
         features: list[dict[str, Any]] = [
@@ -107,24 +81,6 @@ class Area:
         if self.name:
             collection["name"] = self.name
         return collection
-
-
-def circle_polygon(circle: Circle, segments: int = 64) -> Polygon:
-    """Return a polygon through `segments` points of a geodesic circle (to draw it, not to test it)."""
-    lat1, lon1 = math.radians(circle.lat), math.radians(circle.lon)
-    angular = circle.radius_km / EARTH_RADIUS_KM
-    points = []
-    for step in range(segments):
-        bearing = 2 * math.pi * step / segments
-        lat2 = math.asin(
-            math.sin(lat1) * math.cos(angular) + math.cos(lat1) * math.sin(angular) * math.cos(bearing)
-        )
-        lon2 = lon1 + math.atan2(
-            math.sin(bearing) * math.sin(angular) * math.cos(lat1),
-            math.cos(angular) - math.sin(lat1) * math.sin(lat2),
-        )
-        points.append((math.degrees(lon2), math.degrees(lat2)))
-    return Polygon(points)
 
 
 def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -303,128 +259,7 @@ def _number(value: Any, what: str) -> float:
     return float(value)
 
 
-# --- in a link ------------------------------------------------------------------------------------
-
-
-def encode(area: Area) -> str:
-    """Return a drawn area as the compact text of a link's `area` parameter.
-
-    Shapes are joined by `*`: a polygon is `p` and its rings (joined by `!`) as encoded
-    polylines (Google's algorithm, 5 decimals); a circle is `c` and `lat,lon,radius_km`.
-    """
-    shapes = ["p" + "!".join(_polyline(ring) for ring in rings) for rings in area.polygons]
-    shapes += [f"c{c.lat:.{PRECISION}f},{c.lon:.{PRECISION}f},{c.radius_km:.3f}" for c in area.circles]
-    # The separators lie outside the polyline's characters (`?` to `~`, 63–126), which `~` does not.
-    return SHAPE_SEPARATOR.join(shapes)
-
-
-def decode(text: str) -> Area:
-    """Read a link's `area` parameter (`encode`); raise AreaError for anything else or too long."""
-    if len(text) > MAX_URL_LENGTH:
-        raise AreaError(f"the area is {len(text):,} characters long; a link holds at most {MAX_URL_LENGTH:,}")
-    polygons: list[dict[str, Any]] = []
-    circles: list[Circle] = []
-    for number, shape_text in enumerate(text.split(SHAPE_SEPARATOR), start=1):
-        where = f"shape {number}"
-        if shape_text.startswith("p"):
-            rings = [_unpolyline(ring, where) for ring in shape_text[1:].split("!")]
-            polygons.append({"type": "Polygon", "coordinates": rings})
-        elif shape_text.startswith("c"):
-            try:
-                lat, lon, radius = (float(v) for v in shape_text[1:].split(","))
-            except ValueError:
-                raise AreaError(f"{where}: not a circle written lat,lon,radius") from None
-            circles.append(Circle(lat, lon, radius))
-        else:
-            raise AreaError(f"{where}: neither a polygon (p…) nor a circle (c…)")
-    features = [{"type": "Feature", "properties": {}, "geometry": p} for p in polygons] + [
-        {
-            "type": "Feature",
-            "properties": {"radius_km": c.radius_km},
-            "geometry": {"type": "Point", "coordinates": [c.lon, c.lat]},
-        }
-        for c in circles
-    ]
-    return from_geojson({"type": "FeatureCollection", "features": features})
-
-
-def _polyline(ring: Iterable[tuple[float, float]]) -> str:
-    out, last_lat, last_lon = [], 0, 0
-    for lon, lat in ring:
-        ilat, ilon = round(lat * 10**PRECISION), round(lon * 10**PRECISION)
-        for delta in (ilat - last_lat, ilon - last_lon):
-            value = ~(delta << 1) if delta < 0 else delta << 1
-            while value >= 0x20:
-                out.append(chr((0x20 | (value & 0x1F)) + 63))
-                value >>= 5
-            out.append(chr(value + 63))
-        last_lat, last_lon = ilat, ilon
-    return "".join(out)
-
-
-def _unpolyline(text: str, where: str) -> list[list[float]]:
-    numbers, value, shift = [], 0, 0
-    for char in text:
-        code = ord(char) - 63
-        if not 0 <= code < 64:
-            raise AreaError(f"{where}: {char!r} is no character of an encoded polyline")
-        value |= (code & 0x1F) << shift
-        shift += 5
-        if code < 0x20:
-            numbers.append(~(value >> 1) if value & 1 else value >> 1)
-            value, shift = 0, 0
-    if shift or len(numbers) % 2:
-        raise AreaError(f"{where}: an encoded polyline cut short")
-    positions, lat, lon = [], 0, 0
-    for dlat, dlon in zip(numbers[::2], numbers[1::2], strict=True):
-        lat, lon = lat + dlat, lon + dlon
-        positions.append([lon / 10**PRECISION, lat / 10**PRECISION])
-    return positions
-
-
-# --- saved areas -----------------------------------------------------------------------------------
-
-
-def saved_areas(directory: Path | str) -> dict[str, Path]:
-    """Return the data directory's saved areas by name (the GeoJSON files of `areas/`)."""
-    folder = Path(directory) / AREAS_FOLDER
-    return {p.stem: p for p in sorted(folder.glob("*.geojson"))} if folder.is_dir() else {}
-
-
-def area_file(directory: Path | str, name: str) -> Path:
-    """Return the file a saved area of this name lives in; raise AreaError for a name no file can have."""
-    cleaned = name.strip()
-    if not _NAME.fullmatch(cleaned) or cleaned.startswith("."):
-        raise AreaError(
-            f"{name!r} cannot name an area: letters, digits, spaces and . , ( ) ' - only, at most 80"
-        )
-    return Path(directory) / AREAS_FOLDER / f"{cleaned}.geojson"
-
-
-def save_area(directory: Path | str, name: str, area: Area) -> Path:
-    """Write an area's shapes as a named GeoJSON file into `areas/`, aside and renamed; return the file.
-
-    Raises
-    ------
-    AreaError
-        When the name cannot name a file (`area_file`) or the area has no shape to save.
-
-    """
-    path = area_file(directory, name)
-    if not (area.polygons or area.circles):
-        raise AreaError("only drawn shapes can be saved as an area")
-    shapes = Area(area.polygons, area.circles, name=path.stem)
-    with atomic_write(path) as handle:
-        json.dump(shapes.to_geojson(), handle, ensure_ascii=False, indent=1)
-    return path
-
-
-def delete_area(directory: Path | str, name: str) -> bool:
-    """Remove a saved area's file; return False when there was none."""
-    path = area_file(directory, name)
-    existed = path.exists()
-    path.unlink(missing_ok=True)
-    return existed
+# --- in an export ---------------------------------------------------------------------------------
 
 
 def area_features(area: Area) -> list[dict[str, Any]]:
