@@ -218,6 +218,47 @@ def test_a_link_too_long_is_refused_with_a_notice(monkeypatch, shipped_copy):
     assert "at most 2,000" in " ".join(w.value for w in app.warning)
 
 
+def _star(corners: int, step: int) -> tuple[tuple[float, float], ...]:
+    """A star {corners/step} over the Caucasus, each corner joined to the step-th next: it crosses itself."""
+    ring = tuple(
+        (45.0 + 4 * math.cos(2 * math.pi * (k * step % corners) / corners),
+         41.0 + 3 * math.sin(2 * math.pi * (k * step % corners) / corners))
+        for k in range(corners)
+    )  # fmt: skip
+    return (*ring, ring[0])
+
+
+def test_a_link_whose_repair_is_more_than_an_area_holds_is_refused_and_says_so(monkeypatch, shipped_copy):
+    # 99 corners joined to the second next cross 99 times: repaired, 99 triangles, whose link
+    # (3,016 characters) no page could keep, and which the page once said it applied.
+    text = arealink.encode(Area(polygons=((_star(99, 2),),)))
+    assert len(text) < arealink.MAX_URL_LENGTH
+    app = run_app(monkeypatch, shipped_copy, {"area": text})
+    shown, total = shown_count(app)
+    assert shown == total
+    said = " ".join(w.value for w in app.warning)
+    assert "repaired, the area has 99 shapes" in said
+    assert "now holds it so" not in said
+    assert not app.query_params.get("area")  # the address bar holds no area the page does not apply
+    assert [b.key for b in app.sidebar.button if b.key == "area_save"] == []
+
+
+def test_a_link_whose_polygon_is_repaired_applies_the_repaired_area(monkeypatch, shipped_copy):
+    bow_tie = ((40.0, 38.0), (50.0, 44.0), (50.0, 38.0), (40.0, 44.0), (40.0, 38.0))  # two triangles
+    repaired = arealink.decode(arealink.encode(Area(polygons=((bow_tie,),))))
+    assert repaired.repaired and len(repaired.polygons) == 2
+    app = run_app(monkeypatch, shipped_copy, {"area": arealink.encode(Area(polygons=((bow_tie,),)))})
+    events = load_dataset(shipped_copy).events
+    expected = filter_events(events, EventFilter(area=repaired))
+    assert 0 < len(expected) < len(events)
+    assert shown_count(app) == (len(expected), len(events))
+    assert app.query_params.get("area") == arealink.encode(repaired)  # the link now holds it so
+    app.text_input(key=areaform.SAVE_NAME).input("Bow tie").run()
+    app.button(key="area_save").click().run()
+    assert (shipped_copy / "areas" / "Bow tie.geojson").exists()
+    assert shown_count(app) == (len(expected), len(events))
+
+
 @pytest.mark.parametrize("script", ["pages/1_Events.py", "pages/2_Timeline.py", "pages/4_Articles.py"])
 def test_every_page_follows_the_area_of_the_link(monkeypatch, shipped_copy, script):
     text = areaform.link_text(areaform.drawings_area([RECTANGLE, CIRCLE]))

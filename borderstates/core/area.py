@@ -10,19 +10,30 @@ matches the events the loader placed in its polygon.
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import shapely
-from shapely.geometry import Polygon, mapping, shape
+import shapely.errors
+from shapely.geometry import Polygon, mapping
 from shapely.geometry.polygon import orient
 
 EARTH_RADIUS_KM = 6371.0088  # the mean radius (IUGG): circles are measured on this sphere
-MAX_VERTICES = 2_000  # of all the shapes' rings together: the query tests every edge
+# What an area may hold, on every way in (a drawing, a link, a saved file, `--within`): each
+# shape is one more test in every query of a page, each vertex one more edge to test. So
+# bounded, any area costs at most three times what a 50-vertex polygon does (`make bench`),
+# and fits in a link (`arealink`). Checked before any geometry work, and after a repair again.
+MAX_SHAPES = 8  # polygons and circles
+MAX_HOLES = 8  # of all the polygons together
+MAX_VERTICES = 100  # positions of all the polygons' rings together (a ring's last repeats its first)
+MAX_CROSSINGS = 100  # a polygon that crosses itself more often is refused: the repair grows with their square
+MAX_FILE_BYTES = 1_000_000  # of a saved area's file, or one given to `--within`
 FILTER_AREA_ROLE = "filter-area"  # `properties.role` of the area's features in a GeoJSON export
 
 
@@ -122,53 +133,90 @@ def from_geojson(data: Mapping[str, Any], name: str = "") -> Area:
     """Read an area from GeoJSON: a Polygon, a MultiPolygon, a Feature or a FeatureCollection of them.
 
     A Point with a `radius` (metres, as Leaflet.draw gives a circle) or `radius_km` property is a
-    circle. A polygon that crosses itself is repaired (`shapely.make_valid`) and the area says so.
+    circle. A polygon that crosses itself is repaired (`shapely.make_valid`) and the area says
+    so. The limits (`MAX_SHAPES`, `MAX_HOLES`, `MAX_VERTICES`, `MAX_CROSSINGS`) are checked on
+    what is given before any geometry work, and on the repaired area again.
 
     Raises
     ------
     AreaError
         With a message naming what is wrong: not GeoJSON of shapes, a coordinate out of range,
-        an empty area, too many vertices.
+        an empty area, more than the limits allow, a polygon the geometry library cannot read.
 
     """
-    polygons: list[Rings] = []
-    circles: list[Circle] = []
-    repaired = False
+    given: list[tuple[str, str, Mapping[str, Any], Mapping[str, Any]]] = []
+    shapes = holes = vertices = 0
     for number, (geometry, properties) in enumerate(_shapes(data), start=1):
         kind = geometry.get("type") if isinstance(geometry, Mapping) else None
         where = f"shape {number}"
         if kind == "Point":
-            circles.append(_circle(geometry, properties, where))
+            shapes += 1
         elif kind in ("Polygon", "MultiPolygon"):
-            mended, fixed = _polygons(geometry, where)
-            polygons += mended
-            repaired |= fixed
+            for rings in _polygon_rings(geometry.get("coordinates"), kind):
+                shapes, holes = shapes + 1, holes + len(rings) - 1
+                vertices += sum(len(ring) for ring in rings)
         else:
             raise AreaError(
                 f"{where}: a {kind or 'shape without a type'} is no area (Polygon, MultiPolygon or a circle)"
             )
+        given.append((where, kind, geometry, properties))
+    check_limits(shapes, holes, vertices)  # counted, not yet read: nothing is built of a huge drawing
+    polygons: list[Rings] = []
+    circles: list[Circle] = []
+    repaired = False
+    for where, kind, geometry, properties in given:
+        if kind == "Point":
+            circles.append(_circle(geometry, properties, where))
+        else:
+            mended, fixed = _polygons(geometry, where)
+            polygons += mended
+            repaired |= fixed
     area = Area(tuple(polygons), tuple(circles), name=name, repaired=repaired)
     if area.is_empty():
         raise AreaError("the file holds no shape: an area needs a polygon or a circle")
-    vertices = sum(len(ring) for rings in area.polygons for ring in rings)
-    if vertices > MAX_VERTICES:
-        raise AreaError(f"the area has {vertices:,} vertices; at most {MAX_VERTICES:,} (simplify it)")
+    if repaired:
+        check_limits(
+            len(polygons) + len(circles),
+            sum(len(rings) - 1 for rings in polygons),
+            sum(len(ring) for rings in polygons for ring in rings),
+            "repaired, the area",
+        )
     return area
 
 
-def read_area(path: Path | str) -> Area:
-    """Read an area from a GeoJSON file; the file's name (without `.geojson`) is the area's name."""
+def check_limits(shapes: int, holes: int, vertices: int, what: str = "the area") -> None:
+    """Raise AreaError when so many shapes, holes or vertices are more than an area may hold."""
+    for count, limit, noun in (
+        (shapes, MAX_SHAPES, "shapes (polygons and circles)"),
+        (holes, MAX_HOLES, "holes"),
+        (vertices, MAX_VERTICES, "vertices"),
+    ):
+        if count > limit:
+            raise AreaError(f"{what} has {count:,} {noun}; an area holds at most {limit:,} (simplify it)")
+
+
+def read_area(path: Path | str, shown: str | None = None) -> Area:
+    """Read an area from a GeoJSON file; the file's name (without `.geojson`) is the area's name.
+
+    A message names the file as `shown`, or as `path` when that is not given.
+    """
     path = Path(path)
+    label = str(path) if shown is None else shown
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_FILE_BYTES + 1)  # never more: the size is checked before reading
     except OSError as exc:
-        raise AreaError(f"{path}: cannot be read: {exc.strerror or exc}") from None
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise AreaError(f"{path}: not GeoJSON: {exc}") from None
+        raise AreaError(f"{label}: cannot be read: {exc.strerror or exc}") from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise AreaError(f"{label}: an area's file holds at most {MAX_FILE_BYTES:,} bytes")
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise AreaError(f"{label}: not GeoJSON: {exc}") from None
     try:
         return from_geojson(data, name=path.stem)
     except AreaError as exc:
-        raise AreaError(f"{path}: {exc}") from None
+        raise AreaError(f"{label}: {exc}") from None
 
 
 def _shapes(data: Any) -> Iterator[tuple[Any, Mapping[str, Any]]]:
@@ -205,38 +253,83 @@ def _circle(geometry: Mapping[str, Any], properties: Mapping[str, Any], where: s
     return Circle(lat, lon, radius)
 
 
-def _polygons(
-    geometry: Mapping[str, Any], where: str
-) -> tuple[list[tuple[tuple[tuple[float, float], ...], ...]], bool]:
-    coordinates = geometry.get("coordinates")
-    for ring in _rings(coordinates, geometry.get("type")):
-        if len(ring) < 4:
+def _polygons(geometry: Mapping[str, Any], where: str) -> tuple[list[Rings], bool]:
+    """Return a Polygon's or MultiPolygon's polygons, repaired where it crosses itself, and whether it was.
+
+    Built from the positions' longitude and latitude only (an altitude is left out).
+    """
+    polygons = []
+    for rings in _polygon_rings(geometry.get("coordinates"), geometry.get("type")):
+        if any(len(ring) < 4 for ring in rings):
             raise AreaError(f"{where}: a ring needs at least 4 positions (the last repeats the first)")
-        for position in ring:
-            _position(position, where)
+        polygons.append([[_position(position, where) for position in ring] for ring in rings])
     try:
-        polygon = shape(geometry)
-    except (ValueError, TypeError, AttributeError) as exc:
-        raise AreaError(f"{where}: not a polygon ({exc})") from None
-    fixed = not polygon.is_valid
-    if fixed:
-        polygon = shapely.make_valid(polygon)
-    parts = [
-        p for p in shapely.get_parts(polygon) if isinstance(p, Polygon) and not p.is_empty and p.area > 0
-    ]
-    if not parts:
+        polygon = shapely.multipolygons([Polygon(rings[0], rings[1:]) for rings in polygons])
+        fixed = not polygon.is_valid
+        if fixed:
+            crossings = _crossings([ring for rings in polygons for ring in rings])
+            if crossings > MAX_CROSSINGS:
+                raise AreaError(
+                    f"{where}: the polygon crosses itself {crossings:,} times; one that crosses itself "
+                    f"at most {MAX_CROSSINGS:,} times is repaired (draw it without crossings)"
+                )
+            polygon = shapely.make_valid(polygon)
+        parts = [
+            p for p in shapely.get_parts(polygon) if isinstance(p, Polygon) and not p.is_empty and p.area > 0
+        ]
+        mended = [_rings_of(orient(part)) for part in parts]
+    except (shapely.errors.ShapelyError, ValueError, MemoryError) as exc:
+        if isinstance(exc, AreaError):
+            raise
+        raise AreaError(f"{where}: the geometry library cannot take the polygon ({exc})") from None
+    if not mended:
         raise AreaError(f"{where}: the polygon encloses nothing")
-    return [_rings_of(orient(part)) for part in parts], fixed
+    return mended, fixed
 
 
-def _rings(coordinates: Any, kind: Any) -> Iterable[Any]:
+def _crossings(rings: list[list[tuple[float, float]]]) -> int:
+    """Return how many pairs of the rings' edges meet, other than an edge and the next of its ring.
+
+    Every pair is tested, which the vertex limit keeps few: the repair's work grows with the
+    square of the crossings, so they are counted before it.
+    """
+    edges: list[tuple[float, float, float, float]] = []
+    neighbours: set[tuple[int, int]] = set()
+    for ring in rings:
+        closed = ring if ring[0] == ring[-1] else [*ring, ring[0]]
+        first = len(edges)
+        edges += [(*a, *b) for a, b in itertools.pairwise(closed) if a != b]
+        neighbours |= {(k, k + 1) for k in range(first, len(edges) - 1)}
+        if len(edges) - first > 2:
+            neighbours.add((first, len(edges) - 1))  # the ring's last edge ends where its first starts
+    if len(edges) < 2:
+        return 0
+    e = np.array(edges)
+    i, j = np.triu_indices(len(e), k=1)
+    a, b, c, d = e[i, :2], e[i, 2:], e[j, :2], e[j, 2:]
+    boxes_meet = (np.minimum(a, b) <= np.maximum(c, d)).all(axis=1) & (
+        np.minimum(c, d) <= np.maximum(a, b)
+    ).all(axis=1)
+    meet = boxes_meet & (_turn(a, b, c) * _turn(a, b, d) <= 0) & (_turn(c, d, a) * _turn(c, d, b) <= 0)
+    return sum(1 for pair in zip(i[meet].tolist(), j[meet].tolist(), strict=True) if pair not in neighbours)
+
+
+def _turn(p: np.ndarray, q: np.ndarray, r: np.ndarray) -> np.ndarray:
+    """Return the side of each line p→q that r lies on: 1 left, -1 right, 0 on it."""
+    return np.sign((q[:, 0] - p[:, 0]) * (r[:, 1] - p[:, 1]) - (q[:, 1] - p[:, 1]) * (r[:, 0] - p[:, 0]))
+
+
+def _polygon_rings(coordinates: Any, kind: Any) -> list[list[Any]]:
+    """Return a Polygon's or a MultiPolygon's coordinates as polygons, each a list of rings."""
     if not isinstance(coordinates, list | tuple):
         raise AreaError(f"a {kind} without coordinates")
     polygons = coordinates if kind == "MultiPolygon" else [coordinates]
     for rings in polygons:
         if not isinstance(rings, list | tuple) or not rings:
             raise AreaError(f"a {kind} with a polygon without rings")
-        yield from rings
+        if not all(isinstance(ring, list | tuple) for ring in rings):
+            raise AreaError(f"a {kind} with a ring that is no list of positions")
+    return [list(rings) for rings in polygons]
 
 
 def _rings_of(polygon: Polygon) -> Rings:

@@ -1,7 +1,8 @@
-"""An area in a link: the compact text of the `area` parameter, read back as an area is read.
+"""An area in a link: the compact text of the `area` parameter, read back with the same limits.
 
 A polygon is `p` and its rings (joined by `!`) as encoded polylines (Google's algorithm, 5
-decimals, about 1 m); a circle is `c` and `lat,lon,radius_km`; shapes are joined by `*`.
+decimals, about 1 m); a circle is `c` and `lat,lon,radius_km`; shapes are joined by `*`. Any
+area within the limits of `area` fits in `MAX_URL_LENGTH` characters.
 """
 
 from __future__ import annotations
