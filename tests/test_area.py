@@ -173,7 +173,7 @@ def test_a_saved_area_reads_back_and_a_bad_name_is_refused(tmp_path):
     path = savedareas.area_file(tmp_path, "Odesa coast")
     path.parent.mkdir()
     path.write_text(json.dumps(SQUARE_WITH_HOLE.to_geojson()), encoding="utf-8")
-    assert savedareas.saved_areas(tmp_path) == {"Odesa coast": path}
+    assert savedareas.saved_areas(tmp_path) == ({"Odesa coast": path}, [])
     assert areas.read_area(path).polygons == SQUARE_WITH_HOLE.polygons
     for name in ("../escape", "", ".hidden", "a/b"):
         with pytest.raises(AreaError):

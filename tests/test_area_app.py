@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 
 import pytest
 
@@ -108,7 +109,7 @@ def test_saved_areas_are_written_aside_listed_and_deleted(tmp_path):
     area = areaform.drawings_area([RECTANGLE, CIRCLE])
     path = savedareas.save_area(tmp_path, "Caucasus (south)", area)
     assert path == tmp_path / "areas" / "Caucasus (south).geojson"
-    assert list(savedareas.saved_areas(tmp_path)) == ["Caucasus (south)"]
+    assert list(savedareas.saved_areas(tmp_path)[0]) == ["Caucasus (south)"]
     assert [p.name for p in (tmp_path / "areas").iterdir()] == [path.name]  # nothing left aside
     back = areas.read_area(path)
     assert (back.polygons, back.circles, back.name) == (area.polygons, area.circles, "Caucasus (south)")
@@ -118,8 +119,67 @@ def test_saved_areas_are_written_aside_listed_and_deleted(tmp_path):
     with pytest.raises(AreaError, match="only drawn shapes"):
         savedareas.save_area(tmp_path, "Georgia", Area(countries=("GEO",)))
     assert savedareas.delete_area(tmp_path, "Caucasus (south)") is True
-    assert savedareas.saved_areas(tmp_path) == {}
+    assert savedareas.saved_areas(tmp_path) == ({}, [])
     assert savedareas.delete_area(tmp_path, "Caucasus (south)") is False
+
+
+NAMES = {  # a name: what the rule says of it ("" for a name that keeps it)
+    "Caucasus (south)": "",
+    "O'Brien's line - 2024.1, east": "",
+    "Київ (центр)": "",  # one script
+    "東京タワー": "",  # Han and Katakana: Japanese writes with both
+    "a" * 80: "",
+    "中" * 66: "",  # 198 bytes in UTF-8
+    "x_y": "letters, digits, spaces and . , ( ) ' -",  # `_` is none of them
+    "-front": "beginning with a letter or a digit",
+    "a" * 81: "at most 80 characters, not 81",
+    "中" * 80: "at most 200 bytes of it in UTF-8, and this one takes 240",
+    "Ukr\u0430ine": "it mixes letters of Cyrillic and Latin",  # a Cyrillic а
+}
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_a_name_keeps_the_rule_or_is_told_which_part_it_breaks(tmp_path, name):
+    broken = NAMES[name]
+    if not broken:
+        path = savedareas.save_area(tmp_path, name, areaform.drawings_area([RECTANGLE]))
+        assert savedareas.saved_areas(tmp_path) == ({name: path}, [])
+        assert savedareas.delete_area(tmp_path, name)
+        return
+    with pytest.raises(AreaError, match=re.escape(broken)):
+        savedareas.save_area(tmp_path, name, areaform.drawings_area([RECTANGLE]))
+    assert not (tmp_path / "areas").exists()
+
+
+def test_a_name_is_kept_composed():
+    decomposed = "Ode\u0301sa"  # é as e and a combining accent, as some keyboards type it
+    assert savedareas.check_name(f" {decomposed} ") == "Odésa"
+
+
+def test_an_area_is_never_saved_over_another(tmp_path):
+    first = savedareas.save_area(tmp_path, "Caucasus", areaform.drawings_area([RECTANGLE]))
+    before = first.read_bytes()
+    for name in ("Caucasus", "caucasus", " CAUCASUS "):
+        with pytest.raises(AreaError, match="an area named 'Caucasus' exists"):
+            savedareas.save_area(tmp_path, name, areaform.drawings_area([CIRCLE]))
+    assert first.read_bytes() == before
+    assert [p.name for p in (tmp_path / "areas").iterdir()] == ["Caucasus.geojson"]  # nothing left aside
+
+
+def test_a_file_whose_name_breaks_the_rule_is_named_and_not_offered(tmp_path):
+    folder = tmp_path / "areas"
+    folder.mkdir()
+    shapes = json.dumps(areaform.drawings_area([RECTANGLE]).to_geojson())
+    for name in ("Donbas_front", "Ukr\u0430ine", "Odesa coast"):
+        (folder / f"{name}.geojson").write_text(shapes, encoding="utf-8")
+    found, problems = savedareas.saved_areas(tmp_path)
+    assert list(found) == ["Odesa coast"]
+    assert problems == [
+        "areas/Donbas_front.geojson: 'Donbas_front' cannot name an area: letters, digits, spaces and "
+        ". , ( ) ' -, beginning with a letter or a digit only (rename the file)",
+        "areas/Ukr\u0430ine.geojson: 'Ukr\u0430ine' cannot name an area: it mixes letters of Cyrillic "
+        "and Latin (rename the file)",
+    ]
 
 
 def test_the_geojson_export_carries_the_area_and_the_csv_does_not(fixture_rows, make_data_dir):
@@ -192,6 +252,47 @@ def test_saving_a_drawn_area_lists_it_and_deleting_it_removes_the_filter(monkeyp
     shown, total = shown_count(app)
     assert shown == total
     assert "areaname" not in app.query_params
+
+
+def _save(app, name: str) -> str:
+    """Type a name into the box, press "Save this area"; return what the sidebar then says."""
+    app.text_input(key=areaform.SAVE_NAME).input(name).run()
+    app.button(key="area_save").click().run()
+    assert not app.exception
+    return " ".join(m.value for m in (*app.sidebar.warning, *app.sidebar.success))
+
+
+def test_the_sidebar_says_why_a_name_cannot_be_saved_and_never_where_the_server_keeps_it(
+    monkeypatch, shipped_copy
+):
+    drawn = arealink.encode(areaform.drawings_area([RECTANGLE]))
+    app = run_app(monkeypatch, shipped_copy, {"area": drawn})
+    assert "at most 80 characters, not 81" in _save(app, "a" * 81)  # not emptied by the box
+    assert "at most 200 bytes" in _save(app, "中" * 80)  # not the file system's "name too long"
+    assert "it mixes letters of Cyrillic and Latin" in _save(app, "Ukr\u0430ine")
+    (shipped_copy / "areas").write_text("not a folder", encoding="utf-8")
+    said = _save(app, "Caucasus")
+    assert said.startswith("Not saved:") and "the data directory's areas/ cannot be written" in said
+    assert str(shipped_copy) not in said
+    (shipped_copy / "areas").unlink()
+    assert _save(app, "Caucasus") == "Saved as ` Caucasus `."
+    app.button(key="area_clear").click().run()
+    app.query_params["area"] = drawn
+    app.run()
+    assert "an area named 'Caucasus' exists" in _save(app, "caucasus")
+
+
+def test_a_hand_placed_file_whose_name_breaks_the_rule_is_named_not_offered(monkeypatch, shipped_copy):
+    (shipped_copy / "areas").mkdir()
+    shapes = json.dumps(areaform.drawings_area([RECTANGLE]).to_geojson())
+    for name in ("Donbas_front", "Ukr\u0430ine", "Caucasus"):
+        (shipped_copy / "areas" / f"{name}.geojson").write_text(shapes, encoding="utf-8")
+    app = run_app(monkeypatch, shipped_copy)
+    options = app.selectbox(key=filterform.AREA_NAME).options
+    assert "Caucasus" in options and not {"Donbas_front", "Ukr\u0430ine"} & set(options)
+    left_out = " ".join(c.value for c in app.sidebar.caption)
+    assert "areas/Donbas_front.geojson" in left_out and "areas/Ukr\u0430ine.geojson" in left_out
+    assert str(shipped_copy) not in left_out
 
 
 def test_a_country_is_an_area_too(monkeypatch, shipped_copy):
