@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 import math
+import re
 
 import pytest
 
+from borderstates.app import areaform
 from borderstates.core import area as areas
+from borderstates.core import arealink, savedareas
 from borderstates.core.area import EARTH_RADIUS_KM, Area, AreaError, Circle
 from borderstates.core.engine import open_store
 from borderstates.core.filters import EventFilter
@@ -78,6 +81,23 @@ def test_a_circle_holds_the_points_within_its_great_circle_radius(fixture_rows, 
     assert hits == {f"P-{n}" for n, (_, _, inside) in enumerate(points.values()) if inside}
 
 
+def test_a_circle_across_the_antimeridian_holds_the_points_on_both_sides(fixture_rows, make_data_dir):
+    centre = Circle(65.0, 179.8, 50.0)  # in Chukotka, 50 km either side of 180°
+    points = {
+        "14 km east, across 180°": (65.0, -179.9, True),
+        "14 km west": (65.0, 179.5, True),
+        "61 km east, across 180°": (65.0, -178.5, False),
+    }
+    for lat, lon, inside in points.values():
+        assert (areas.distance_km(centre.lat, centre.lon, lat, lon) <= centre.radius_km) is inside
+    rows = [dict(row, country="RUS") for row in _rows(fixture_rows, points)]
+    directory = make_data_dir(rows)
+    area = Area(circles=(centre,))
+    hits = _hits(open_store(directory), area)
+    assert hits == {f"P-{n}" for n, (_, _, inside) in enumerate(points.values()) if inside}
+    assert hits == set(filter_events(load_dataset(directory).events, EventFilter(area=area))["event_id"])
+
+
 def _east(circle: Circle, km: float) -> tuple[float, float]:
     """The point `km` due east of a circle's centre along its great circle's start (haversine inverse)."""
     phi = math.radians(circle.lat)
@@ -101,17 +121,17 @@ def test_a_link_carries_the_area_and_refuses_one_too_long():
         for a in [i * 2 * math.pi / 50 for i in range(50)]
     )
     polygon = Area(polygons=((ring + ring[:1],),), circles=(Circle(46.4857, 30.7438, 50.0),))
-    text = areas.encode(areas.from_geojson(polygon.to_geojson()))
+    text = arealink.encode(areas.from_geojson(polygon.to_geojson()))
     assert len(text) < 1_000  # a 50-vertex polygon and a circle fit in any browser's link
-    again = areas.decode(text)
+    again = arealink.decode(text)
     assert len(again.polygons[0][0]) == 51 and again.circles == polygon.circles
     for (x1, y1), (x2, y2) in zip(sorted(again.polygons[0][0]), sorted(ring + ring[:1]), strict=True):
         assert abs(x1 - x2) <= 1e-5 and abs(y1 - y2) <= 1e-5
     with pytest.raises(AreaError, match="at most 2,000"):
-        areas.decode("p" + "?" * 3_000)
+        arealink.decode("p" + "?" * 3_000)
     for broken in ("x123", "p", "c1,2", "p\x00"):
         with pytest.raises(AreaError):
-            areas.decode(broken)
+            arealink.decode(broken)
 
 
 def test_a_polygon_that_crosses_itself_is_repaired_and_says_so():
@@ -150,11 +170,124 @@ def test_a_bad_area_says_what_is_wrong(data, message):
 
 
 def test_a_saved_area_reads_back_and_a_bad_name_is_refused(tmp_path):
-    path = areas.area_file(tmp_path, "Odesa coast")
+    path = savedareas.area_file(tmp_path, "Odesa coast")
     path.parent.mkdir()
     path.write_text(json.dumps(SQUARE_WITH_HOLE.to_geojson()), encoding="utf-8")
-    assert areas.saved_areas(tmp_path) == {"Odesa coast": path}
+    assert savedareas.saved_areas(tmp_path) == ({"Odesa coast": path}, [])
     assert areas.read_area(path).polygons == SQUARE_WITH_HOLE.polygons
     for name in ("../escape", "", ".hidden", "a/b"):
         with pytest.raises(AreaError):
-            areas.area_file(tmp_path, name)
+            savedareas.area_file(tmp_path, name)
+
+
+# --- what an area may hold -------------------------------------------------------------------------
+
+
+def _star(corners: int, step: int, radius: float = 3.0) -> list[list[float]]:
+    """A star {corners/step} round Kharkiv, each corner joined to the step-th next (corners + 1 positions)."""
+    ring = [
+        [36.2 + radius * math.cos(2 * math.pi * (k * step % corners) / corners),
+         50.0 + radius * math.sin(2 * math.pi * (k * step % corners) / corners)]
+        for k in range(corners)
+    ]  # fmt: skip
+    return [*ring, ring[0]]
+
+
+def _square(lon: float, lat: float, side: float = 0.1) -> list[list[float]]:
+    return [[lon, lat], [lon + side, lat], [lon + side, lat + side], [lon, lat + side], [lon, lat]]
+
+
+def _polygon(*rings: list[list[float]]) -> dict:
+    return {"type": "Polygon", "coordinates": list(rings)}
+
+
+def _circles(count: int) -> dict:
+    point = {
+        "type": "Feature",
+        "properties": {"radius_km": 5.0},
+        "geometry": {"type": "Point", "coordinates": [30, 50]},
+    }
+    return {"type": "FeatureCollection", "features": [point] * count}
+
+
+AT_THE_LIMITS = {  # each as much as an area may hold of one thing
+    "vertices": _polygon(_star(areas.MAX_VERTICES - 1, 1)),
+    "shapes": {
+        "type": "MultiPolygon",
+        "coordinates": [[_square(30 + k, 50)] for k in range(areas.MAX_SHAPES)],
+    },
+    "holes": _polygon(
+        _square(30, 50, 1), *(_square(30.1 + k / 10, 50.5, 0.05)[::-1] for k in range(areas.MAX_HOLES))
+    ),
+    "circles": _circles(areas.MAX_SHAPES),
+}
+BEYOND_THE_LIMITS = {  # name: (GeoJSON, what the message says)
+    "a vertex more": (_polygon(_star(areas.MAX_VERTICES, 1)), "101 vertices; an area holds at most 100"),
+    "a polygon more": (
+        {"type": "MultiPolygon", "coordinates": [[_square(30 + k, 50)] for k in range(areas.MAX_SHAPES + 1)]},
+        "9 shapes (polygons and circles); an area holds at most 8",
+    ),
+    "a hole more": (
+        _polygon(
+            _square(30, 50, 1),
+            *(_square(30.05 + k / 10, 50.5, 0.05)[::-1] for k in range(areas.MAX_HOLES + 1)),
+        ),
+        "9 holes; an area holds at most 8",
+    ),
+    "a circle more": (_circles(areas.MAX_SHAPES + 1), "9 shapes"),
+    # The issue's drawings: 2,001 and 100,000 vertices crossing themselves (21 s and 1.7 GB, and
+    # 13.8 GB, of repair before), refused by their count before any geometry is built.
+    "2,001 vertices": (_polygon(_star(2_000, 999)), "2,001 vertices"),
+    "100,000 vertices": (_polygon(_star(99_999, 49_999)), "100,000 vertices"),
+    # 99 corners joined to the 49th next cross 4,752 times: their repair took seconds and made
+    # thousands of polygons; counted first, the star is refused without one.
+    "too many crossings": (
+        _polygon(_star(99, 49)),
+        "crosses itself 4,752 times; one that crosses itself at most 100",
+    ),
+    # 11 corners joined to the second next cross 11 times: repaired, 11 triangles.
+    "repaired beyond": (_polygon(_star(11, 2)), "repaired, the area has 11 shapes"),
+}
+
+
+@pytest.mark.parametrize("name", AT_THE_LIMITS)
+def test_an_area_at_the_limits_is_read(name):
+    area = areas.from_geojson(AT_THE_LIMITS[name])
+    assert not area.repaired
+    assert len(arealink.encode(area)) <= arealink.MAX_URL_LENGTH
+
+
+@pytest.mark.parametrize("name", BEYOND_THE_LIMITS)
+def test_an_area_beyond_the_limits_is_refused_with_what_it_holds(name):
+    data, message = BEYOND_THE_LIMITS[name]
+    with pytest.raises(AreaError, match=re.escape(message)):
+        areas.from_geojson(data)
+
+
+def test_the_limits_hold_on_every_way_an_area_comes_in(tmp_path, fixture_rows, make_data_dir):
+    data, message = BEYOND_THE_LIMITS["a vertex more"]
+    feature = {"type": "Feature", "properties": {}, "geometry": data}
+    with pytest.raises(AreaError, match=message):  # a drawing, as the map reports it
+        areaform.drawings_area([feature])
+    text = arealink.encode(Area(polygons=((tuple(map(tuple, data["coordinates"][0])),),)))
+    assert len(text) < arealink.MAX_URL_LENGTH  # short enough for a link, and still refused
+    with pytest.raises(AreaError, match=message):  # a link
+        arealink.decode(text)
+    path = tmp_path / "big.geojson"
+    path.write_text(json.dumps(feature), encoding="utf-8")
+    with pytest.raises(AreaError, match=message):  # a saved file, or --within
+        areas.read_area(path)
+    huge = tmp_path / "huge.geojson"
+    huge.write_text(json.dumps(feature) + " " * areas.MAX_FILE_BYTES, encoding="utf-8")
+    with pytest.raises(AreaError, match="holds at most 1,000,000 bytes"):
+        areas.read_area(huge)
+
+
+def test_any_area_within_the_limits_fits_in_a_link():
+    # The widest steps a link can spell: each vertex across the whole globe from the last.
+    far = tuple((179.99999 * (-1) ** k, 89.99999 * (-1) ** (k // 2)) for k in range(areas.MAX_VERTICES - 1))
+    circle = Circle(-89.99999, -179.99999, 5_000.0)
+    widest = Area(polygons=((far + far[:1],),), circles=(circle,) * (areas.MAX_SHAPES - 1))
+    assert len(arealink.encode(widest)) <= arealink.MAX_URL_LENGTH
+    squares = tuple((tuple(map(tuple, _square(-179.9, -89.9 + k, 99.9))),) for k in range(areas.MAX_SHAPES))
+    assert len(arealink.encode(Area(polygons=squares))) <= arealink.MAX_URL_LENGTH

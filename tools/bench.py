@@ -177,6 +177,14 @@ TABLE: tuple[str | Row, ...] = (
     Row("small tier: the same within the polygon", "area_small", "area_s", "s"),
     Row("small tier: the polygon's extra time", "area_small", "extra_s", "s", _at_most(0.3)),
     Row("events within the polygon, large tier (no other filter)", "area_large", "within", ""),
+    "the dearest area a link may carry (`worst_area`: 8 polygons sharing 100 vertices), the same way",
+    Row("large tier: its extra time", "area_large", "worst_extra_s", "s"),
+    Row("large tier: its extra time ÷ the polygon's", "area_large", "worst_ratio", "×", _at_most(3)),
+    Row("small tier: its extra time", "area_small", "worst_extra_s", "s"),
+    Row("small tier: its extra time ÷ the polygon's", "area_small", "worst_ratio", "×", _at_most(3)),
+    Row("small tier, the area the only filter: the polygon's extra time", "area_small", "alone_extra_s", "s"),
+    Row("small tier, the area the only filter: its extra time", "area_small", "alone_worst_extra_s", "s"),
+    Row("characters of its link", "area_small", "worst_link", ""),
     "regions: synthetic events around the focus states' cities placed in their region (core.regions.place)",
     Row("placing a million points in the regions of their state", "regions", "place_s", "s", _at_most(1)),
     Row("locate_events (state, geography check and region), a million", "regions", "locate_s", "s"),
@@ -649,23 +657,65 @@ def bench_area(vertices: int = AREA_VERTICES) -> Any:
     return Area(polygons=((tuple([*ring, ring[0]]),),))
 
 
+def worst_area() -> Any:
+    """Return the dearest area a link may carry, as the link gives it back.
+
+    The most shapes, all of them polygons (a polygon costs more than a circle), sharing the
+    most vertices: stars over the four states, each with a box of its own to test.
+    """
+    import math
+
+    from borderstates.core.area import MAX_SHAPES, MAX_VERTICES, Area
+    from borderstates.core.arealink import decode, encode
+
+    corners = MAX_VERTICES // MAX_SHAPES - 1  # each ring's last position repeats its first
+    polygons = []
+    for j in range(MAX_SHAPES):
+        east, north = 26.5 + (j % 4) * 4.5, 46.5 + (j // 4) * 3.0
+        ring = [
+            (east + (2.0 + 0.3 * (k % 2)) * math.cos(2 * math.pi * k / corners),
+             north + (1.2 + 0.2 * (k % 2)) * math.sin(2 * math.pi * k / corners))
+            for k in range(corners)
+        ]  # fmt: skip
+        polygons.append((tuple([*ring, ring[0]]),))
+    return decode(encode(Area(polygons=tuple(polygons))))
+
+
 def measure_area(directory: Path) -> dict[str, Any]:
-    """Time the filter change with and without a drawn polygon (bounding box, then the exact test)."""
+    """Time the filter change with and without a drawn polygon (bounding box, then the exact test).
+
+    And with the dearest area a link may carry (`worst_area`), measured the same way, beside the
+    polygon's; then both again as the only filter (a count of every event in the area).
+    """
     from dataclasses import replace
 
     from borderstates.analysis import mapdata
+    from borderstates.core.arealink import encode
     from borderstates.core.engine import open_store
     from borderstates.core.filters import EventFilter
 
     figures: dict[str, Any] = {"load": _load_average()}
     store = open_store(directory)
     figures["events"] = store.total
-    area = bench_area()
+    area, worst = bench_area(), worst_area()
     filters = changes(top_actors(store))
-    figures["plain_s"] = _median(lambda step: mapdata.placed(store, filters[step]))
-    figures["area_s"] = _median(lambda step: mapdata.placed(store, replace(filters[step], area=area)))
-    figures["extra_s"] = figures["area_s"] - figures["plain_s"]
+    # Interleaved, step by step, so that the three see the same load of the machine.
+    plain, polygon, dearest = _interleaved(
+        lambda step: mapdata.placed(store, filters[step]),
+        lambda step: mapdata.placed(store, replace(filters[step], area=area)),
+        lambda step: mapdata.placed(store, replace(filters[step], area=worst)),
+    )
+    figures.update(plain_s=plain, area_s=polygon, extra_s=polygon - plain, worst_extra_s=dearest - plain)
     figures["within"] = store.count(EventFilter(area=area))
+    figures["worst_ratio"] = figures["worst_extra_s"] / figures["extra_s"]
+    figures["worst_link"] = len(encode(worst))
+    world = EventFilter(bounds=(-90.0, -180.0, 90.0, 180.0))  # a filter that every event passes
+    everything, alone, alone_worst = _interleaved(
+        lambda step: store.count(world),
+        lambda step: store.count(EventFilter(area=area)),
+        lambda step: store.count(EventFilter(area=worst)),
+    )
+    figures.update(alone_extra_s=alone - everything, alone_worst_extra_s=alone_worst - everything)
     return figures
 
 
@@ -692,6 +742,17 @@ def measure_regions(count: int = 1_000_000) -> dict[str, Any]:
     figures["countries_s"] = figures["locate_s"] - figures["place_s"]
     figures["placed"] = int((located["region"].astype(str) != "").sum())
     return figures
+
+
+def _interleaved(*actions: Callable[[int], object], repeats: int = REPEATS) -> list[float]:
+    """Return the median seconds of each action, run in turn at each step 0 … repeats-1."""
+    times: list[list[float]] = [[] for _ in actions]
+    for step in range(repeats):
+        for action, taken in zip(actions, times, strict=True):
+            start = time.perf_counter()
+            action(step)
+            taken.append(time.perf_counter() - start)
+    return [statistics.median(taken) for taken in times]
 
 
 def measure_import(source: Path, directory: Path) -> dict[str, Any]:

@@ -17,18 +17,10 @@ from streamlit.delta_generator import DeltaGenerator
 
 from borderstates.app import filterform
 from borderstates.core import contract
-from borderstates.core.area import (
-    Area,
-    AreaError,
-    decode,
-    delete_area,
-    encode,
-    from_geojson,
-    read_area,
-    save_area,
-    saved_areas,
-)
+from borderstates.core.area import Area, AreaError, from_geojson, read_area
+from borderstates.core.arealink import decode, encode
 from borderstates.core.paths import data_dir
+from borderstates.core.savedareas import AREAS_FOLDER, area_files, delete_area, save_area, saved_areas
 from borderstates.render import markup
 
 COUNTRY_PREFIX = "country:"  # a country's name as an area; no saved area's name has a colon
@@ -108,11 +100,11 @@ def map_shapes(area: Area | None) -> tuple[Area | None, int]:
 @st.cache_data(show_spinner=False, max_entries=16)
 def _read_saved(directory: str, files: tuple[tuple[str, int], ...]) -> tuple[dict[str, Area], list[str]]:
     # `files` (name, modification time) is the cache key: a saved, changed or deleted area reads again.
+    found, problems = saved_areas(directory)
     areas: dict[str, Area] = {}
-    problems: list[str] = []
-    for path in saved_areas(directory).values():
-        try:
-            areas[path.stem] = read_area(path)
+    for name, path in found.items():
+        try:  # named as in the data directory: a reader is not told the server's folders
+            areas[name] = read_area(path, shown=f"{AREAS_FOLDER}/{path.name}")
         except AreaError as exc:
             problems.append(str(exc))
     return areas, problems
@@ -121,10 +113,11 @@ def _read_saved(directory: str, files: tuple[tuple[str, int], ...]) -> tuple[dic
 def named_areas(countries: Collection[str]) -> tuple[dict[str, Area], list[str]]:
     """Return the areas one can choose by name: the data directory's saved areas, then countries.
 
-    Also the problems of saved area files that cannot be read (they are left out).
+    Also a problem for each saved area file left out: one that cannot be read, or whose name
+    breaks the naming rule (`savedareas.check_name`).
     """
     directory = data_dir()
-    files = tuple((p.name, p.stat().st_mtime_ns) for p in saved_areas(directory).values() if p.exists())
+    files = tuple((p.name, p.stat().st_mtime_ns) for p in area_files(directory) if p.exists())
     saved, problems = _read_saved(str(directory), files)
     by_country = {
         f"{COUNTRY_PREFIX}{code}": Area(countries=(code,), name=f"{COUNTRY_PREFIX}{code}")
@@ -162,7 +155,8 @@ def area_widgets(sidebar: DeltaGenerator, names: Sequence[str], problems: Sequen
     )
     drawn = str(st.session_state.get(filterform.AREA) or "")
     if drawn and not name:
-        sidebar.text_input("Name", key=SAVE_NAME, max_chars=80, placeholder="a name for the drawn area")
+        # No `max_chars`: the box would empty a longer name, where the naming rule says what is wrong.
+        sidebar.text_input("Name", key=SAVE_NAME, placeholder="a name for the drawn area")
         sidebar.button("Save this area", key="area_save", on_click=_save, width="stretch")
     elif name and not name.startswith(COUNTRY_PREFIX):
         sidebar.button(
@@ -205,7 +199,7 @@ def _save() -> None:
         area = decode(str(st.session_state.get(filterform.AREA) or ""))
         path = save_area(data_dir(), name, area)
     except (AreaError, OSError) as exc:
-        st.session_state[_MESSAGE] = ("warning", f"Not saved: {markup.code_span(str(exc))}")
+        st.session_state[_MESSAGE] = ("warning", f"Not saved: {markup.code_span(_said(exc))}")
         return
     _read_saved.clear()
     st.session_state.update({filterform.AREA: "", filterform.AREA_NAME: path.stem, SAVE_NAME: ""})
@@ -216,8 +210,15 @@ def _delete(name: str) -> None:
     try:
         delete_area(data_dir(), name)
     except (AreaError, OSError) as exc:
-        st.session_state[_MESSAGE] = ("warning", f"Not deleted: {markup.code_span(str(exc))}")
+        st.session_state[_MESSAGE] = ("warning", f"Not deleted: {markup.code_span(_said(exc))}")
         return
     _read_saved.clear()
     clear_area()
     st.session_state[_MESSAGE] = ("success", f"Deleted {markup.code_span(name)}.")
+
+
+def _said(exc: Exception) -> str:
+    """Return what went wrong, without the server's folders that a system error names."""
+    if isinstance(exc, OSError):
+        return f"the data directory's {AREAS_FOLDER}/ cannot be written: {exc.strerror or type(exc).__name__}"
+    return str(exc)

@@ -21,7 +21,8 @@ import streamlit as st
 from borderstates.analysis.timeline import UNITS
 from borderstates.app.trendform import TREND_PARAMS, params_from_settings, settings_from_params
 from borderstates.core import contract
-from borderstates.core.area import Area, AreaError, decode, encode
+from borderstates.core.area import Area, AreaError
+from borderstates.core.arealink import decode, encode
 from borderstates.core.contract import FOCUS_STATES, Params
 from borderstates.core.filters import Choices, EventFilter, parse_date
 

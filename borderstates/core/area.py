@@ -10,28 +10,31 @@ matches the events the loader placed in its polygon.
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
-import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import shapely
-from shapely.geometry import Polygon, mapping, shape
+import shapely.errors
+from shapely.geometry import Polygon, mapping
 from shapely.geometry.polygon import orient
 
-from borderstates.core.csvio import atomic_write
-
 EARTH_RADIUS_KM = 6371.0088  # the mean radius (IUGG): circles are measured on this sphere
-MAX_URL_LENGTH = 2_000  # characters of an encoded area in a link (a 50-vertex polygon takes ~400)
-MAX_VERTICES = 2_000  # of all the shapes' rings together: the query tests every edge
-PRECISION = 5  # decimals of a coordinate in a link: about 1 m
-SHAPE_SEPARATOR = "*"  # between a link's shapes
-AREAS_FOLDER = "areas"  # in the data directory
+# What an area may hold, on every way in (a drawing, a link, a saved file, `--within`): each
+# shape is one more test in every query of a page, each vertex one more edge to test. So
+# bounded, any area costs at most three times what a 50-vertex polygon does (`make bench`),
+# and fits in a link (`arealink`). Checked before any geometry work, and after a repair again.
+MAX_SHAPES = 8  # polygons and circles
+MAX_HOLES = 8  # of all the polygons together
+MAX_VERTICES = 100  # positions of all the polygons' rings together (a ring's last repeats its first)
+MAX_CROSSINGS = 100  # a polygon that crosses itself more often is refused: the repair grows with their square
+MAX_FILE_BYTES = 1_000_000  # of a saved area's file, or one given to `--within`
 FILTER_AREA_ROLE = "filter-area"  # `properties.role` of the area's features in a GeoJSON export
-_NAME = re.compile(r"[\w][\w .,()'-]{0,79}")  # a saved area's name, also its file's name
 
 
 Ring = tuple[tuple[float, float], ...]  # (lon, lat) positions, the last repeating the first
@@ -68,24 +71,6 @@ class Area:
         """Return True when the area has no shape at all."""
         return not (self.polygons or self.circles or self.countries)
 
-    def bounds(self) -> tuple[float, float, float, float] | None:
-        """Return the box (south, west, north, east) around the drawn shapes; None for countries only."""
-        boxes = [ring_box(rings[0]) for rings in self.polygons] + [circle_box(c) for c in self.circles]
-        if not boxes:
-            return None
-        return (
-            min(b[0] for b in boxes),
-            min(b[1] for b in boxes),
-            max(b[2] for b in boxes),
-            max(b[3] for b in boxes),
-        )
-
-    def geometry(self, segments: int = 64) -> shapely.Geometry:
-        """Return the drawn shapes' union as one shapely geometry (circles as polygons, to draw)."""
-        parts = [Polygon(rings[0], rings[1:]) for rings in self.polygons]
-        parts += [circle_polygon(c, segments) for c in self.circles]
-        return shapely.union_all(parts) if parts else shapely.GeometryCollection()
-
     def to_geojson(self) -> dict[str, Any]:
         """Return the area as a GeoJSON FeatureCollection: polygons, and circles as points with a radius."""
         features: list[dict[str, Any]] = [
@@ -109,24 +94,6 @@ class Area:
         return collection
 
 
-def circle_polygon(circle: Circle, segments: int = 64) -> Polygon:
-    """Return a polygon through `segments` points of a geodesic circle (to draw it, not to test it)."""
-    lat1, lon1 = math.radians(circle.lat), math.radians(circle.lon)
-    angular = circle.radius_km / EARTH_RADIUS_KM
-    points = []
-    for step in range(segments):
-        bearing = 2 * math.pi * step / segments
-        lat2 = math.asin(
-            math.sin(lat1) * math.cos(angular) + math.cos(lat1) * math.sin(angular) * math.cos(bearing)
-        )
-        lon2 = lon1 + math.atan2(
-            math.sin(bearing) * math.sin(angular) * math.cos(lat1),
-            math.cos(angular) - math.sin(lat1) * math.sin(lat2),
-        )
-        points.append((math.degrees(lon2), math.degrees(lat2)))
-    return Polygon(points)
-
-
 def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     """Return the great-circle distance between two points on the mean Earth sphere (haversine)."""
     phi1, phi2 = math.radians(lat1), math.radians(lat2)
@@ -144,14 +111,19 @@ def ring_box(ring: Ring) -> tuple[float, float, float, float]:
 
 
 def circle_box(circle: Circle) -> tuple[float, float, float, float]:
-    """Return a box that holds the whole circle (a little wider than it, never narrower)."""
+    """Return a box (south, west, north, east) that holds the whole circle (never narrower than it).
+
+    Longitudes wrap: the box of a circle across the antimeridian has its west end east of its
+    east end (west > east), and holds the longitudes from west to 180 and from -180 to east.
+    """
     degrees = math.degrees(circle.radius_km / EARTH_RADIUS_KM)
     south, north = max(-90.0, circle.lat - degrees), min(90.0, circle.lat + degrees)
-    if north >= 90.0 or south <= -90.0:
-        return south, -180.0, north, 180.0
     widest = max(abs(south), abs(north))
     spread = degrees / max(math.cos(math.radians(widest)), 1e-9)
-    return south, max(-180.0, circle.lon - spread), north, min(180.0, circle.lon + spread)
+    if north >= 90.0 or south <= -90.0 or spread >= 180.0:
+        return south, -180.0, north, 180.0
+    west, east = circle.lon - spread, circle.lon + spread
+    return south, west + 360.0 if west < -180.0 else west, north, east - 360.0 if east > 180.0 else east
 
 
 # --- reading GeoJSON -------------------------------------------------------------------------------
@@ -161,53 +133,90 @@ def from_geojson(data: Mapping[str, Any], name: str = "") -> Area:
     """Read an area from GeoJSON: a Polygon, a MultiPolygon, a Feature or a FeatureCollection of them.
 
     A Point with a `radius` (metres, as Leaflet.draw gives a circle) or `radius_km` property is a
-    circle. A polygon that crosses itself is repaired (`shapely.make_valid`) and the area says so.
+    circle. A polygon that crosses itself is repaired (`shapely.make_valid`) and the area says
+    so. The limits (`MAX_SHAPES`, `MAX_HOLES`, `MAX_VERTICES`, `MAX_CROSSINGS`) are checked on
+    what is given before any geometry work, and on the repaired area again.
 
     Raises
     ------
     AreaError
         With a message naming what is wrong: not GeoJSON of shapes, a coordinate out of range,
-        an empty area, too many vertices.
+        an empty area, more than the limits allow, a polygon the geometry library cannot read.
 
     """
-    polygons: list[Rings] = []
-    circles: list[Circle] = []
-    repaired = False
+    given: list[tuple[str, str, Mapping[str, Any], Mapping[str, Any]]] = []
+    shapes = holes = vertices = 0
     for number, (geometry, properties) in enumerate(_shapes(data), start=1):
         kind = geometry.get("type") if isinstance(geometry, Mapping) else None
         where = f"shape {number}"
         if kind == "Point":
-            circles.append(_circle(geometry, properties, where))
+            shapes += 1
         elif kind in ("Polygon", "MultiPolygon"):
-            mended, fixed = _polygons(geometry, where)
-            polygons += mended
-            repaired |= fixed
+            for rings in _polygon_rings(geometry.get("coordinates"), kind):
+                shapes, holes = shapes + 1, holes + len(rings) - 1
+                vertices += sum(len(ring) for ring in rings)
         else:
             raise AreaError(
                 f"{where}: a {kind or 'shape without a type'} is no area (Polygon, MultiPolygon or a circle)"
             )
+        given.append((where, kind, geometry, properties))
+    check_limits(shapes, holes, vertices)  # counted, not yet read: nothing is built of a huge drawing
+    polygons: list[Rings] = []
+    circles: list[Circle] = []
+    repaired = False
+    for where, kind, geometry, properties in given:
+        if kind == "Point":
+            circles.append(_circle(geometry, properties, where))
+        else:
+            mended, fixed = _polygons(geometry, where)
+            polygons += mended
+            repaired |= fixed
     area = Area(tuple(polygons), tuple(circles), name=name, repaired=repaired)
     if area.is_empty():
         raise AreaError("the file holds no shape: an area needs a polygon or a circle")
-    vertices = sum(len(ring) for rings in area.polygons for ring in rings)
-    if vertices > MAX_VERTICES:
-        raise AreaError(f"the area has {vertices:,} vertices; at most {MAX_VERTICES:,} (simplify it)")
+    if repaired:
+        check_limits(
+            len(polygons) + len(circles),
+            sum(len(rings) - 1 for rings in polygons),
+            sum(len(ring) for rings in polygons for ring in rings),
+            "repaired, the area",
+        )
     return area
 
 
-def read_area(path: Path | str) -> Area:
-    """Read an area from a GeoJSON file; the file's name (without `.geojson`) is the area's name."""
+def check_limits(shapes: int, holes: int, vertices: int, what: str = "the area") -> None:
+    """Raise AreaError when so many shapes, holes or vertices are more than an area may hold."""
+    for count, limit, noun in (
+        (shapes, MAX_SHAPES, "shapes (polygons and circles)"),
+        (holes, MAX_HOLES, "holes"),
+        (vertices, MAX_VERTICES, "vertices"),
+    ):
+        if count > limit:
+            raise AreaError(f"{what} has {count:,} {noun}; an area holds at most {limit:,} (simplify it)")
+
+
+def read_area(path: Path | str, shown: str | None = None) -> Area:
+    """Read an area from a GeoJSON file; the file's name (without `.geojson`) is the area's name.
+
+    A message names the file as `shown`, or as `path` when that is not given.
+    """
     path = Path(path)
+    label = str(path) if shown is None else shown
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_FILE_BYTES + 1)  # never more: the size is checked before reading
     except OSError as exc:
-        raise AreaError(f"{path}: cannot be read: {exc.strerror or exc}") from None
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise AreaError(f"{path}: not GeoJSON: {exc}") from None
+        raise AreaError(f"{label}: cannot be read: {exc.strerror or exc}") from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise AreaError(f"{label}: an area's file holds at most {MAX_FILE_BYTES:,} bytes")
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise AreaError(f"{label}: not GeoJSON: {exc}") from None
     try:
         return from_geojson(data, name=path.stem)
     except AreaError as exc:
-        raise AreaError(f"{path}: {exc}") from None
+        raise AreaError(f"{label}: {exc}") from None
 
 
 def _shapes(data: Any) -> Iterator[tuple[Any, Mapping[str, Any]]]:
@@ -244,38 +253,83 @@ def _circle(geometry: Mapping[str, Any], properties: Mapping[str, Any], where: s
     return Circle(lat, lon, radius)
 
 
-def _polygons(
-    geometry: Mapping[str, Any], where: str
-) -> tuple[list[tuple[tuple[tuple[float, float], ...], ...]], bool]:
-    coordinates = geometry.get("coordinates")
-    for ring in _rings(coordinates, geometry.get("type")):
-        if len(ring) < 4:
+def _polygons(geometry: Mapping[str, Any], where: str) -> tuple[list[Rings], bool]:
+    """Return a Polygon's or MultiPolygon's polygons, repaired where it crosses itself, and whether it was.
+
+    Built from the positions' longitude and latitude only (an altitude is left out).
+    """
+    polygons = []
+    for rings in _polygon_rings(geometry.get("coordinates"), geometry.get("type")):
+        if any(len(ring) < 4 for ring in rings):
             raise AreaError(f"{where}: a ring needs at least 4 positions (the last repeats the first)")
-        for position in ring:
-            _position(position, where)
+        polygons.append([[_position(position, where) for position in ring] for ring in rings])
     try:
-        polygon = shape(geometry)
-    except (ValueError, TypeError, AttributeError) as exc:
-        raise AreaError(f"{where}: not a polygon ({exc})") from None
-    fixed = not polygon.is_valid
-    if fixed:
-        polygon = shapely.make_valid(polygon)
-    parts = [
-        p for p in shapely.get_parts(polygon) if isinstance(p, Polygon) and not p.is_empty and p.area > 0
-    ]
-    if not parts:
+        polygon = shapely.multipolygons([Polygon(rings[0], rings[1:]) for rings in polygons])
+        fixed = not polygon.is_valid
+        if fixed:
+            crossings = _crossings([ring for rings in polygons for ring in rings])
+            if crossings > MAX_CROSSINGS:
+                raise AreaError(
+                    f"{where}: the polygon crosses itself {crossings:,} times; one that crosses itself "
+                    f"at most {MAX_CROSSINGS:,} times is repaired (draw it without crossings)"
+                )
+            polygon = shapely.make_valid(polygon)
+        parts = [
+            p for p in shapely.get_parts(polygon) if isinstance(p, Polygon) and not p.is_empty and p.area > 0
+        ]
+        mended = [_rings_of(orient(part)) for part in parts]
+    except (shapely.errors.ShapelyError, ValueError, MemoryError) as exc:
+        if isinstance(exc, AreaError):
+            raise
+        raise AreaError(f"{where}: the geometry library cannot take the polygon ({exc})") from None
+    if not mended:
         raise AreaError(f"{where}: the polygon encloses nothing")
-    return [_rings_of(orient(part)) for part in parts], fixed
+    return mended, fixed
 
 
-def _rings(coordinates: Any, kind: Any) -> Iterable[Any]:
+def _crossings(rings: list[list[tuple[float, float]]]) -> int:
+    """Return how many pairs of the rings' edges meet, other than an edge and the next of its ring.
+
+    Every pair is tested, which the vertex limit keeps few: the repair's work grows with the
+    square of the crossings, so they are counted before it.
+    """
+    edges: list[tuple[float, float, float, float]] = []
+    neighbours: set[tuple[int, int]] = set()
+    for ring in rings:
+        closed = ring if ring[0] == ring[-1] else [*ring, ring[0]]
+        first = len(edges)
+        edges += [(*a, *b) for a, b in itertools.pairwise(closed) if a != b]
+        neighbours |= {(k, k + 1) for k in range(first, len(edges) - 1)}
+        if len(edges) - first > 2:
+            neighbours.add((first, len(edges) - 1))  # the ring's last edge ends where its first starts
+    if len(edges) < 2:
+        return 0
+    e = np.array(edges)
+    i, j = np.triu_indices(len(e), k=1)
+    a, b, c, d = e[i, :2], e[i, 2:], e[j, :2], e[j, 2:]
+    boxes_meet = (np.minimum(a, b) <= np.maximum(c, d)).all(axis=1) & (
+        np.minimum(c, d) <= np.maximum(a, b)
+    ).all(axis=1)
+    meet = boxes_meet & (_turn(a, b, c) * _turn(a, b, d) <= 0) & (_turn(c, d, a) * _turn(c, d, b) <= 0)
+    return sum(1 for pair in zip(i[meet].tolist(), j[meet].tolist(), strict=True) if pair not in neighbours)
+
+
+def _turn(p: np.ndarray, q: np.ndarray, r: np.ndarray) -> np.ndarray:
+    """Return the side of each line p→q that r lies on: 1 left, -1 right, 0 on it."""
+    return np.sign((q[:, 0] - p[:, 0]) * (r[:, 1] - p[:, 1]) - (q[:, 1] - p[:, 1]) * (r[:, 0] - p[:, 0]))
+
+
+def _polygon_rings(coordinates: Any, kind: Any) -> list[list[Any]]:
+    """Return a Polygon's or a MultiPolygon's coordinates as polygons, each a list of rings."""
     if not isinstance(coordinates, list | tuple):
         raise AreaError(f"a {kind} without coordinates")
     polygons = coordinates if kind == "MultiPolygon" else [coordinates]
     for rings in polygons:
         if not isinstance(rings, list | tuple) or not rings:
             raise AreaError(f"a {kind} with a polygon without rings")
-        yield from rings
+        if not all(isinstance(ring, list | tuple) for ring in rings):
+            raise AreaError(f"a {kind} with a ring that is no list of positions")
+    return [list(rings) for rings in polygons]
 
 
 def _rings_of(polygon: Polygon) -> Rings:
@@ -298,128 +352,7 @@ def _number(value: Any, what: str) -> float:
     return float(value)
 
 
-# --- in a link ------------------------------------------------------------------------------------
-
-
-def encode(area: Area) -> str:
-    """Return a drawn area as the compact text of a link's `area` parameter.
-
-    Shapes are joined by `*`: a polygon is `p` and its rings (joined by `!`) as encoded
-    polylines (Google's algorithm, 5 decimals); a circle is `c` and `lat,lon,radius_km`.
-    """
-    shapes = ["p" + "!".join(_polyline(ring) for ring in rings) for rings in area.polygons]
-    shapes += [f"c{c.lat:.{PRECISION}f},{c.lon:.{PRECISION}f},{c.radius_km:.3f}" for c in area.circles]
-    # The separators lie outside the polyline's characters (`?` to `~`, 63–126), which `~` does not.
-    return SHAPE_SEPARATOR.join(shapes)
-
-
-def decode(text: str) -> Area:
-    """Read a link's `area` parameter (`encode`); raise AreaError for anything else or too long."""
-    if len(text) > MAX_URL_LENGTH:
-        raise AreaError(f"the area is {len(text):,} characters long; a link holds at most {MAX_URL_LENGTH:,}")
-    polygons: list[dict[str, Any]] = []
-    circles: list[Circle] = []
-    for number, shape_text in enumerate(text.split(SHAPE_SEPARATOR), start=1):
-        where = f"shape {number}"
-        if shape_text.startswith("p"):
-            rings = [_unpolyline(ring, where) for ring in shape_text[1:].split("!")]
-            polygons.append({"type": "Polygon", "coordinates": rings})
-        elif shape_text.startswith("c"):
-            try:
-                lat, lon, radius = (float(v) for v in shape_text[1:].split(","))
-            except ValueError:
-                raise AreaError(f"{where}: not a circle written lat,lon,radius") from None
-            circles.append(Circle(lat, lon, radius))
-        else:
-            raise AreaError(f"{where}: neither a polygon (p…) nor a circle (c…)")
-    features = [{"type": "Feature", "properties": {}, "geometry": p} for p in polygons] + [
-        {
-            "type": "Feature",
-            "properties": {"radius_km": c.radius_km},
-            "geometry": {"type": "Point", "coordinates": [c.lon, c.lat]},
-        }
-        for c in circles
-    ]
-    return from_geojson({"type": "FeatureCollection", "features": features})
-
-
-def _polyline(ring: Iterable[tuple[float, float]]) -> str:
-    out, last_lat, last_lon = [], 0, 0
-    for lon, lat in ring:
-        ilat, ilon = round(lat * 10**PRECISION), round(lon * 10**PRECISION)
-        for delta in (ilat - last_lat, ilon - last_lon):
-            value = ~(delta << 1) if delta < 0 else delta << 1
-            while value >= 0x20:
-                out.append(chr((0x20 | (value & 0x1F)) + 63))
-                value >>= 5
-            out.append(chr(value + 63))
-        last_lat, last_lon = ilat, ilon
-    return "".join(out)
-
-
-def _unpolyline(text: str, where: str) -> list[list[float]]:
-    numbers, value, shift = [], 0, 0
-    for char in text:
-        code = ord(char) - 63
-        if not 0 <= code < 64:
-            raise AreaError(f"{where}: {char!r} is no character of an encoded polyline")
-        value |= (code & 0x1F) << shift
-        shift += 5
-        if code < 0x20:
-            numbers.append(~(value >> 1) if value & 1 else value >> 1)
-            value, shift = 0, 0
-    if shift or len(numbers) % 2:
-        raise AreaError(f"{where}: an encoded polyline cut short")
-    positions, lat, lon = [], 0, 0
-    for dlat, dlon in zip(numbers[::2], numbers[1::2], strict=True):
-        lat, lon = lat + dlat, lon + dlon
-        positions.append([lon / 10**PRECISION, lat / 10**PRECISION])
-    return positions
-
-
-# --- saved areas -----------------------------------------------------------------------------------
-
-
-def saved_areas(directory: Path | str) -> dict[str, Path]:
-    """Return the data directory's saved areas by name (the GeoJSON files of `areas/`)."""
-    folder = Path(directory) / AREAS_FOLDER
-    return {p.stem: p for p in sorted(folder.glob("*.geojson"))} if folder.is_dir() else {}
-
-
-def area_file(directory: Path | str, name: str) -> Path:
-    """Return the file a saved area of this name lives in; raise AreaError for a name no file can have."""
-    cleaned = name.strip()
-    if not _NAME.fullmatch(cleaned) or cleaned.startswith("."):
-        raise AreaError(
-            f"{name!r} cannot name an area: letters, digits, spaces and . , ( ) ' - only, at most 80"
-        )
-    return Path(directory) / AREAS_FOLDER / f"{cleaned}.geojson"
-
-
-def save_area(directory: Path | str, name: str, area: Area) -> Path:
-    """Write an area's shapes as a named GeoJSON file into `areas/`, aside and renamed; return the file.
-
-    Raises
-    ------
-    AreaError
-        When the name cannot name a file (`area_file`) or the area has no shape to save.
-
-    """
-    path = area_file(directory, name)
-    if not (area.polygons or area.circles):
-        raise AreaError("only drawn shapes can be saved as an area")
-    shapes = Area(area.polygons, area.circles, name=path.stem)
-    with atomic_write(path) as handle:
-        json.dump(shapes.to_geojson(), handle, ensure_ascii=False, indent=1)
-    return path
-
-
-def delete_area(directory: Path | str, name: str) -> bool:
-    """Remove a saved area's file; return False when there was none."""
-    path = area_file(directory, name)
-    existed = path.exists()
-    path.unlink(missing_ok=True)
-    return existed
+# --- in an export ---------------------------------------------------------------------------------
 
 
 def area_features(area: Area) -> list[dict[str, Any]]:

@@ -22,7 +22,7 @@ import ibis
 import ibis.expr.types as ir
 
 from borderstates.core import contract
-from borderstates.core.area import EARTH_RADIUS_KM, Area, Circle, Ring, circle_box, ring_box
+from borderstates.core.area import EARTH_RADIUS_KM, Area, Circle, Rings, circle_box, ring_box
 from borderstates.core.contract import LOCATED_IN, REGION, SEARCH_TEXT, SPAN_END
 from borderstates.core.filters import EventFilter
 
@@ -84,34 +84,46 @@ def text_hits(events: ir.Table, needle: str) -> ir.Table:
 def in_area(events: ir.Table, area: Area) -> ir.BooleanValue:
     """Return the condition of an event whose point lies in an area, boundary included.
 
-    Each shape is tested where its bounding box lets a point through: a polygon by the
-    crossings of a ray with its edges (or the point lying on an edge), a circle by the
-    great-circle distance (haversine, compared without its arcsine), a country by the state
-    the loader placed the event in.
+    Each shape is tested only where its bounding box lets a point through: a polygon by the
+    crossings of a ray with the edges of all its rings (or the point lying on one of them), a
+    circle by the great-circle distance (haversine, compared without its arcsine), a country
+    by the state the loader placed the event in.
     """
     lat, lon = events["latitude"], events["longitude"]
     shapes: list[ir.BooleanValue] = []
     for rings in area.polygons:
-        south, west, north, east = ring_box(rings[0])
-        outline, *holes = rings
-        inside = _in_ring(lat, lon, outline)
-        for hole in holes:  # a hole's edge belongs to the area: only its interior is cut out
-            inside = inside & (~_in_ring(lat, lon, hole) | _on_ring(lat, lon, hole))
-        shapes.append(lat.between(south, north) & lon.between(west, east) & inside)
+        shapes.append(_boxed(lat, lon, ring_box(rings[0]), _in_polygon(lat, lon, rings)))
     for circle in area.circles:
-        south, west, north, east = circle_box(circle)
-        shapes.append(lat.between(south, north) & lon.between(west, east) & _in_circle(lat, lon, circle))
+        shapes.append(_boxed(lat, lon, circle_box(circle), _in_circle(lat, lon, circle)))
     if area.countries:
         shapes.append(events[LOCATED_IN].isin(area.countries))
     return _any(shapes) if shapes else ibis.literal(False)
 
 
+def _boxed(
+    lat: ir.FloatingValue,
+    lon: ir.FloatingValue,
+    box: tuple[float, float, float, float],
+    test: ir.BooleanValue,
+) -> ir.BooleanValue:
+    """Return where a point lies in a box (south, west, north, east) and passes `test`.
+
+    A box whose west end lies east of its east end crosses the antimeridian (`area.circle_box`).
+    """
+    south, west, north, east = box
+    across = lon.between(west, east) if west <= east else (lon >= west) | (lon <= east)
+    return lat.between(south, north) & across & test
+
+
 _EDGE_TOLERANCE = 1e-9  # degrees (about 0.1 mm): a point this close to an edge lies on it
 
 
-# A ring's edges travel as one array literal and are tested by one lambda over it (DuckDB's
-# list_transform, Spark's transform): an expression of constant size, however many vertices
-# the ring has (one term per edge took longer to build and compile than to run).
+# A polygon's edges, of its outline and its holes alike, travel as one array literal and are
+# tested by one lambda over it (DuckDB's list_transform, Spark's transform): an expression of
+# constant size, however many vertices the polygon has (one term per edge took longer to build
+# and compile than to run). The crossings are counted over all its rings together, even-odd:
+# in a valid polygon a hole's crossings cancel the outline's, and one lambda a polygon, not two
+# a ring, is what keeps the SQL of an area with holes short.
 _CROSSING = "array<struct<x1: float64, y1: float64, low: float64, high: float64, slope: float64>>"
 _EDGE = (
     "array<struct<x1: float64, y1: float64, dx: float64, dy: float64, length: float64, "
@@ -119,31 +131,33 @@ _EDGE = (
 )
 
 
-def _in_ring(lat: ir.FloatingValue, lon: ir.FloatingValue, ring: Ring) -> ir.BooleanValue:
-    """Return whether points lie inside a closed ring or on it (crossing number, edges as drawn)."""
+def _in_polygon(lat: ir.FloatingValue, lon: ir.FloatingValue, rings: Rings) -> ir.BooleanValue:
+    """Return whether points lie inside a valid polygon or on its edges (crossing number, edges as drawn)."""
     sloped = [  # a level edge is crossed by no level ray
         {"x1": x1, "y1": y1, "low": min(y1, y2), "high": max(y1, y2), "slope": (x2 - x1) / (y2 - y1)}
+        for ring in rings
         for (x1, y1), (x2, y2) in itertools.pairwise(ring)
         if y1 != y2
     ]
     if not sloped:
-        return _on_ring(lat, lon, ring)
+        return _on_rings(lat, lon, rings)
     crossings = (
         ibis.literal(sloped, type=_CROSSING)
         .map(lambda e: ((lat > e.low) & (lat <= e.high) & (lon < e.x1 + (lat - e.y1) * e.slope)).ifelse(1, 0))
         .sums()
     )
-    return (crossings % 2 == 1) | _on_ring(lat, lon, ring)
+    return (crossings % 2 == 1) | _on_rings(lat, lon, rings)
 
 
-def _on_ring(lat: ir.FloatingValue, lon: ir.FloatingValue, ring: Ring) -> ir.BooleanValue:
-    """Return whether points lie on one of a ring's edges (within `_EDGE_TOLERANCE`)."""
+def _on_rings(lat: ir.FloatingValue, lon: ir.FloatingValue, rings: Rings) -> ir.BooleanValue:
+    """Return whether points lie on one of the rings' edges (within `_EDGE_TOLERANCE`)."""
     edges = [
         {
             "x1": x1, "y1": y1, "dx": x2 - x1, "dy": y2 - y1, "length": math.hypot(x2 - x1, y2 - y1),
             "west": min(x1, x2) - _EDGE_TOLERANCE, "east": max(x1, x2) + _EDGE_TOLERANCE,
             "south": min(y1, y2) - _EDGE_TOLERANCE, "north": max(y1, y2) + _EDGE_TOLERANCE,
         }
+        for ring in rings
         for (x1, y1), (x2, y2) in itertools.pairwise(ring)
         if (x1, y1) != (x2, y2)
     ]  # fmt: skip

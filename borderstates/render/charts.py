@@ -48,10 +48,31 @@ def _shown(rows: int) -> bool:
     return rows > 0
 
 
+# The time axes are in UTC, as the days of the data are: a day's bar starts at its UTC midnight
+# whatever the reader's time zone, and so do the axis, the tooltips and the brush, whose ends
+# are taken to the nearest of those midnights (`brushed_days`). A date written as text would be
+# read by the browser as its own midnight (a day off east of UTC+12, and the tooltips a day off
+# west of UTC).
 def _time_axis(timeline: Timeline) -> alt.Scale:
     starts = [timeline.bins["bin"].min(), timeline.band["start"].min()]
     ends = [timeline.bins["bin_end"].max(), timeline.band["end"].max()]
-    return alt.Scale(domain=[min(s for s in starts if pd.notna(s)), max(e for e in ends if pd.notna(e))])
+    first, last = min(s for s in starts if pd.notna(s)), max(e for e in ends if pd.notna(e))
+    return alt.Scale(type="utc", domain=[_utc_day(first), _utc_day(last)])
+
+
+def _utc_day(day: dt.date) -> alt.DateTime:
+    """Return the UTC midnight that starts a day, as Vega-Lite reads a date."""
+    return alt.DateTime(year=day.year, month=day.month, date=day.day, utc=True)
+
+
+def _in_utc(frame: pd.DataFrame) -> pd.DataFrame:
+    """Return a chart's frame with its times marked as UTC, which the browser then reads as such."""
+    times = [c for c in frame.columns if pd.api.types.is_datetime64_dtype(frame[c])]
+    return frame.assign(**{c: frame[c].dt.tz_localize("UTC") for c in times})
+
+
+def _day_tooltip(field: str, title: str) -> alt.Tooltip:
+    return alt.Tooltip(f"{field}:T", title=title, timeUnit="utcyearmonthdate", format="%Y-%m-%d")
 
 
 def _relation_colour(*, legend: bool = False) -> alt.Color:
@@ -74,7 +95,7 @@ def stacked(bins: pd.DataFrame, *, first: tuple[str, ...] = ()) -> pd.DataFrame:
 
 def _bin_rects(bins: pd.DataFrame, timeline: Timeline, *, legend: bool) -> alt.Chart:
     return (
-        alt.Chart(stacked(bins))
+        alt.Chart(_in_utc(stacked(bins)))
         .mark_rect(stroke="white", strokeWidth=0.5, aria=_shown(len(bins)))
         .encode(
             x=alt.X("bin:T", title=None, scale=_time_axis(timeline)),
@@ -87,7 +108,7 @@ def _bin_rects(bins: pd.DataFrame, timeline: Timeline, *, legend: bool) -> alt.C
             y2="y1:Q",
             color=_relation_colour(legend=legend),
             tooltip=[
-                alt.Tooltip("bin:T", title=f"{timeline.unit} of", format="%Y-%m-%d"),
+                _day_tooltip("bin", f"{timeline.unit} of"),
                 alt.Tooltip("relation_type:N", title="relation type"),
                 alt.Tooltip("side:N"),
                 alt.Tooltip("events:Q"),
@@ -109,10 +130,7 @@ def _brush(days: tuple[dt.date, dt.date] | None) -> alt.Parameter:
     """
     if days is None:
         return alt.selection_interval(name=BRUSH, encodings=["x"], clear="dblclick")
-    first, last = (
-        alt.DateTime(year=d.year, month=d.month, date=d.day)
-        for d in (days[0], days[1] + dt.timedelta(days=1))
-    )
+    first, last = _utc_day(days[0]), _utc_day(days[1] + dt.timedelta(days=1))
     return alt.selection_interval(name=BRUSH, encodings=["x"], clear="dblclick", value={"x": [first, last]})
 
 
@@ -146,7 +164,7 @@ def timeline_band(timeline: Timeline) -> alt.Chart:
     lanes = int(drawn["lane"].max()) + 1 if len(drawn) else 1
     title = f"Dated less precisely than a {timeline.unit}: each bar spans the days the events can fall on"
     return (
-        alt.Chart(drawn)
+        alt.Chart(_in_utc(drawn))
         .mark_bar(height=LANE_HEIGHT - 3, cornerRadius=2, opacity=0.85, aria=_shown(len(drawn)))
         .encode(
             x=alt.X("start:T", title=None, scale=_time_axis(timeline)),
@@ -158,8 +176,8 @@ def timeline_band(timeline: Timeline) -> alt.Chart:
             ),
             color=_relation_colour(),
             tooltip=[
-                alt.Tooltip("start:T", title="first day", format="%Y-%m-%d"),
-                alt.Tooltip("last_day:T", title="last day", format="%Y-%m-%d"),
+                _day_tooltip("start", "first day"),
+                _day_tooltip("last_day", "last day"),
                 alt.Tooltip("relation_type:N", title="relation type"),
                 alt.Tooltip("side:N"),
                 alt.Tooltip("events:Q"),
@@ -178,14 +196,14 @@ def _band_overlap(timeline: Timeline) -> alt.Chart:
     )
     overlap = band_overlap(timeline)
     return (
-        alt.Chart(overlap)
+        alt.Chart(_in_utc(overlap))
         .mark_rect(color=VIOLET, aria=_shown(len(overlap)))
         .encode(
             x=alt.X("bin:T", title=None, scale=_time_axis(timeline)),
             x2="bin_end:T",
             y=alt.Y("events:Q", title="events", axis=alt.Axis(minExtent=AXIS_WIDTH, tickMinStep=1)),
             tooltip=[
-                alt.Tooltip("bin:T", title=f"{timeline.unit} of", format="%Y-%m-%d"),
+                _day_tooltip("bin", f"{timeline.unit} of"),
                 alt.Tooltip("events:Q", title="events that may fall in it"),
             ],
         )
@@ -217,7 +235,7 @@ def time_histogram(timeline: Timeline, days: tuple[dt.date, dt.date] | None = No
     frame = pd.concat([dated, spread], ignore_index=True).assign(side="all")  # one stack, upwards
     frame["relation_type"] = frame["relation_type"].astype("str")
     return (
-        alt.Chart(stacked(frame, first=("dating",)))
+        alt.Chart(_in_utc(stacked(frame, first=("dating",))))
         .mark_rect(aria=_shown(len(frame)))
         .encode(
             x=alt.X(
@@ -236,7 +254,7 @@ def time_histogram(timeline: Timeline, days: tuple[dt.date, dt.date] | None = No
                 legend=None,
             ),
             tooltip=[
-                alt.Tooltip("bin:T", title=f"{timeline.unit} of", format="%Y-%m-%d"),
+                _day_tooltip("bin", f"{timeline.unit} of"),
                 alt.Tooltip("relation_type:N", title="relation type"),
                 alt.Tooltip("dating:N", title="dated"),
                 alt.Tooltip("events:Q", format=",.4~g"),

@@ -82,8 +82,9 @@ def new_page(browser, outside):
     """Return a function that opens a URL in a fresh page, once its first run and the map's are over."""
     contexts = []
 
-    def open_page(url: str, *, with_map: bool = True):
-        context = new_context(browser, outside, accept_downloads=True)
+    def open_page(url: str, *, with_map: bool = True, **options):
+        """Open `url`; `options` go to the browser context (such as `timezone_id`)."""
+        context = new_context(browser, outside, accept_downloads=True, **options)
         contexts.append(context)
         page = context.new_page()
         page.goto(url, timeout=OPEN_WAIT)

@@ -90,6 +90,26 @@ def test_brushing_the_timeline_sets_from_and_to(server, new_page, outside, event
     assert outside == []
 
 
+# Browsers from UTC to UTC+14: Kamchatka is UTC+12, where rounding to local midnights was a
+# day off, and Kiritimati the first place of a new day.
+@pytest.mark.parametrize("zone", ["UTC", "Asia/Kamchatka", "Pacific/Kiritimati", "America/Los_Angeles"])
+def test_a_brush_sets_the_same_days_in_every_time_zone(server, new_page, outside, zone):
+    # The security events fall on 27 and 30 June 2025: a day's bars, four days across the axis.
+    page = new_page(f"{server}/?relation=security&unit=day", timezone_id=zone)
+    expect(page.locator(PLOT)).not_to_have_count(0)
+    labels = page.locator(f".st-key-{HISTOGRAM} svg [aria-label]").evaluate_all(
+        "nodes => nodes.map(n => n.getAttribute('aria-label')).join(' ')"
+    )
+    assert set(re.findall(r"day of: (\d{4}-\d\d-\d\d)", labels)) == {"2025-06-27", "2025-06-30"}
+    # From two hours before the start of 28 June to two hours before the start of 30 June: the
+    # nearest midnights are those that start the 28th and the 30th, wherever the reader is.
+    before = 2 / 24 / 4  # two hours, as a share of the four days
+    after_rerun(page, lambda: brush(page, 0.25 - before, 0.75 - before))
+    expect(page).to_have_url(re.compile(r"from=\d{4}-\d\d-\d\d&to=\d{4}-\d\d-\d\d"), timeout=WAIT)
+    assert url_dates(page) == (dt.date(2025, 6, 28), dt.date(2025, 6, 29))
+    assert outside == []
+
+
 # The ids of the markers the map draws now (those playback leaves in the clusters).
 SHOWN_IDS_JS = """() => { const ids = []; window.map.eachLayer(l => {
     if (L.MarkerClusterGroup && l instanceof L.MarkerClusterGroup)
