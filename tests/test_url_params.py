@@ -190,7 +190,8 @@ def test_the_parser_keeps_only_valid_values_and_names_every_other(params):
     allowed = {
         "actor": CHOICES.actors, "dataset": CHOICES.datasets, "country": contract.ISO3_CODES,
         "relation": contract.RELATION_TYPES, "quad": contract.QUAD_CLASSES, "status": contract.STATUSES,
-        "region": contract.REGION_CODES, "geoprec": contract.GEO_PRECISIONS, "dateprec": contract.DATE_PRECISIONS,
+        "region": contract.REGION_CODES, "geoprec": contract.GEO_PRECISIONS,
+        "dateprec": contract.DATE_PRECISIONS,
     }  # fmt: skip
     fields = {"actor": "actors", "dataset": "datasets", "country": "countries", "relation": "relations",
               "quad": "quads", "status": "statuses", "region": "regions", "geoprec": "geo_precisions",
