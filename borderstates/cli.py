@@ -193,6 +193,14 @@ def _filter_options() -> _Parser:
     options.add_argument("--relation", action="append", default=[], choices=contract.RELATION_TYPES)
     options.add_argument("--quad", action="append", default=[], choices=contract.QUAD_CLASSES)
     options.add_argument("--status", action="append", default=[], choices=contract.STATUSES)
+    options.add_argument(
+        "--geoprec", action="append", default=[], choices=contract.GEO_PRECISIONS,
+        help="how exact the point is (repeatable)",
+    )  # fmt: skip
+    options.add_argument(
+        "--dateprec", action="append", default=[], choices=contract.DATE_PRECISIONS,
+        help="how exact the dating is (repeatable)",
+    )  # fmt: skip
     options.add_argument("--dataset", action="append", default=[], help="dataset, e.g. curated (repeatable)")
     options.add_argument("--country", action="append", default=[], type=_country, metavar="ISO3")
     options.add_argument(
@@ -329,6 +337,8 @@ def _event_filter(args: argparse.Namespace, store: Store, command: str) -> Event
         relations=tuple(args.relation),
         quads=tuple(args.quad),
         statuses=tuple(args.status),
+        geo_precisions=tuple(dict.fromkeys(args.geoprec)),
+        date_precisions=tuple(dict.fromkeys(args.dateprec)),
         datasets=tuple(args.dataset),
         countries=tuple(args.country),
         regions=tuple(dict.fromkeys(regions)),

@@ -12,5 +12,5 @@ view = page.open_page(
 )
 if page.has_events(view):
     unit = page.choose_unit(view)
-    page.show_timeline(view.ask(build_timeline, unit), view.event_filter)
+    page.show_timeline(view.ask(build_timeline, unit), view.event_filter, view.deaths)
     page.show_chronicle(view)

@@ -48,6 +48,8 @@ def match_mask(events: pd.DataFrame, f: EventFilter) -> np.ndarray:
         ("relation_type", f.relations),
         ("quad_class", f.quads),
         ("status", f.statuses),
+        ("geo_precision", f.geo_precisions),
+        ("date_precision", f.date_precisions),
         ("dataset", f.datasets),
     ):
         if wanted:

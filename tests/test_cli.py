@@ -107,6 +107,11 @@ def test_export_actor_sides_and_search(tmp_path):
         (["--dataset", "ACLED"], "unknown dataset 'ACLED'; datasets in the data: curated"),
         (["--region", "UA-99"], "unknown region 'UA-99'; close: UA-59 Sumy Oblast, UA-09 Luhansk Oblast"),
         (["--region", "Donetsk"], "unknown region 'Donetsk'; close: UA-14 Donetsk Oblast\n"),
+        (
+            ["--geoprec", "street"],
+            "invalid choice: 'street' (choose from 'exact', 'city', 'region', 'country')",
+        ),
+        (["--dateprec", "hour"], "invalid choice: 'hour' (choose from 'day', 'week', 'month', 'year')"),
     ],
 )
 def test_export_wrong_value_lists_allowed(args, fragment, tmp_path, capsys):
@@ -119,6 +124,20 @@ def test_export_wrong_value_lists_allowed(args, fragment, tmp_path, capsys):
     assert code == 2
     assert fragment in capsys.readouterr().err
     assert not (tmp_path / "o.csv").exists()
+
+
+def test_export_by_precision_of_place_and_date(tmp_path):
+    out = tmp_path / "out.csv"
+    events = str(FIXTURES / "events.csv")  # T-1 month/country, T-2 day/city, T-3 year/country
+    assert (
+        main(["export", "--events", events, "--geoprec", "country", "--dateprec", "year", "-o", str(out)])
+        == 0
+    )
+    assert [r["event_id"] for r in read_rows(out)] == ["T-3"]
+    assert (
+        main(["export", "--events", events, "--geoprec", "city", "--geoprec", "exact", "-o", str(out)]) == 0
+    )
+    assert [r["event_id"] for r in read_rows(out)] == ["T-2"]
 
 
 def test_export_by_region_and_its_sql(tmp_path, capsys):

@@ -88,7 +88,7 @@ def event_rows(draw) -> list[dict[str, str]]:
                 "location": place,
                 "latitude": str(lat),
                 "longitude": str(lon),
-                "geo_precision": "city",
+                "geo_precision": draw(st.sampled_from(contract.GEO_PRECISIONS)),
                 # A summary is required: words that are all empty make one of its own.
                 "summary": " ".join(draw(st.lists(st.sampled_from(TEXTS), max_size=3))).strip()
                 or "An event.",
@@ -136,6 +136,8 @@ filters = st.builds(
         st.sampled_from(["UKR", "GEO", "ARM", "AZE", "RUS", "USA"]), max_size=2, unique=True
     ).map(tuple),
     regions=st.lists(st.sampled_from(REGIONS), max_size=3, unique=True).map(tuple),
+    geo_precisions=st.lists(st.sampled_from(contract.GEO_PRECISIONS), max_size=2, unique=True).map(tuple),
+    date_precisions=st.lists(st.sampled_from(contract.DATE_PRECISIONS), max_size=2, unique=True).map(tuple),
     involving=st.booleans(),
     text=st.sampled_from(NEEDLES),
 )

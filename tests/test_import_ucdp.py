@@ -44,6 +44,9 @@ def test_violence_types_and_fatalities(ucdp):
     assert {e["quad_class"] for e in events.values()} == {"material_conflict"}
     assert events["UCDP:900002"]["source_code"] == "type_of_violence=3"
     assert events["UCDP:900001"]["fatalities"] == "10" and events["UCDP:900004"]["fatalities"] == ""
+    # UCDP's low and high are kept beside its best estimate.
+    assert (events["UCDP:900001"]["fatalities_low"], events["UCDP:900001"]["fatalities_high"]) == ("8", "14")
+    assert (events["UCDP:900004"]["fatalities_low"], events["UCDP:900004"]["fatalities_high"]) == ("", "")
     assert events["UCDP:900002"]["summary"] == (
         "One-sided violence by Government of Russia against Civilians in Bucha: 1 death (UCDP best estimate)."
     )

@@ -7,9 +7,11 @@ from types import SimpleNamespace
 
 import folium
 import folium.plugins
+import pandas as pd
 import pytest
 
 from borderstates.analysis import mapdata
+from borderstates.core.contract import SPAN_END
 from borderstates.core.engine import open_store
 from borderstates.core.filters import EventFilter
 from borderstates.core.geo import load_countries
@@ -256,3 +258,30 @@ def test_the_map_is_usable_from_the_keyboard(countries, hostile_data):
     assert 'setAttribute("tabindex", "0")' in page and 'setAttribute("role", "button")' in page
     assert 'e.key !== "Enter" && e.key !== " "' in page  # Enter and Space click
     assert HOSTILE not in page  # names come from the escaped tooltips, never from raw data
+
+
+def test_markers_say_how_precisely_the_place_and_the_day_are_known():
+    def event(event_id, geo, date, end):
+        return {
+            "event_id": event_id, "date": pd.Timestamp(date), SPAN_END: pd.Timestamp(end),
+            "date_precision": "day",
+            "actor1": "A", "actor2": "", "relation_type": "military", "location": "X", "country": "UKR",
+            "region_name": "", "latitude": 50.0, "longitude": 30.0, "geo_precision": geo, "summary": "S",
+            "excerpt": "E", "excerpt_en": "", "article_id": "A-1",
+        }  # fmt: skip
+
+    events = pd.DataFrame(
+        [
+            event("CITY", "city", "2024-03-05", "2024-03-05"),
+            event("REGION", "region", "2024-03-05", "2024-03-05"),
+            event("MONTH", "exact", "2024-03-01", "2024-03-31"),
+        ]
+    )
+    weekly = {f["id"]: f["properties"] for f in geojson_features(mapview.build_event_layer(events, "week"))}
+    assert weekly["CITY"]["fillOpacity"] > 0.9 and weekly["CITY"]["dashArray"] is None
+    assert weekly["REGION"]["fillOpacity"] < 0.5 and weekly["REGION"]["weight"] > 2  # a ring
+    assert weekly["MONTH"]["dashArray"]  # a month is less precise than a weekly bar
+    monthly = {f["id"]: f["properties"] for f in geojson_features(mapview.build_event_layer(events, "month"))}
+    assert monthly["MONTH"]["dashArray"] is None  # … but fits a monthly one
+    legend = mapview.legend_html(mapview.count_classes(3), ["military"])
+    assert "a region or country" in legend and "dated less precisely than a bar" in legend

@@ -81,6 +81,11 @@ CASES = {
         ["actor=Nobody", "relation=warfare", "quad=hot", "status=rumoured", "country=XXX",
          "dataset=GDELT", "side=left", "involving=yes", "event=NO-SUCH-EVENT"],
     ),
+    "unknown precisions": (
+        {"geoprec": ["street", "city"], "dateprec": ["hour", "day"]},
+        EventFilter(geo_precisions=("city",), date_precisions=("day",)),
+        ["geoprec=street", "dateprec=hour"],
+    ),
     "huge values": (
         {"actor": ["A" * 50_000], "relation": ["military" * 5_000], "from": "9" * 10_000,
          "q": "x" * 100_000, "event": "E" * 20_000, "k" * 5_000: "v"},
@@ -185,10 +190,12 @@ def test_the_parser_keeps_only_valid_values_and_names_every_other(params):
     allowed = {
         "actor": CHOICES.actors, "dataset": CHOICES.datasets, "country": contract.ISO3_CODES,
         "relation": contract.RELATION_TYPES, "quad": contract.QUAD_CLASSES, "status": contract.STATUSES,
-        "region": contract.REGION_CODES,
+        "region": contract.REGION_CODES, "geoprec": contract.GEO_PRECISIONS,
+        "dateprec": contract.DATE_PRECISIONS,
     }  # fmt: skip
     fields = {"actor": "actors", "dataset": "datasets", "country": "countries", "relation": "relations",
-              "quad": "quads", "status": "statuses", "region": "regions"}  # fmt: skip
+              "quad": "quads", "status": "statuses", "region": "regions", "geoprec": "geo_precisions",
+              "dateprec": "date_precisions"}  # fmt: skip
     for param, field in fields.items():
         kept = getattr(chosen, field)
         assert set(kept) <= set(allowed[param]) and len(kept) == len(set(kept))

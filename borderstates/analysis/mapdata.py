@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 import ibis
 import pandas as pd
 
+from borderstates.analysis import fatalities
+from borderstates.analysis.fatalities import Deaths
 from borderstates.core import contract, query
 from borderstates.core.contract import LOCATED_IN, REGION, REGION_NAME, SPAN_END
 from borderstates.core.engine import Store
@@ -20,7 +22,8 @@ from borderstates.core.filters import Choices, EventFilter
 # What a marker's tooltip and popup, and the lists of excerpts, show of an event.
 LISTED = (
     "event_id", "date", SPAN_END, "date_precision", "actor1", "actor2", "relation_type", "location",
-    "country", REGION_NAME, "latitude", "longitude", "summary", "excerpt", "excerpt_en", "article_id",
+    "country", REGION_NAME, "latitude", "longitude", "geo_precision", "summary", "excerpt", "excerpt_en",
+    "article_id",
 )  # fmt: skip
 
 
@@ -61,6 +64,13 @@ class Placed:
 
     counts: dict[str, int]
     regions: dict[str, int] = field(default_factory=dict)  # per region (ISO 3166-2; "" in none)
+    deaths: dict[str, Deaths] = field(default_factory=dict)  # per state, with the sources' ranges
+    region_deaths: dict[str, Deaths] = field(default_factory=dict)  # per region
+
+    @property
+    def all_deaths(self) -> Deaths:
+        """The deaths of every filtered event."""
+        return sum(self.deaths.values(), Deaths())
 
     @property
     def total(self) -> int:
@@ -78,11 +88,20 @@ class Placed:
 
 def placed(store: Store, f: EventFilter) -> Placed:
     """Return the filtered events counted by the state and the region they lie in, at once."""
-    counts = store.fetch(store.matching(f).group_by(LOCATED_IN, REGION).aggregate(events=ibis._.count()))
+    events = store.matching(f)
+    counts = store.fetch(
+        events.group_by(LOCATED_IN, REGION).aggregate(events=ibis._.count(), **fatalities.sums(events))
+    )
     counts = counts.astype({LOCATED_IN: "str", REGION: "str", "events": "int64"})
-    states = counts.groupby(LOCATED_IN)["events"].sum()
-    regions = counts.groupby(REGION)["events"].sum()
-    return Placed({str(k): int(v) for k, v in states.items()}, {str(k): int(v) for k, v in regions.items()})
+    summed = ["events", *fatalities.COLUMNS]
+    counts[summed] = counts[summed].fillna(0).astype("int64")
+    states, regions = (counts.groupby(key)[summed].sum() for key in (LOCATED_IN, REGION))
+    return Placed(
+        {str(k): int(v) for k, v in states["events"].items()},
+        {str(k): int(v) for k, v in regions["events"].items()},
+        {str(k): Deaths.of(row) for k, row in states.iterrows()},
+        {str(k): Deaths.of(row) for k, row in regions.iterrows()},
+    )
 
 
 def state_counts(store: Store, f: EventFilter, codes: Collection[str]) -> dict[str, int]:

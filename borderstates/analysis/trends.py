@@ -24,6 +24,8 @@ import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 
+from borderstates.analysis import fatalities
+from borderstates.analysis.fatalities import Deaths
 from borderstates.analysis.timeline import bin_of, bin_start, next_bin
 from borderstates.core.contract import LOCATED_IN, REGION, REGION_NAME, SPAN_END, country_name
 from borderstates.core.engine import Store
@@ -176,9 +178,7 @@ def build_trends(
     keys = {"unit": events[UNIT_COLUMNS[by]], **_name_key(events, by), "period": events["period"]}
     if split_relations:
         keys["relation_type"] = events["relation_type"]
-    counted = store.fetch(
-        events.group_by(**keys).aggregate(events=ibis._.count(), fatalities=ibis._.fatalities.sum())
-    )
+    counted = store.fetch(events.group_by(**keys).aggregate(events=ibis._.count(), **fatalities.sums(events)))
     fitting = counted[counted["period"].notna()]
     left_out = int(counted.loc[counted["period"].isna(), "events"].sum())
     groups = ["unit", "name", "relation_type"] if split_relations else ["unit", "name"]
@@ -202,14 +202,18 @@ def _banded(counted: pd.DataFrame, periods: Periods, groups: list[str]) -> pd.Da
     """Return each group's counts per period, latest, baseline, change and band."""
     starts = pd.DatetimeIndex(periods.starts)
     columns = [*groups, "latest", "baseline", "change", "band", "fatalities_latest", "fatalities_baseline"]
+    columns.append("deaths_latest")  # the latest period's deaths as a reader reads them, with their range
     if counted.empty:
         return pd.DataFrame({c: [] for c in [*columns, "series"]})
     counted = counted.assign(period=pd.to_datetime(counted["period"]).astype("datetime64[ns]"))
     grid = counted.pivot_table(index=groups, columns="period", values="events", aggfunc="sum", fill_value=0)
-    deaths = counted.pivot_table(
-        index=groups, columns="period", values="fatalities", aggfunc="sum", fill_value=0
-    )
-    grid, deaths = (t.reindex(columns=starts, fill_value=0).astype("int64") for t in (grid, deaths))
+    sums = {
+        name: counted.pivot_table(index=groups, columns="period", values=name, aggfunc="sum", fill_value=0)
+        .reindex(index=grid.index, columns=starts, fill_value=0)
+        .astype("int64")
+        for name in fatalities.COLUMNS
+    }
+    grid, deaths = grid.reindex(columns=starts, fill_value=0).astype("int64"), sums["deaths"]
     latest = grid[starts[-1]].to_numpy()
     baseline = grid[starts[:-1]].to_numpy().mean(axis=1)
     out = grid.index.to_frame(index=False)
@@ -221,6 +225,8 @@ def _banded(counted: pd.DataFrame, periods: Periods, groups: list[str]) -> pd.Da
     out["change"] = np.where(out["band"].isin(("limited", "new")), np.nan, change)
     out["fatalities_latest"] = deaths[starts[-1]].to_numpy()
     out["fatalities_baseline"] = deaths[starts[:-1]].to_numpy().mean(axis=1)
+    latest_sums = zip(*(sums[name][starts[-1]].to_numpy() for name in fatalities.COLUMNS), strict=True)
+    out["deaths_latest"] = [Deaths(*map(int, row)).label for row in latest_sums]
     out["series"] = [list(map(int, r)) for r in grid.to_numpy()]
     # The most alarming first; within a band, the busiest.
     out["_order"] = out["band"].map({b: i for i, b in enumerate(BANDS)})

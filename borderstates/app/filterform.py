@@ -32,7 +32,8 @@ EARLIEST, LATEST = dt.date(1900, 1, 1), dt.date(2100, 12, 31)  # the days the da
 # Widget keys, which are the URL parameter names.
 COUNTRY = "country"
 REGION = "region"  # ISO 3166-2 codes (repeated)
-LIST_KEYS = ("actor", "relation", "quad", "status", COUNTRY, REGION, "dataset")
+GEO_PRECISION, DATE_PRECISION = "geoprec", "dateprec"  # how exact the point and the dating are (repeated)
+LIST_KEYS = ("actor", "relation", "quad", "status", GEO_PRECISION, DATE_PRECISION, COUNTRY, REGION, "dataset")
 SIDE, DATE_FROM, DATE_TO, INVOLVING, TEXT, EVENT = "side", "from", "to", "involving", "q", "event"
 # The area: drawn shapes in the link's compact form (`area.encode`), or a saved area's or a country's name.
 AREA, AREA_NAME = "area", "areaname"
@@ -56,6 +57,8 @@ _LIST_PARAMS = {
     "relations": "relation",
     "quads": "quad",
     "statuses": "status",
+    "geo_precisions": GEO_PRECISION,
+    "date_precisions": DATE_PRECISION,
     "datasets": "dataset",
     "countries": COUNTRY,
     "regions": REGION,
@@ -106,6 +109,8 @@ def filter_from_params(params: Params, choices: Choices) -> tuple[EventFilter, l
         relations=kept("relations"),
         quads=kept("quads"),
         statuses=kept("statuses"),
+        geo_precisions=kept("geo_precisions"),
+        date_precisions=kept("date_precisions"),
         datasets=kept("datasets"),
         countries=kept("countries"),
         regions=kept("regions"),
@@ -266,6 +271,8 @@ def widget_values(
         "relation": list(f.relations),
         "quad": list(f.quads),
         "status": list(f.statuses),
+        GEO_PRECISION: list(f.geo_precisions),
+        DATE_PRECISION: list(f.date_precisions),
         COUNTRY: [c for c in f.countries if c in countries],
         INVOLVING: f.involving,
         REGION: list(f.regions),

@@ -109,8 +109,10 @@ def map_fill(
         shown = region_cmp if units == "region" else state_cmp
         legend = fills.fill_legend(fill, units, counts_keys, compared=shown)
     else:  # counts (also when no event matches: there are no periods to compare)
-        state_fills = mapview.count_fills(states, placed.counts, dataset.classes)
-        region_fills = mapview.count_fills(regions, placed.regions, dataset.region_classes)
+        state_fills = mapview.count_fills(states, placed.counts, dataset.classes, placed.deaths)
+        region_fills = mapview.count_fills(
+            regions, placed.regions, dataset.region_classes, placed.region_deaths
+        )
         legend = fills.fill_legend("count", units, counts_keys)
     layer = (
         fills.RegionFill(drawn[0], region_fills, always=units == "region", selected=list(f.regions))

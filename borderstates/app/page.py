@@ -7,7 +7,7 @@ package's plain modules (`eventtable`, `timeline`, `relations`, `passages`, `qua
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, TypeVar
 
@@ -17,6 +17,7 @@ from markupsafe import Markup
 
 from borderstates.analysis import eventtable
 from borderstates.analysis.eventtable import table_identity
+from borderstates.analysis.fatalities import Deaths
 from borderstates.analysis.mapdata import placed
 from borderstates.analysis.passages import article_passages
 from borderstates.analysis.quality import QualityReport, build_report, validation_summary
@@ -51,6 +52,7 @@ class PageView:
     store: Store
     selection: sidebar.Selection
     count: int  # filtered events
+    deaths: Deaths = field(default_factory=Deaths)  # theirs, with the sources' ranges
 
     @property
     def event_filter(self) -> EventFilter:
@@ -67,7 +69,8 @@ def open_page(title: str, icon: str, intro: str, *, quality_link: bool = True) -
     st.set_page_config(page_title=f"{title} · Borderstates", page_icon=icon, layout="wide")
     store = appdata.load_store()
     selection = sidebar.sidebar_filter(store, appdata.per_dataset(store).offered)
-    count = appdata.ask(store, placed, selection.event_filter).total
+    where = appdata.ask(store, placed, selection.event_filter)
+    count = where.total
     sidebar.show_count(selection, count, store.total)
     heading, downloads = st.columns([3, 2], vertical_alignment="bottom")
     heading.title(title)
@@ -77,7 +80,7 @@ def open_page(title: str, icon: str, intro: str, *, quality_link: bool = True) -
     sidebar.show_problems(store, link=quality_link)
     sidebar.show_notices(selection)
     st.html(PAGE_CSS)
-    return PageView(store, selection, count)
+    return PageView(store, selection, count, where.all_deaths)
 
 
 def has_events(view: PageView) -> bool:
@@ -147,7 +150,7 @@ def choose_unit(view: PageView) -> str:
     return timeaxis.unit_control(control, view.ask(default_unit))
 
 
-def show_timeline(timeline: Timeline, f: EventFilter) -> None:
+def show_timeline(timeline: Timeline, f: EventFilter, deaths: Deaths | None = None) -> None:
     """Draw the counts per bin, the neutral events apart, and the band of less precise events.
 
     The bars take a brush that sets From and To, drawn over the dates of the filter `f`.
@@ -158,6 +161,7 @@ def show_timeline(timeline: Timeline, f: EventFilter) -> None:
         f"({timeline.count(COOPERATION):,} cooperation above the axis, {timeline.count(CONFLICT):,} conflict "
         f"below it, {timeline.count(NEUTRAL):,} neutral in the row beneath); {timeline.in_band:,} "
         f"dated less precisely are kept apart in the band at the bottom."
+        + (f" They report {deaths.label}." if deaths and deaths.label else "")
     )
     st.altair_chart(
         charts.timeline_bars(timeline, timeaxis.brush_days(f)),

@@ -124,6 +124,18 @@ def _filter_widgets(
             help="Cooperation or conflict, verbal or material (GDELT's QuadClass), or neutral",
         ),
         "status": sidebar.multiselect("Status", contract.STATUSES, key="status"),
+        filterform.GEO_PRECISION: sidebar.multiselect(
+            "Place precision",
+            contract.GEO_PRECISIONS,
+            key=filterform.GEO_PRECISION,
+            help="How exact the point is: an exact spot, a city, a region or only the country (drawn hollow)",
+        ),
+        filterform.DATE_PRECISION: sidebar.multiselect(
+            "Date precision",
+            contract.DATE_PRECISIONS,
+            key=filterform.DATE_PRECISION,
+            help="How exact the dating is: a day, a week, a month or a year",
+        ),
         filterform.COUNTRY: sidebar.multiselect(
             "Country where it happened",
             countries,

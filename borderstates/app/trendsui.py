@@ -143,7 +143,9 @@ def show_trends(view: PageView, settings: TrendSettings, periods: Periods) -> No
             "latest": st.column_config.NumberColumn(f"latest {periods.period}", format="%d"),
             "baseline": st.column_config.NumberColumn("baseline (mean)", format="%.2f"),
             "change": st.column_config.NumberColumn("change", format="%+.1f %%"),
-            "fatalities_latest": st.column_config.NumberColumn("deaths, latest", format="%d"),
+            "deaths_latest": st.column_config.TextColumn(
+                "deaths, latest", help="With the range where a source gives one (UCDP's low–high)"
+            ),
             "fatalities_baseline": st.column_config.NumberColumn("deaths, baseline", format="%.2f"),
             "series": st.column_config.BarChartColumn(
                 f"per {periods.period}", help="Oldest first; the latest last", y_min=0
@@ -173,7 +175,7 @@ def trend_frame(built: Trends) -> pd.DataFrame:
         "baseline",
         "change",
         "band",
-        "fatalities_latest",
+        "deaths_latest",
         "fatalities_baseline",
     ]
     return named[[*shown, "series"]]

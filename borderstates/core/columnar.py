@@ -25,9 +25,11 @@ _TYPED = {
     "latitude": pa.float64(),
     "longitude": pa.float64(),
     "fatalities": pa.int64(),
+    contract.FATALITIES_LOW: pa.int64(),
+    contract.FATALITIES_HIGH: pa.int64(),
 }
 EVENT_SCHEMA = pa.schema(
-    [(name, _TYPED.get(name, pa.string())) for name in contract.EVENT_COLUMNS]
+    [(name, _TYPED.get(name, pa.string())) for name in contract.TYPED_EVENT_COLUMNS]
     + [(SPAN_END, pa.date32()), (LOCATED_IN, pa.string()), (REGION, pa.string()), (REGION_NAME, pa.string())]
     + [(SEARCH_TEXT, pa.string()), (LINE, pa.int64())]
 )
@@ -44,15 +46,15 @@ def events_table(events: pd.DataFrame) -> pa.Table:
     derived columns (`DERIVED`), the search text made here from the searched columns.
     """
     columns: dict[str, pa.Array] = {}
-    extra = [c for c in events.columns if c not in {*contract.EVENT_COLUMNS, *DERIVED}]
-    for name in [*contract.EVENT_COLUMNS, SPAN_END, LOCATED_IN, REGION, REGION_NAME, LINE]:
+    extra = [c for c in events.columns if c not in {*contract.TYPED_EVENT_COLUMNS, *DERIVED}]
+    for name in [*contract.TYPED_EVENT_COLUMNS, SPAN_END, LOCATED_IN, REGION, REGION_NAME, LINE]:
         kind = EVENT_SCHEMA.field(name).type
         cells = events[name] if name in events else pd.Series(None, index=events.index, dtype="object")
         columns[name] = _column(cells, kind)
     columns[SEARCH_TEXT] = contract.search_text(columns)
     for name in extra:
         columns[name] = _column(events[name], pa.string())
-    order = [*contract.EVENT_COLUMNS, *extra, *DERIVED]
+    order = [*contract.TYPED_EVENT_COLUMNS, *extra, *DERIVED]
     return pa.table({name: columns[name] for name in order})
 
 

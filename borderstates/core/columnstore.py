@@ -502,7 +502,7 @@ def _column_or_empty(prefix: str, column: str, present: dict[str, str], kind: st
 def _in_order(columns: list[str]) -> list[str]:
     """Return event columns in one order: the contract's, the extra ones, the derived ones."""
     derived = [c for c in DERIVED if c != LINE]
-    own = [c for c in contract.EVENT_COLUMNS if c != "dataset"]
+    own = [c for c in contract.TYPED_EVENT_COLUMNS if c != "dataset"]
     extra = [c for c in columns if c not in own and c not in derived]
     return [c for c in own if c in columns] + extra + [c for c in derived if c in columns]
 

@@ -21,6 +21,11 @@ EVENT_COLUMNS = (
     "summary", "article_id", "excerpt", "excerpt_en",
     "fatalities", "dataset", "source_code", "tags", "notes",
 )  # fmt: skip
+# A source's range around `fatalities` (UCDP's low and high; `fatalities` is its best): optional,
+# typed like it, kept by every load, store and export beside the contract's columns.
+FATALITIES_LOW, FATALITIES_HIGH = "fatalities_low", "fatalities_high"
+FATALITY_RANGE = (FATALITIES_LOW, FATALITIES_HIGH)
+TYPED_EVENT_COLUMNS = (*EVENT_COLUMNS, *FATALITY_RANGE)  # the columns an events table types
 ARTICLE_COLUMNS = (
     "article_id", "title", "outlet", "published", "language", "url", "cited_sources",
 )  # fmt: skip
@@ -194,6 +199,8 @@ EVENTS_SCHEMA = pandera.DataFrameSchema(
         # The column must exist; its cells are required for curated rows only (load.py).
         "excerpt": pandera.Column(str, required=True),
         "fatalities": _text(_WHOLE_NUMBER),
+        FATALITIES_LOW: _text(_WHOLE_NUMBER),
+        FATALITIES_HIGH: _text(_WHOLE_NUMBER),
     },
     strict=False,
     name="events",

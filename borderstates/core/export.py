@@ -19,7 +19,7 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
-from borderstates.core import columnar, query
+from borderstates.core import columnar, contract, query
 from borderstates.core.area import area_features
 from borderstates.core.csvio import LINE, atomic_write, guard_formulas
 from borderstates.core.engine import Store
@@ -51,7 +51,9 @@ def flatten(batch: pd.DataFrame) -> pd.DataFrame:
     out = batch.drop(columns=[LINE], errors="ignore")
     for column in ("date", "date_end"):
         out[column] = pd.to_datetime(out[column]).dt.strftime("%Y-%m-%d").fillna("")
-    out["fatalities"] = out["fatalities"].astype("Int64")
+    for column in ("fatalities", *contract.FATALITY_RANGE):  # whole numbers, never `2.0`
+        if column in out:
+            out[column] = out[column].astype("Int64")
     return out
 
 

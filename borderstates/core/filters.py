@@ -27,6 +27,8 @@ class EventFilter:
     relations: tuple[str, ...] = ()
     quads: tuple[str, ...] = ()
     statuses: tuple[str, ...] = ()
+    geo_precisions: tuple[str, ...] = ()  # how exact the point is: exact, city, region, country
+    date_precisions: tuple[str, ...] = ()  # how exact the dating is: day, week, month, year
     datasets: tuple[str, ...] = ()
     countries: tuple[str, ...] = ()
     regions: tuple[str, ...] = ()  # ISO 3166-2 codes: events whose point lies in one of them
@@ -51,6 +53,8 @@ class Choices:
     relations: frozenset[str] = frozenset(contract.RELATION_TYPES)
     quads: frozenset[str] = frozenset(contract.QUAD_CLASSES)
     statuses: frozenset[str] = frozenset(contract.STATUSES)
+    geo_precisions: frozenset[str] = frozenset(contract.GEO_PRECISIONS)
+    date_precisions: frozenset[str] = frozenset(contract.DATE_PRECISIONS)
     areas: tuple[tuple[str, Area], ...] = ()  # the areas one can choose by name: saved ones, countries
 
     @classmethod
@@ -74,6 +78,7 @@ def present_values(cells: pd.Series) -> set[str]:
 def describe_filter(f: EventFilter, limit: int = 40) -> str:
     """Return a short, file-name-safe summary of a filter, such as `actor-Russian-police_2025`."""
     parts = [*f.actors, *f.relations, *f.quads, *f.statuses, *f.datasets, *f.countries, *f.regions]
+    parts += [*f.geo_precisions, *f.date_precisions]
     if f.date_from or f.date_to:
         parts.append(f"{f.date_from or ''}--{f.date_to or ''}")
     if f.text:

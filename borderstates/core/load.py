@@ -220,8 +220,8 @@ def _in_order(columns: pd.Index) -> list[str]:
     out: they are computed again, never trusted.
     """
     derived = (LINE, SPAN_END, LOCATED_IN, REGION, REGION_NAME, SEARCH_TEXT)
-    extra = [c for c in columns if c not in {*contract.EVENT_COLUMNS, *derived}]
-    return [*contract.EVENT_COLUMNS, *extra, LINE, SPAN_END]
+    extra = [c for c in columns if c not in {*contract.TYPED_EVENT_COLUMNS, *derived}]
+    return [*contract.TYPED_EVENT_COLUMNS, *extra, LINE, SPAN_END]
 
 
 def load_events(
@@ -246,7 +246,7 @@ def load_events(
     """
     stage("events")
     raw = read_table(path, contract.REQUIRED_EVENT_COLUMNS)
-    frame = _with_optional_columns(raw.frame, contract.EVENT_COLUMNS)
+    frame = _with_optional_columns(raw.frame, contract.TYPED_EVENT_COLUMNS)
     if raw.delimiter == ";":  # Dutch-locale Excel writes decimal commas
         for column in ("latitude", "longitude"):
             frame[column] = frame[column].str.replace(",", ".", n=1, regex=False)
@@ -319,7 +319,7 @@ def _event_rule_problems(name: str, frame: pd.DataFrame, known_articles: set[str
         Problem(name, int(line), "date_end", f"{stop} is before date {start}")
         for line, start, stop in backwards
     ]
-    problems += _precision_problems(name, frame, date, end)
+    problems += _precision_problems(name, frame, date, end) + _range_problems(name, frame)
     curated = frame["dataset"].isin(("", contract.DEFAULT_DATASET))
     for line in frame.loc[curated & (frame["excerpt"].str.strip() == ""), LINE]:
         problems.append(Problem(name, int(line), "excerpt", "is required for curated events but empty"))
@@ -343,6 +343,23 @@ def _event_rule_problems(name: str, frame: pd.DataFrame, known_articles: set[str
                     )
                 )
     return problems
+
+
+def _range_problems(name: str, frame: pd.DataFrame) -> list[Problem]:
+    """Warn where a fatality range does not hold its best figure: low ≤ fatalities ≤ high."""
+    columns = [contract.FATALITIES_LOW, "fatalities", contract.FATALITIES_HIGH]
+    low, best, high = (pd.to_numeric(frame[c], errors="coerce") for c in columns)
+    wrong = (low > best) | (best > high) | (low > high)
+    return [
+        Problem(
+            name,
+            int(line),
+            contract.FATALITIES_LOW,
+            f"the range {lo or '…'}–{hi or '…'} does not hold fatalities {mid or '(none)'}",
+            "warning",
+        )
+        for line, lo, mid, hi in frame.loc[wrong, [LINE, *columns]].to_numpy()
+    ]
 
 
 def _precision_problems(name: str, frame: pd.DataFrame, date: pd.Series, end: pd.Series) -> list[Problem]:
@@ -387,7 +404,8 @@ def typed_events(frame: pd.DataFrame) -> pd.DataFrame:
     out["dataset"] = out["dataset"].where(out["dataset"] != "", contract.DEFAULT_DATASET)
     for column in ("latitude", "longitude"):
         out[column] = pd.to_numeric(out[column]).astype("float64")
-    out["fatalities"] = pd.to_numeric(out["fatalities"].replace("", None)).astype("Int64")
+    for column in ("fatalities", *contract.FATALITY_RANGE):
+        out[column] = pd.to_numeric(out[column].replace("", None)).astype("Int64")
     out = _categorised(out)
     out[SPAN_END] = span_end(out)
     return out[_in_order(out.columns)]
@@ -402,6 +420,7 @@ def _categorised(frame: pd.DataFrame) -> pd.DataFrame:
     for column in (LOCATED_IN, REGION, REGION_NAME):
         if column in frame:
             frame[column] = pd.Categorical(frame[column].astype("str"))
-    if "fatalities" in frame:
-        frame["fatalities"] = frame["fatalities"].astype("Int64")
+    for column in ("fatalities", *contract.FATALITY_RANGE):
+        if column in frame:
+            frame[column] = frame[column].astype("Int64")
     return frame

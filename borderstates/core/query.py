@@ -49,6 +49,8 @@ def predicate(events: ir.Table, f: EventFilter, hits: ir.Table | None = None) ->
         ("relation_type", f.relations),
         ("quad_class", f.quads),
         ("status", f.statuses),
+        ("geo_precision", f.geo_precisions),
+        ("date_precision", f.date_precisions),
         ("dataset", f.datasets),
     ):
         if wanted:

@@ -23,7 +23,7 @@ SOURCE_UPDATED = "source_updated"  # extra events column: when the source last r
 # extra events column: the source's own admin-1 as it came (ACLED `admin1`, UCDP `adm_1`, GDELT's
 # FIPS `ActionGeo_ADM1Code`), beside the `region` the point lies in, to compare the two
 SOURCE_ADMIN1 = contract.SOURCE_ADMIN1
-IMPORTED_EVENT_COLUMNS = (*contract.EVENT_COLUMNS, SOURCE_UPDATED, SOURCE_ADMIN1)
+IMPORTED_EVENT_COLUMNS = (*contract.TYPED_EVENT_COLUMNS, SOURCE_UPDATED, SOURCE_ADMIN1)
 # Event columns the mapping steps (`require`, `translate`, `coordinates`, the date readers) set on
 # the rows themselves; `finish_events` takes the others from its arguments only, so that a source
 # column of the same name (ACLED's `notes`, `location`) never slips through unmapped.

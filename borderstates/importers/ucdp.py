@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from borderstates.core.contract import FATALITIES_HIGH, FATALITIES_LOW
 from borderstates.importers.actors import AliasTable
 from borderstates.importers.common import (
     MapContext,
@@ -27,7 +28,8 @@ NAME = "UCDP GED"
 DATASET = "UCDP"
 REQUIRED = ("id", "type_of_violence", "side_a", "side_b", "country", "latitude", "longitude", "date_start")
 USED = (*REQUIRED, "date_end", "date_prec", "where_prec", "where_coordinates", "where_description",
-        "adm_1", "adm_2", "country_id", "best", "source_headline", "source_office", "source_date",
+        "adm_1", "adm_2", "country_id", "best", "low", "high",
+        "source_headline", "source_office", "source_date",
         "source_original", "conflict_name", "dyad_name", "gwnoa", "gwnob")  # fmt: skip
 DATASET_ARTICLE = {"article_id": "UCDP:ucdp.uu.se", "title": "[UCDP Georeferenced Event Dataset]",
                    "outlet": "UCDP", "url": "https://ucdp.uu.se/", "language": "en"}  # fmt: skip
@@ -61,12 +63,13 @@ def map_chunk(rows: pd.DataFrame, ctx: MapContext, aliases: AliasTable) -> tuple
     place = rows["where_coordinates"].str.strip().str.replace(_PLACE_KIND, "", regex=True)
     location = first_of(place, rows["adm_2"], rows["adm_1"], rows["country_name"])
     deaths = whole_numbers(rows, ctx, "best")
+    low, high = (whole_numbers(rows, ctx, column) for column in ("low", "high"))
     article_ids, articles = _articles(rows, ctx)
     events = finish_events(rows, ctx, DATASET, {
         "actor1": side_a, "actor1_country": country_a, "actor2": side_b, "actor2_country": country_b,
         "status": "reported", "location": location,
         "summary": _summary(rows["type_of_violence"].str.strip(), side_a, side_b, location, deaths),
-        "article_id": article_ids, "fatalities": deaths,
+        "article_id": article_ids, "fatalities": deaths, FATALITIES_LOW: low, FATALITIES_HIGH: high,
         "source_code": "type_of_violence=" + rows["type_of_violence"].str.strip(),
         "notes": join_notes(note_a, note_b, _context(rows)), "source_admin1": rows["adm_1"],
     })  # fmt: skip

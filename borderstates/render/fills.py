@@ -19,6 +19,7 @@ from branca.element import MacroElement
 from jinja2 import Template
 from markupsafe import Markup
 
+from borderstates.analysis.fatalities import Deaths
 from borderstates.analysis.trends import BAND_MEANINGS, BANDS, Comparison, Periods, Trends
 from borderstates.render.markup import SEPARATOR
 from borderstates.render.palette import BAND_COLOURS, COUNT_COLOURS, DIFFERENCE_COLOURS
@@ -59,13 +60,20 @@ def count_fills(
     units: list[Unit],
     counts: Mapping[str, int],
     colour: Callable[[int], str],
+    deaths: Mapping[str, Deaths] | None = None,
     action: str = "click to filter",
 ) -> dict[str, Fill]:
-    """Return each unit's fill by its count of filtered events; `colour(count)` gives the class's colour."""
+    """Return each unit's fill by its count of filtered events; `colour(count)` gives the class's colour.
+
+    With `deaths`, each tooltip also gives the unit's deaths, with their range where a source has one.
+    """
     fills = {}
     for unit in units:
         count = int(counts.get(unit.code, 0))
-        tooltip = Markup("{}<br>{} filtered {} · {}").format(_head(unit), count, _noun(count), action)
+        died = (deaths or {}).get(unit.code, Deaths()).label
+        tooltip = Markup("{}<br>{} filtered {}{} · {}").format(
+            _head(unit), count, _noun(count), Markup(" · {}").format(died) if died else "", action
+        )
         fills[unit.code] = Fill(colour(count), str(tooltip))
     return fills
 

@@ -20,6 +20,8 @@ from folium.utilities import JsCode
 from markupsafe import Markup
 
 from borderstates.analysis import density
+from borderstates.analysis.fatalities import Deaths
+from borderstates.analysis.timeline import bin_start
 from borderstates.analysis.windows import Windows
 from borderstates.core import contract
 from borderstates.core.contract import SPAN_END
@@ -227,8 +229,8 @@ def legend_html(
     if fill_block is None:
         fill_block = fills.fill_legend("count", "state", count_keys(classes))
     legend = Markup(
-        '<h4>Events by relation type</h4><div class="bs-keys">{}</div><div class="{}">{}</div>'
-    ).format(keys, fills.LEGEND_CLASS, fill_block)
+        '<h4>Events by relation type</h4><div class="bs-keys">{}</div>{}<div class="{}">{}</div>'
+    ).format(keys, PRECISION_KEYS, fills.LEGEND_CLASS, fill_block)
     if grid is None:
         return legend
     cell_classes, steps = _density_classes(grid)
@@ -258,10 +260,13 @@ def state_units(countries: gpd.GeoDataFrame) -> list[fills.Unit]:
 
 
 def count_fills(
-    units: list[fills.Unit], counts: Mapping[str, int], classes: list[tuple[int, int | None]]
+    units: list[fills.Unit],
+    counts: Mapping[str, int],
+    classes: list[tuple[int, int | None]],
+    deaths: Mapping[str, Deaths] | None = None,
 ) -> dict[str, fills.Fill]:
-    """Return each unit's fill by its count of filtered events, in the colours of `classes`."""
-    return fills.count_fills(units, counts, lambda count: count_colour(count, classes))
+    """Return each unit's fill by its count in the colours of `classes`, its deaths in the tooltip."""
+    return fills.count_fills(units, counts, lambda count: count_colour(count, classes), deaths)
 
 
 def _range_label(low: int, high: int | None) -> str:
@@ -311,7 +316,7 @@ def build_layers(
     if cells is not None and grid is not None:
         event_layer = build_density_layer(cells, grid)
     else:
-        event_layer = build_event_layer(markers if markers is not None else pd.DataFrame())
+        event_layer = build_event_layer(markers if markers is not None else pd.DataFrame(), unit)
     country_layer = build_country_layer(countries, state_fills, selected)
     if regions is not None:
         regions.add_to(country_layer)  # after the states' shapes: it finds them in the group
@@ -383,13 +388,18 @@ def build_country_layer(
     return layer
 
 
-def build_event_layer(events: pd.DataFrame) -> folium.FeatureGroup:
+def build_event_layer(events: pd.DataFrame, unit: str = "month") -> folium.FeatureGroup:
     """Return the events as circle markers coloured by relation type, clustered where they crowd.
+
+    An event placed only at region or country precision is a hollow ring; one dated less
+    precisely than a bar of `unit` (the histogram's and playback's window) has a dashed outline.
 
     Parameters
     ----------
     events
         The events to draw, with their first article's fields (`analysis.mapdata.markers`).
+    unit
+        The histogram's bars: day, week or month.
 
     Returns
     -------
@@ -400,6 +410,7 @@ def build_event_layer(events: pd.DataFrame) -> folium.FeatureGroup:
     """
     # The span playback shows each event in (`playback.days_since_epoch`): two small numbers.
     firsts, lasts = (days_since_epoch(events[c]) if len(events) else [] for c in ("date", SPAN_END))
+    vague = _vaguely_dated(events, unit)
     features = [
         {
             "type": "Feature",
@@ -409,14 +420,14 @@ def build_event_layer(events: pd.DataFrame) -> folium.FeatureGroup:
                 "coordinates": [float(event["longitude"]), float(event["latitude"])],
             },
             "properties": {
-                "colour": RELATION_COLOURS.get(str(event["relation_type"]), UNKNOWN_RELATION),
+                **_marker_style(event, dashed),
                 "tooltip": str(markup.event_tooltip(event)),
                 "popup": str(markup.event_popup(event)),
                 "t0": first,
                 "t1": last,
             },
         }
-        for event, first, last in zip(events.to_dict("records"), firsts, lasts, strict=True)
+        for event, first, last, dashed in zip(events.to_dict("records"), firsts, lasts, vague, strict=True)
     ]
     layer = folium.FeatureGroup(name="Events", control=False)
     cluster = folium.plugins.MarkerCluster(
@@ -427,7 +438,9 @@ def build_event_layer(events: pd.DataFrame) -> folium.FeatureGroup:
         {"type": "FeatureCollection", "features": features},
         # A filled circle with a white ring: visible on every fill, and clickable in its centre.
         marker=folium.CircleMarker(radius=7, color="#ffffff", weight=1.5, fill=True, fill_opacity=0.95),
-        style_function=lambda f: {"fillColor": f["properties"]["colour"]},
+        style_function=lambda f: {
+            key: f["properties"][key] for key in ("fillColor", "fillOpacity", "color", "weight", "dashArray")
+        },
         on_each_feature=JsCode(
             "function (f, layer) {"
             " layer.bindTooltip(f.properties.tooltip, {sticky: true});"
@@ -436,6 +449,40 @@ def build_event_layer(events: pd.DataFrame) -> folium.FeatureGroup:
         control=False,
     ).add_to(cluster)
     return layer
+
+
+# How a marker says how precisely the source knows the place and the day (the legend says it too).
+HOLLOW_PRECISIONS = ("region", "country")  # drawn as a ring: the point stands for a larger place
+_DASH = "3 2"
+PRECISION_KEYS = Markup(
+    '<div class="bs-keys bs-precision">'
+    '<div class="bs-key"><span class="bs-dot" style="background:#777777"></span>place exact or a city</div>'
+    '<div class="bs-key"><span class="bs-dot bs-ring"></span>a region or country</div>'
+    '<div class="bs-key"><span class="bs-dot bs-dashed"></span>dated less precisely than a bar</div></div>'
+)
+
+
+def _marker_style(event: Mapping, dashed: bool) -> dict[str, object]:
+    """Return a marker's look: filled (exact, city) or a ring (region, country), dashed if vaguely dated."""
+    colour = RELATION_COLOURS.get(str(event["relation_type"]), UNKNOWN_RELATION)
+    if str(event.get("geo_precision")) in HOLLOW_PRECISIONS:
+        style = {"fillColor": colour, "fillOpacity": 0.2, "color": colour, "weight": 3}
+    else:
+        style = {
+            "fillColor": colour,
+            "fillOpacity": 0.95,
+            "color": "#1f1f1f" if dashed else "#ffffff",
+            "weight": 1.5,
+        }
+    return {**style, "dashArray": _DASH if dashed else None, "colour": colour}
+
+
+def _vaguely_dated(events: pd.DataFrame, unit: str) -> list[bool]:
+    """Return for each event whether its span runs over more than one bar of `unit`."""
+    if not len(events):
+        return []
+    first, last = (bin_start(pd.to_datetime(events[c]), unit) for c in ("date", SPAN_END))
+    return [bool(v) for v in (first != last).to_numpy()]
 
 
 def build_density_layer(cells: pd.DataFrame, grid: density.Grid) -> folium.FeatureGroup:

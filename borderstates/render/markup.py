@@ -81,6 +81,27 @@ def date_label(event: Mapping) -> str:
     return f"{first} – {end.strftime('%Y-%m-%d')} ({event['date_precision']})"
 
 
+def fatalities_label(event: Mapping) -> str:
+    """Return an event's deaths as a reader sees them: `3`, or with the source's range, `3 (3–4)`."""
+    best, low, high = (_count(event.get(c)) for c in ("fatalities", *contract.FATALITY_RANGE))
+    return range_label(best, low, high)
+
+
+def range_label(best: int | None, low: int | None = None, high: int | None = None) -> str:
+    """Return a count of deaths with its range where there is one: `3`, `3 (3–4)`, `(2–5)`, ``."""
+    shown = "" if best is None else f"{best:,}"
+    if (low is None and high is None) or (low == best == high):
+        return shown
+    span = f"{'' if low is None else f'{low:,}'}–{'' if high is None else f'{high:,}'}"
+    return f"{shown} ({span})".strip()
+
+
+def _count(value: object) -> int | None:
+    if value is None or value is pd.NA or (isinstance(value, float) and value != value):  # NaN
+        return None
+    return int(value)  # type: ignore[call-overload]
+
+
 def place_label(event: Mapping) -> str:
     """Return where an event happened as a reader says it: `Kharkiv, Kharkiv Oblast, UKR`."""
     region = plain(event.get("region_name")).strip()
@@ -133,7 +154,12 @@ def passage_html(event: Mapping, articles: pd.DataFrame) -> Markup:
     sources = Markup("").join(Markup("<li>{}</li>").format(_source_line(a, full=True)) for a in cited)
     rows = Markup("").join(
         Markup("<tr><th>{}</th><td>{}</td></tr>").format(
-            label, date_label(event) if column == "date" else text(event.get(column))
+            label,
+            date_label(event)
+            if column == "date"
+            else fatalities_label(event)
+            if column == "fatalities"
+            else text(event.get(column)),
         )
         for label, column in RECORD_FIELDS
     )

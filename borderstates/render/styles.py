@@ -34,6 +34,8 @@ MAP_CSS = f"""
 .bs-legend .bs-key {{ display: flex; align-items: center; gap: 4px; }}
 .bs-legend .bs-dot {{ width: 10px; height: 10px; border-radius: 50%; border: 1.5px solid #fff;
   box-shadow: 0 0 0 1px rgba(0,0,0,.35); flex: none; }}
+.bs-legend .bs-ring {{ background: rgba(119,119,119,.2); border: 2.5px solid #777; box-shadow: none; }}
+.bs-legend .bs-dashed {{ background: #777; border: 1.5px dashed #1f1f1f; box-shadow: none; }}
 .bs-legend .bs-box {{ width: 14px; height: 10px; border: 1.5px solid {FOCUS_LINE}; flex: none; }}
 .bs-fit a {{ width: auto !important; padding: 0 7px; font-size: 12px; white-space: nowrap; }}
 .bs-playback {{ background: rgba(255,255,255,.94); padding: 4px 6px; font-size: 12px; color: #222; }}
