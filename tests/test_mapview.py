@@ -284,4 +284,4 @@ def test_markers_say_how_precisely_the_place_and_the_day_are_known():
     monthly = {f["id"]: f["properties"] for f in geojson_features(mapview.build_event_layer(events, "month"))}
     assert monthly["MONTH"]["dashArray"] is None  # … but fits a monthly one
     legend = mapview.legend_html(mapview.count_classes(3), ["military"])
-    assert "a region or country" in legend and "dated less precisely than a bar" in legend
+    assert "region/country" in legend and "vague date" in legend

@@ -163,7 +163,7 @@ def fill_legend(
     compared: Comparison | None = None,
 ) -> Markup:
     """Return the legend's block for the fill: the count classes, the bands and periods, or the difference."""
-    which = "region" if units == "region" else f"state (region from zoom {REGION_ZOOM})"
+    which = "region" if units == "region" else f"state (regions from zoom {REGION_ZOOM})"
     if fill == "change" and periods is not None:
         unit = periods.period
         title = Markup("Change per {}: the latest {} against the baseline").format(which, unit)
@@ -200,8 +200,9 @@ def region_units(regions: pd.DataFrame) -> list[Unit]:
 class RegionFill(MacroElement):
     """The regions, fetched once from the app's own server, coloured by the fills of this rerun.
 
-    Drawn inside the states' layer group, above the states: shown always when the reader fills
-    by region, else only from `REGION_ZOOM` on, where the states' fill gives way to them. The
+    Drawn in the states' layer group, just above the neighbouring states: shown always when the
+    reader fills by region, else only from `REGION_ZOOM` on, where the states' fill gives way to
+    them and the states let clicks through; the drawn area and the markers stay on top. The
     GeoJSON layer exists before its shapes arrive, so that streamlit-folium's click reporting,
     bound to the map's layers when the group is added, hears the regions' clicks too.
     """
@@ -236,9 +237,16 @@ class RegionFill(MacroElement):
                 var wanted = always || zoom >= {{ this.zoom }};
                 if (wanted && !group.hasLayer(regions)) { group.addLayer(regions); }
                 if (!wanted && group.hasLayer(regions)) { group.removeLayer(regions); }
+                if (wanted) {
+                    // Just above the neighbours, below the states' outlines and the drawn area,
+                    // which stay clickable; the states let their clicks through to the regions.
+                    regions.bringToBack();
+                    if (group._map._bsContext) { group._map._bsContext.bringToBack(); }
+                }
                 states.forEach(function (layer) {
                     layer.eachLayer(function (shape) {
                         shape.setStyle({fillOpacity: wanted ? 0 : 0.75});
+                        if (shape._path) { shape._path.style.pointerEvents = wanted ? "none" : ""; }
                     });
                 });
             }

@@ -163,6 +163,7 @@ class LinkedGeoJson(MacroElement):
                     var layer = L.geoJSON(shapes, {style: {{ this.style|tojson }}, interactive: false});
                     layer.addTo(map);
                     layer.bringToBack();
+                    map._bsContext = layer;  // the regions go just above it (`fills.RegionFill`)
                 });
         })();
         {% endmacro %}

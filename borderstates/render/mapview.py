@@ -61,6 +61,9 @@ MAP_LABEL = (
 )
 CLUSTER_LABEL = "{} events grouped here: press Enter to zoom in"
 DENSITY_PANE = "bs-density"
+# The markers' own pane, above the states and the regions (all in the overlay pane, 400) and the
+# cells: a region drawn over the states on zooming in never takes a click meant for a marker.
+EVENTS_PANE = "bs-events"
 TOOLS_CORNER = "topright"  # the fit buttons and the drawing tools, below the layer control
 
 
@@ -181,6 +184,7 @@ def build_base_map(
     folium.LayerControl(position="topright", collapsed=True).add_to(m)
     # Density cells are drawn in a pane of their own, above the states' fill (overlay pane, 400).
     folium.map.CustomPane(DENSITY_PANE, z_index=450).add_to(m)
+    folium.map.CustomPane(EVENTS_PANE, z_index=460).add_to(m)
     first_view = folium.FitBounds([[south, west], [north, east]])
     # Not animated: while Leaflet animates a zoom it ignores setView, and the page's first
     # setView (a link to one event) would be lost.
@@ -434,10 +438,12 @@ def build_event_layer(events: pd.DataFrame, unit: str = "month") -> folium.Featu
         control=False, options={"maxClusterRadius": 40, "showCoverageOnHover": False}
     )
     use_local_plugin_assets(cluster).add_to(layer)
+    # A filled circle with a white ring: visible on every fill, and clickable in its centre.
+    marker = folium.CircleMarker(radius=7, color="#ffffff", weight=1.5, fill=True, fill_opacity=0.95)
+    marker.options["pane"] = EVENTS_PANE  # folium passes no pane through
     folium.GeoJson(
         {"type": "FeatureCollection", "features": features},
-        # A filled circle with a white ring: visible on every fill, and clickable in its centre.
-        marker=folium.CircleMarker(radius=7, color="#ffffff", weight=1.5, fill=True, fill_opacity=0.95),
+        marker=marker,
         style_function=lambda f: {
             key: f["properties"][key] for key in ("fillColor", "fillOpacity", "color", "weight", "dashArray")
         },
@@ -455,10 +461,11 @@ def build_event_layer(events: pd.DataFrame, unit: str = "month") -> folium.Featu
 HOLLOW_PRECISIONS = ("region", "country")  # drawn as a ring: the point stands for a larger place
 _DASH = "3 2"
 PRECISION_KEYS = Markup(
-    '<div class="bs-keys bs-precision">'
-    '<div class="bs-key"><span class="bs-dot" style="background:#777777"></span>place exact or a city</div>'
-    '<div class="bs-key"><span class="bs-dot bs-ring"></span>a region or country</div>'
-    '<div class="bs-key"><span class="bs-dot bs-dashed"></span>dated less precisely than a bar</div></div>'
+    '<div class="bs-keys bs-precision" title="How exact the place and the date are">'
+    '<div class="bs-key"><span class="bs-dot" style="background:#777777"></span>exact, city</div>'
+    '<div class="bs-key"><span class="bs-dot bs-ring"></span>region/country</div>'
+    '<div class="bs-key" title="dated less precisely than a bar of the histogram">'
+    '<span class="bs-dot bs-dashed"></span>vague date</div></div>'
 )
 
 

@@ -42,7 +42,7 @@ def test_regions_show_from_the_zoom_past_the_states_view(server, new_page, outsi
     frame.wait_for_function(f"() => ({REGIONS_JS})() > 100", timeout=WAIT)  # fetched once, then drawn
     assert frame.evaluate(FILLED_STATES_JS) == 0  # the regions' fill takes the states' place
     expect(frame.locator(".bs-legend")).to_contain_text(
-        f"Filtered events per state (region from zoom {REGION_ZOOM})"
+        f"Filtered events per state (regions from zoom {REGION_ZOOM})"
     )
     assert outside == []
 
