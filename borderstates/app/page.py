@@ -28,6 +28,7 @@ from borderstates.core import contract
 from borderstates.core.contract import CONFLICT, COOPERATION, NEUTRAL
 from borderstates.core.engine import Store
 from borderstates.core.filters import EventFilter
+from borderstates.core.geo import TOLERANCE_KM
 from borderstates.core.paths import data_dir, geometry_dir
 from borderstates.render import charts, markup
 from borderstates.render.palette import RELATION_COLOURS
@@ -282,7 +283,7 @@ def show_checks(view: PageView, report: QualityReport) -> None:
             params,
             "Every point lies inside its country.",
             located_in="located in",
-            beyond_tolerance="beyond 25 km",
+            beyond_tolerance=f"beyond {TOLERANCE_KM:g} km",
         )
     if report.other_region is not None:
         st.subheader("Events whose source names another region")
