@@ -65,11 +65,23 @@ class DataStatus:
     valid_in_file: int = 0  # of them, the valid ones
     in_store: int = 0  # events in the columnar store
     articles: int = 0  # valid articles, of the file and of the store
+    import_problems: list[Problem] = field(default_factory=list)  # of `problems`, those imports recorded
 
     @property
     def errors(self) -> list[Problem]:
         """Problems that kept a row or a file out."""
         return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def import_errors(self) -> list[Problem]:
+        """Errors the imports recorded with the store: rows of the imported files they left out."""
+        return [p for p in self.import_problems if p.severity == "error"]
+
+    @property
+    def file_errors(self) -> list[Problem]:
+        """Errors of the data directory's CSV files: rows or a whole file left out."""
+        recorded = set(self.import_problems)
+        return [p for p in self.errors if p not in recorded]
 
     @classmethod
     def of(
@@ -81,12 +93,14 @@ class DataStatus:
         generation: str | None,
     ) -> DataStatus:
         """Return the CSV files' status (their problems and counts) with the store's generation added."""
+        recorded = columnstore.import_problems(generation)
         return cls(
-            problems + columnstore.import_problems(generation),
+            problems + recorded,
             rows_in_file,
             valid_in_file,
             columnstore.event_count(generation),
             articles + columnstore.article_count(generation),
+            recorded,
         )
 
     @property
