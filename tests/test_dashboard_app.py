@@ -271,6 +271,21 @@ def test_reset_clears_every_filter(monkeypatch, varied_dir):
     assert app.toggle(key="involving").value is False
 
 
+@pytest.mark.parametrize("page", ["dashboard.py", "pages/1_Events.py"])
+def test_a_download_holds_at_most_its_rows_and_the_page_says_so(monkeypatch, varied_dir, page):
+    from borderstates.app import mapui
+
+    app = run_app(monkeypatch, varied_dir, page=page)
+    assert not [c for c in app.caption if "downloads hold" in c.value]  # five events: all of them
+    monkeypatch.setattr(mapui, "DOWNLOAD_ROWS", 4)
+    app.run()
+    (said,) = [c.value for c in app.caption if "downloads hold" in c.value]
+    assert said == (
+        "The downloads hold the first 4 of the 5 filtered events, in the files' order: "
+        "`borderstates export` writes them all."
+    )
+
+
 def test_invalid_rows_are_left_out_and_counted(monkeypatch, fixture_rows, make_data_dir):
     rows = [*fixture_rows, dict(fixture_rows[0], event_id="BAD-1", date="2024-02-31")]
     app = run_app(monkeypatch, make_data_dir(rows))

@@ -74,7 +74,7 @@ def open_page(title: str, icon: str, intro: str, *, quality_link: bool = True) -
     heading.title(title)
     heading.caption(intro)
     with downloads:
-        mapui.download_buttons(store, selection.event_filter)
+        mapui.download_buttons(store, selection.event_filter, count)
     sidebar.show_problems(store, link=quality_link)
     sidebar.show_notices(selection)
     st.html(PAGE_CSS)
@@ -99,7 +99,8 @@ def show_event_table(view: PageView) -> str | None:
     """Draw the filtered events as a sortable, searchable table; return the id of the chosen row."""
     frame = view.ask(eventtable.table_frame, view.selection.params)
     if len(frame) < view.count:
-        st.caption(f"The {len(frame):,} newest of {view.count:,} events; the download holds them all.")
+        held = "them all" if view.count <= mapui.DOWNLOAD_ROWS else f"the first {mapui.DOWNLOAD_ROWS:,}"
+        st.caption(f"The {len(frame):,} newest of {view.count:,} events; the download holds {held}.")
     chosen = st.dataframe(
         frame,
         # Keyed by the rows it shows: a table keeps its selection by position, so when a filter
