@@ -6,6 +6,7 @@ import os
 import re
 
 import pytest
+from streamlit import config
 from streamlit.proto.WidgetStates_pb2 import WidgetState
 from streamlit.testing.v1 import AppTest
 
@@ -284,6 +285,16 @@ def test_a_download_holds_at_most_its_rows_and_the_page_says_so(monkeypatch, var
         "The downloads hold the first 4 of the 5 filtered events, in the files' order: "
         "`borderstates export` writes them all."
     )
+
+
+def test_an_uncaught_error_shows_one_line_and_leaves_the_details_to_the_log(monkeypatch, capsys):
+    monkeypatch.chdir(ROOT)  # the project's .streamlit/config.toml, as `streamlit run` reads it
+    config.get_config_options(force_reparse=True)
+    app = AppTest.from_string("raise RuntimeError('at /srv/borderstates/secret.py')").run(timeout=TIMEOUT)
+    (shown,) = app.exception
+    assert shown.stack_trace == [] and shown.proto.type == ""
+    assert "secret" not in shown.message and "\n" not in shown.message
+    assert "/srv/borderstates/secret.py" in capsys.readouterr().out  # the server's log has it
 
 
 def test_invalid_rows_are_left_out_and_counted(monkeypatch, fixture_rows, make_data_dir):
