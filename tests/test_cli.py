@@ -120,6 +120,16 @@ def test_export_wrong_value_lists_allowed(args, fragment, tmp_path, capsys):
     assert not (tmp_path / "o.csv").exists()
 
 
+@pytest.mark.parametrize("missing", ["nowhere", "nowhere/deeper"])
+def test_export_refuses_an_output_in_a_folder_that_does_not_exist(tmp_path, capsys, missing):
+    out = tmp_path / missing / "out.csv"
+    code = main(["export", "--events", str(FIXTURES / "events.csv"), "-o", str(out)])
+    assert code == 2
+    (said,) = capsys.readouterr().err.splitlines()
+    assert said == f"borderstates export: {out.parent}: no such folder, for -o {out}"
+    assert not (tmp_path / "nowhere").exists()  # nothing made on the way
+
+
 def test_export_by_region_and_its_sql(tmp_path, capsys):
     out = tmp_path / "out.csv"
     events = str(FIXTURES / "events.csv")  # T-1 Yerevan, T-2 Baku, T-3 Kyiv
