@@ -21,7 +21,8 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.python-ok
 	$(BIN)/pip install --quiet -e '.[test]'
 	@touch $@ $(VENV)/.installed-run
 
-# The static folder is prepared first: Streamlit looks for it when it starts.
+# The static folder (in the repository, empty but for its README) is filled first: the first
+# reader then need not wait for the copy.
 run: $(VENV)/.installed-run
 	$(BIN)/python -m borderstates.render.assets static
 	$(BIN)/streamlit run dashboard.py --server.port $(PORT)
@@ -60,5 +61,7 @@ bench-big: $(VENV)/.installed-test
 loadtest: $(VENV)/.installed-test
 	$(BIN)/python -m tools.loadtest
 
+# static/ keeps its README, the one file of it in the repository.
 clean:
-	rm -rf $(VENV) static .pytest_cache
+	rm -rf $(VENV) .pytest_cache
+	find static -mindepth 1 -maxdepth 1 ! -name README.md -exec rm -rf {} +

@@ -52,7 +52,7 @@ with map_column:
 
 sidebar.show_count(selection, placed.total, store.total)
 with downloads:
-    mapui.download_buttons(store, chosen)
+    mapui.download_buttons(store, chosen, placed.total)
 
 with panel.container(height=mapui.PANEL_HEIGHT, border=False):  # as tall as the map: the time axis below
     if selection.event_id is not None:

@@ -349,6 +349,12 @@ def _event_filter(args: argparse.Namespace, store: Store, command: str) -> Event
 
 
 def _export(args: argparse.Namespace) -> int:
+    if args.output is not None and not args.output.parent.is_dir():  # never made on the way
+        print(
+            f"borderstates export: {args.output.parent}: no such folder, for -o {args.output}",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
     store = _open(args, "export")
     event_filter = _event_filter(args, store, "export")
     if event_filter is None:

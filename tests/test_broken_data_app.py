@@ -167,6 +167,9 @@ def test_a_damaged_store_serves_the_rest_and_says_it_once(monkeypatch, imported,
     everything = 3 + sum(IMPORTED.values()) - lost
     assert shown_count(app) == (everything, everything)
     assert app.warning, "the banner says the data has a problem"
+    if damage == "truncated file":  # the store's own fault, not rows of events.csv
+        banner = app.warning[0].value
+        assert "1 file of the store cannot be read" in banner and "event rows were left out" not in banner
     if page == QUALITY_PAGE:
         lines = [line for line in app.code[0].value.splitlines() if line.startswith(f"{damaged}:")]
         assert len(lines) == 1 and lines[0].startswith(f"{damaged}:1: -: ")
@@ -177,3 +180,34 @@ def test_an_unknown_engine_is_one_line_on_the_page(monkeypatch, broken_dir):
     app = run_app(monkeypatch, broken_dir)  # no exception on the page
     said = "BORDERSTATES_ENGINE='foo': the engine must be one of duckdb, spark"
     assert [e.value for e in app.error] == [markup.code_span(said)]
+
+
+@pytest.mark.parametrize("broken_file", [False, True], ids=["clean events.csv", "broken events.csv"])
+def test_the_banner_tells_the_errors_of_imports_from_those_of_the_files(
+    monkeypatch, tmp_path, broken_dir, broken_file
+):
+    """Rows an import left out were never rows of events.csv: the banner counts them apart."""
+    from borderstates.importers.merge import recorded_problems
+    from borderstates.importers.run import import_file
+    from tests.import_helpers import IMPORTS
+
+    directory = tmp_path / "data"
+    directory.mkdir()
+    for name in ("events.csv", "articles.csv"):
+        shutil.copy(FIXTURES / name, directory / name)
+    report = import_file(IMPORTS / "acled_broken.csv", into=directory)
+    if broken_file:  # broken after the import, which refuses a damaged events.csv
+        for name in ("events.csv", "articles.csv"):
+            shutil.copy(broken_dir / name, directory / name)
+    recorded = sum(p.severity == "error" for p in recorded_problems(report.log, report.source))
+    assert recorded > 0
+    app = run_app(monkeypatch, directory)
+    banner = app.warning[0].value
+    imports = "The imports into the store left out rows that break the data contract"
+    assert f"{imports} ({recorded} problems recorded)." in banner
+    if broken_file:  # five event rows and one article: the file's own six places
+        files = "5 of 8 event rows were left out: the data files break the data contract in 6 places."
+        assert files in banner
+    else:
+        assert "event rows were left out" not in banner and "data files" not in banner
+    assert f"The page shows the {shown_count(app)[1]} valid events." in banner

@@ -140,6 +140,16 @@ def test_export_by_precision_of_place_and_date(tmp_path):
     assert [r["event_id"] for r in read_rows(out)] == ["T-2"]
 
 
+@pytest.mark.parametrize("missing", ["nowhere", "nowhere/deeper"])
+def test_export_refuses_an_output_in_a_folder_that_does_not_exist(tmp_path, capsys, missing):
+    out = tmp_path / missing / "out.csv"
+    code = main(["export", "--events", str(FIXTURES / "events.csv"), "-o", str(out)])
+    assert code == 2
+    (said,) = capsys.readouterr().err.splitlines()
+    assert said == f"borderstates export: {out.parent}: no such folder, for -o {out}"
+    assert not (tmp_path / "nowhere").exists()  # nothing made on the way
+
+
 def test_export_by_region_and_its_sql(tmp_path, capsys):
     out = tmp_path / "out.csv"
     events = str(FIXTURES / "events.csv")  # T-1 Yerevan, T-2 Baku, T-3 Kyiv

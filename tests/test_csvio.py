@@ -38,6 +38,17 @@ def test_written_csv_reads_back_unchanged(tmp_path):
     assert table.frame["text"].tolist() == cells
 
 
+def test_a_guarded_header_reads_back_to_the_same_names(tmp_path):
+    names = ['=HYPERLINK("x")', "@SUM(1+1)", "'=1", "'s-Hertogenbosch", "-1", "plain"]
+    path = tmp_path / "out.csv"
+    write_csv(pd.DataFrame([[f"cell {n}" for n in range(len(names))]], columns=names), path)
+    header = path.read_bytes().decode("utf-8").split("\r\n")[0]
+    assert header == """"'=HYPERLINK(""x"")",'@SUM(1+1),''=1,'s-Hertogenbosch,-1,plain"""
+    table = read_table(path)
+    assert table.problems == []
+    assert list(table.frame.columns.drop(LINE)) == names
+
+
 def test_bare_carriage_return_keeps_line_numbers(tmp_path):
     path = tmp_path / "t.csv"
     path.write_bytes(b'a,b\r\n"x\ry",1\r\n"multi\r\nline",2\r\nlast,3\r\n')

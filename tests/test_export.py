@@ -3,9 +3,11 @@ import io
 import json
 
 import pandas as pd
+import pytest
+from streamlit.runtime.download_data_util import convert_data_to_bytes_and_infer_mime
 
 from borderstates.core.engine import open_store
-from borderstates.core.export import export_bytes, export_events
+from borderstates.core.export import FORMATS, export_bytes, export_events, export_file
 from borderstates.core.filters import EventFilter
 from borderstates.core.load import load_dataset, load_events
 
@@ -85,3 +87,26 @@ def test_geojson_has_a_point_per_event(fixture_rows, make_data_dir, tmp_path):
     assert collection["features"][2]["properties"]["excerpt"].endswith(
         "Oekraïne steun toe tegen de Russische inval."
     )
+
+
+@pytest.mark.parametrize("export_format", FORMATS)
+def test_a_download_is_the_command_lines_file_written_into_a_temporary_file(
+    export_format, fixture_rows, make_data_dir, tmp_path
+):
+    store = open_store(make_data_dir(fixture_rows))
+    out = tmp_path / f"events.{export_format}"
+    export_events(store, EventFilter(), out, export_format)
+    with export_file(store, EventFilter(), export_format) as download:
+        # What Streamlit's download button does with it: read it whole, once.
+        held, _ = convert_data_to_bytes_and_infer_mime(download, ValueError("not a file Streamlit takes"))
+    assert held == out.read_bytes()
+
+
+def test_a_download_with_a_limit_holds_the_first_rows_in_the_exports_order(fixture_rows, make_data_dir):
+    rows = [dict(fixture_rows[n % 3], event_id=f"L-{n}") for n in range(7)]
+    store = open_store(make_data_dir(rows))
+    everything = export_bytes(store, EventFilter()).decode("utf-8").splitlines(keepends=True)
+    first = export_bytes(store, EventFilter(), limit=4).decode("utf-8").splitlines(keepends=True)
+    assert first == everything[:5]  # the header and four rows
+    collection = json.loads(export_bytes(store, EventFilter(), "geojson", limit=4))
+    assert [f["properties"]["event_id"] for f in collection["features"]] == ["L-0", "L-1", "L-2", "L-3"]

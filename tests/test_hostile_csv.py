@@ -21,7 +21,7 @@ from borderstates.core.engine import open_store
 from borderstates.core.export import export_bytes, export_events
 from borderstates.core.filters import EventFilter
 from borderstates.core.load import load_dataset, load_events
-from tests.conftest import write_csv_rows
+from tests.conftest import FIXTURES, write_csv_rows
 
 OWASP_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
 FULL_WIDTH_PREFIXES = ("＝", "＋", "－", "＠")
@@ -85,10 +85,8 @@ def cells(text: str, delimiter: str) -> list[list[str]]:
 
 
 def formula_cells(rows: list[list[str]]) -> list[str]:
-    """Return every cell a spreadsheet would evaluate: it starts with a formula character."""
-    return [
-        cell for row in rows[1:] for cell in row if cell[:1] in PREFIXES and not PLAIN_NUMBER.fullmatch(cell)
-    ]
+    """Return every cell a spreadsheet would evaluate (the header too): it starts with a formula character."""
+    return [cell for row in rows for cell in row if cell[:1] in PREFIXES and not PLAIN_NUMBER.fullmatch(cell)]
 
 
 @pytest.mark.parametrize("prefix", PREFIXES, ids=repr)
@@ -136,3 +134,42 @@ def test_the_download_bytes_are_guarded_the_same_way(hostile_dir):
         rows = cells(text, delimiter)
         assert len(rows) == 1 + len(data.events)
         assert formula_cells(rows) == []
+
+
+# Names of extra columns (kept by the loader and the exports) that a spreadsheet would run. A
+# name is trimmed when read, so none starts with white space; the loader reads `'=1` as `=1`.
+HOSTILE_NAMES = (
+    '=HYPERLINK("http://evil.example/","hdr")',
+    "@SUM(1+1)",
+    "+cmd|' /C calc'!A0",
+    "-1+2",
+    "＝1",
+)
+
+
+@pytest.mark.parametrize(
+    ("export_format", "delimiter", "encoding"), [("csv", ",", "utf-8"), ("csv-excel", ";", "utf-8-sig")]
+)
+def test_header_names_are_guarded_like_cells_and_load_back_the_same(
+    fixture_rows, tmp_path, export_format, delimiter, encoding
+):
+    directory = tmp_path / "named"
+    directory.mkdir()
+    columns = (*contract.EVENT_COLUMNS, *HOSTILE_NAMES)
+    rows = [dict(row, **{name: f"value {n}" for n, name in enumerate(HOSTILE_NAMES)}) for row in fixture_rows]
+    write_csv_rows(directory / "events.csv", columns, rows)
+    (directory / "articles.csv").write_bytes((FIXTURES / "articles.csv").read_bytes())
+    data = load_dataset(directory, check_geography=False)
+    assert data.errors == [] and set(HOSTILE_NAMES) <= set(data.events.columns)
+    store = open_store(directory)
+    out = tmp_path / f"export.{export_format}"
+    export_events(store, EventFilter(), out, export_format)
+    download = export_bytes(store, EventFilter(), export_format)
+    assert download == out.read_bytes()  # the download is the same file
+    header = cells(out.read_bytes().decode(encoding), delimiter)[0]
+    assert formula_cells([header]) == []
+    assert [name for name in header if name.startswith("'")] == ["'" + name for name in HOSTILE_NAMES]
+    again, problems, _ = load_events(out)
+    assert problems == []
+    for name in HOSTILE_NAMES:
+        assert again[name].tolist() == data.events[name].tolist(), name

@@ -195,10 +195,3 @@ def test_dutch_excel_export_loads_back(fixture_rows, make_data_dir, tmp_path):
     again, problems, _ = load_events(out)
     assert problems == []
     assert again["longitude"].tolist() == data.events["longitude"].tolist()
-
-
-def test_actor_countries_give_each_actor_its_recorded_state(fixture_rows, make_data_dir):
-    rows = [*fixture_rows, dict(fixture_rows[0], event_id="T-4", actor2="Ukraine", actor2_country="")]
-    countries = load_dataset(make_data_dir(rows)).actor_countries
-    assert countries["Ukraine"] == "UKR"  # a recorded country beats an empty one
-    assert countries["Russian armed forces"] == "RUS" and countries["CSTO"] == ""

@@ -249,7 +249,14 @@ def test_outside_focus_counts_the_states_not_their_bounding_box(countries, fixtu
     store = open_store(make_data_dir(rows))
     south, west, north, east = mapview.focus_bounds(countries)
     assert all(south < lat < north and west < lon < east for *_, lat, lon in OUTSIDE_FOCUS)
-    assert mapdata.outside_count(store, EventFilter(), mapview.focus_codes(countries)) == len(OUTSIDE_FOCUS)
+    assert mapdata.placed(store, EventFilter()).outside(mapview.focus_codes(countries)) == len(OUTSIDE_FOCUS)
+
+
+def test_each_actor_is_offered_with_its_recorded_state(fixture_rows, make_data_dir):
+    rows = [*fixture_rows, dict(fixture_rows[0], event_id="T-4", actor2="Ukraine", actor2_country="")]
+    countries = mapdata.offered(open_store(make_data_dir(rows))).actor_countries
+    assert countries["Ukraine"] == "UKR"  # a recorded country beats an empty one
+    assert countries["Russian armed forces"] == "RUS" and countries["CSTO"] == ""
 
 
 def test_the_map_is_usable_from_the_keyboard(countries, hostile_data):

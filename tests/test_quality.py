@@ -1,6 +1,7 @@
 """The data-quality report: the validation lines as the command line prints them, and the checks."""
 
 import shutil
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -10,10 +11,13 @@ from borderstates.core import contract
 from borderstates.core.csvio import LINE
 from borderstates.core.engine import open_store
 from borderstates.core.filters import EventFilter
-from borderstates.core.paths import DRAWING_FILE, FULL_FILE
+from borderstates.core.geo import GEOGRAPHY_COLUMN, locate_events
+from borderstates.core.paths import DRAWING_FILE, FULL_FILE, geometry_dir
 from tests.citing_data import (
     EVERYTHING,
     FILTERS,
+    MOSCOW,
+    OFF_BAKU,
     article_row,
     expected_frames,
     in_file_order,
@@ -22,6 +26,7 @@ from tests.citing_data import (
 from tests.conftest import BROKEN, FIXTURES, ROOT, read_rows
 from tests.oracle import filter_events
 
+GEO = ROOT / "data" / "geo"  # the geometry of every test directory here that has none of its own
 ARTICLES = [
     *read_rows(FIXTURES / "articles.csv"),
     {"article_id": "A-3", "title": "Nobody cites me", "language": "en"},
@@ -79,13 +84,13 @@ def test_the_summary_counts_the_stored_events_as_read_and_valid(tmp_path, fixtur
 
 def test_events_outside_their_country_say_whether_validate_warns(troubled_dir):
     store = open_store(troubled_dir)
-    report = quality.build_report(store, EVERYTHING)
+    report = quality.build_report(store, EVERYTHING, GEO)
     outside = report.outside.set_index("event_id")
     assert list(outside.index) == ["T-2", "Q-1"] and report.outside_count == 2
     assert outside.loc["T-2", "located_in"] == "RUS" and outside.loc["T-2", "beyond_tolerance"]
     assert outside.loc["Q-1", "located_in"] == "(no country: at sea)"
     assert not outside.loc["Q-1", "beyond_tolerance"]  # within the tolerance for coasts: no warning
-    only_t1 = quality.build_report(store, EventFilter(actors=("Government of Armenia",)))
+    only_t1 = quality.build_report(store, EventFilter(actors=("Government of Armenia",)), GEO)
     assert only_t1.outside.empty and only_t1.outside_count == 0  # the checks follow the filter
 
 
@@ -96,7 +101,7 @@ def test_without_geometry_the_report_says_the_check_did_not_run(fixture_rows, ma
     (directory / "geo" / FULL_FILE).write_bytes(b"not parquet")
     store = open_store(directory)
     assert [p.message.split(":")[0] for p in store.status.problems] == ["no geography check"]
-    report = quality.build_report(store, EVERYTHING)
+    report = quality.build_report(store, EVERYTHING, geometry_dir(directory))
     assert report.outside is None and report.outside_count == 0
 
 
@@ -135,7 +140,7 @@ def test_the_shipped_data_is_clean_but_for_its_missing_url(tmp_path):
     directory = tmp_path / "data"
     shutil.copytree(ROOT / "data", directory, ignore=shutil.ignore_patterns("store"))
     store = open_store(directory)
-    report = quality.build_report(store, EVERYTHING)
+    report = quality.build_report(store, EVERYTHING, geometry_dir(directory))
     assert report.printed == [] and report.outside.empty and report.without_english.empty
     assert list(report.articles_without_url["article_id"]) == ["ART-0001"]
     assert report.date_precision["events"].sum() == store.total
@@ -167,8 +172,8 @@ def test_every_article_an_event_cites_counts_once_per_event(fixture_rows, make_d
 
 def test_each_list_holds_its_first_rows_and_counts_them_all(tmp_path, fixture_rows):
     store = open_store(make_citing_dir(tmp_path, fixture_rows))
-    full = quality.build_report(store, EVERYTHING)
-    short = quality.build_report(store, EVERYTHING, limit=2)
+    full = quality.build_report(store, EVERYTHING, GEO)
+    short = quality.build_report(store, EVERYTHING, GEO, limit=2)
     for name in ("outside", "without_english", "articles_without_url", "uncited_articles"):
         everything, first = getattr(full, name), getattr(short, name)
         assert len(everything) == getattr(full, f"{name}_count") == getattr(short, f"{name}_count") > 2, name
@@ -177,7 +182,6 @@ def test_each_list_holds_its_first_rows_and_counts_them_all(tmp_path, fixture_ro
     outside = full.outside["event_id"].tolist()
     imported = [e for e in outside if e.startswith("I-")]
     assert imported == sorted(imported) and outside[-len(imported) :] == imported
-    assert not full.outside.set_index("event_id").loc[imported, "beyond_tolerance"].any()
 
 
 @pytest.mark.parametrize("f", FILTERS, ids=lambda f: repr(f)[:60])
@@ -185,8 +189,8 @@ def test_the_engine_reports_what_pandas_computes_from_the_loaded_frames(f, tmp_p
     directory = make_citing_dir(tmp_path, fixture_rows)
     store = open_store(directory)
     events, articles = expected_frames(directory)
-    report = quality.build_report(store, f, limit=5)
-    expected = _expected_report(filter_events(events, f), events, articles, store.status.problems)
+    report = quality.build_report(store, f, GEO, limit=5)
+    expected = _expected_report(filter_events(events, f), events, articles)
     for name, (frame, count) in expected.items():
         assert getattr(report, f"{name}_count") == count, name
         pd.testing.assert_frame_equal(
@@ -205,7 +209,10 @@ def test_spark_reports_what_duckdb_reports(spark, tmp_path, fixture_rows):
     directory = make_citing_dir(tmp_path, fixture_rows)
     duck, on_spark = open_store(directory), open_store(directory, spark)
     for f in (EVERYTHING, EventFilter(text="passage 1")):
-        ours, theirs = quality.build_report(duck, f, limit=4), quality.build_report(on_spark, f, limit=4)
+        ours, theirs = (
+            quality.build_report(duck, f, GEO, limit=4),
+            quality.build_report(on_spark, f, GEO, limit=4),
+        )
         for name in ("outside", "date_precision", "geo_precision", "without_english", "articles_without_url"):
             pd.testing.assert_frame_equal(
                 getattr(ours, name).astype("object"), getattr(theirs, name).astype("object"), obj=name
@@ -214,9 +221,8 @@ def test_spark_reports_what_duckdb_reports(spark, tmp_path, fixture_rows):
         assert ours.without_english_count == theirs.without_english_count
 
 
-def _expected_report(kept, events, articles, problems) -> dict[str, tuple[pd.DataFrame, int]]:
+def _expected_report(kept, events, articles) -> dict[str, tuple[pd.DataFrame, int]]:
     """The report's lists as pandas computes them, every row, in file order."""
-    warned = {p.line for p in problems if p.column == quality.GEOGRAPHY_COLUMN}
     ordered = in_file_order(kept, "event_id")
     away = ordered[ordered["located_in"] != ordered["country"]]
     outside = pd.DataFrame(
@@ -227,7 +233,7 @@ def _expected_report(kept, events, articles, problems) -> dict[str, tuple[pd.Dat
             "located_in": away["located_in"].replace("", quality.AT_SEA),
             "latitude": away["latitude"],
             "longitude": away["longitude"],
-            "beyond_tolerance": away[LINE].isin(warned).to_numpy(dtype=bool),
+            "beyond_tolerance": _warned(away),
         }
     )
     first = contract.first_article(ordered["article_id"])
@@ -268,6 +274,41 @@ def _expected_report(kept, events, articles, problems) -> dict[str, tuple[pd.Dat
         "uncited_articles": uncited,
     }
     return {name: (frame.reset_index(drop=True), len(frame)) for name, frame in lists.items()}
+
+
+def _warned(rows: pd.DataFrame) -> list[bool]:
+    """Whether the loader's geography check warns about each row, every row checked as one of a file."""
+    numbered = rows.assign(**{LINE: range(2, len(rows) + 2)})
+    _, problems = locate_events(numbered, GEO, "rows.csv")
+    warned = {p.line for p in problems if p.column == GEOGRAPHY_COLUMN}
+    return [line in warned for line in numbered[LINE]]
+
+
+def test_an_event_is_beyond_tolerance_exactly_when_its_own_warning_exists(
+    tmp_path, fixture_rows, make_data_dir
+):
+    """An import's warning names a line of the imported file, not of events.csv; imported rows count too."""
+    from borderstates.importers.run import import_file
+    from tests.import_helpers import IMPORTS
+
+    t1, t2, t3 = fixture_rows
+    directory = make_data_dir(
+        [
+            dict(t1, latitude=OFF_BAKU[0], longitude=OFF_BAKU[1], country="AZE"),  # line 2: within 25 km
+            t2,
+            dict(t3, latitude=MOSCOW[0], longitude=MOSCOW[1]),  # line 4: in Russia, declared UKR
+        ]
+    )
+    acled = (IMPORTS / "acled_api.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    acled[1] = acled[1].replace(",49.9935,36.2304,", f",{MOSCOW[0]},{MOSCOW[1]},")  # line 2, declared UKR
+    moved = tmp_path / "acled.csv"
+    moved.write_text("".join(acled), encoding="utf-8")
+    import_file(moved, into=directory)
+    store = open_store(directory)
+    warned = [(Path(p.file).name, p.line) for p in store.status.problems if p.column == GEOGRAPHY_COLUMN]
+    assert sorted(warned) == [("acled.csv", 2), ("events.csv", 4)]
+    outside = quality.build_report(store, EVERYTHING, GEO).outside.set_index("event_id")["beyond_tolerance"]
+    assert outside.to_dict() == {"T-1": False, "T-3": True, "ACLED:UKR1001": True}
 
 
 def test_events_whose_source_names_another_region_are_listed_tolerant_to_spellings(tmp_path):

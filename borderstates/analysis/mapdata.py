@@ -119,11 +119,6 @@ def busiest_state(store: Store, codes: Collection[str]) -> int:
     return max(state_counts(store, EventFilter(), codes).values(), default=0)
 
 
-def outside_count(store: Store, f: EventFilter, codes: tuple[str, ...]) -> int:
-    """Return how many filtered events lie in none of the states `codes` (elsewhere or at sea)."""
-    return placed(store, f).outside(codes)
-
-
 def markers(store: Store, f: EventFilter, limit: int) -> pd.DataFrame:
     """Return up to `limit` filtered events as the map's markers show them, with their first article."""
     events = store.matching(f).select(*LISTED).order_by("event_id").limit(limit)

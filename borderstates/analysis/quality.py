@@ -17,10 +17,10 @@ from borderstates.core.contract import LOCATED_IN, REGION, REGION_NAME, SOURCE_A
 from borderstates.core.csvio import LINE
 from borderstates.core.engine import DataStatus, Store
 from borderstates.core.filters import EventFilter
+from borderstates.core.geo import beyond_tolerance
 from borderstates.core.paths import FULL_FILE
 from borderstates.core.regions import RegionNames, load_regions
 
-GEOGRAPHY_COLUMN = "latitude/longitude"  # the column of the geography check's warnings
 PROBLEM_COLUMNS = ("file", "line", "column", "message", "severity")
 ROWS_LISTED = 1_000  # rows of each list that a report holds; its count says how many there are
 AT_SEA = "(no country: at sea)"
@@ -37,8 +37,9 @@ class QualityReport:
 
     Each list holds the first rows in file order (`build_report`'s `limit`), and beside it the
     count of every row that belongs in it. `outside` is None when the geography check could not
-    run (no country polygons); `other_region` is None when no event carries its source's admin-1
-    (only imported ones do) or there are no regions to compare it with.
+    run (no country polygons) or no geometry folder was given; `other_region` is None when no
+    event carries its source's admin-1 (only imported ones do) or there are no regions to
+    compare it with.
     """
 
     printed: list[str]
@@ -88,15 +89,20 @@ def build_report(
         The filter: the event checks and the articles without URL follow it; the uncited
         articles are those no event at all cites.
     geo_dir
-        The geometry folder whose regions the events were placed in: the source's admin-1 of
-        each event is compared with its region. None: no such check.
+        The geometry folder the events were placed in: the points outside their country are
+        measured against its polygons, and the source's admin-1 of each event is compared
+        with its region. None: neither check.
     limit
         Rows each list holds at most; the report counts them all.
 
     """
     status = store.status
     problems = pd.DataFrame([vars(p) for p in status.problems], columns=list(PROBLEM_COLUMNS))
-    outside, outside_count = outside_country(store, f, limit) if geography_checked(status) else (None, 0)
+    outside, outside_count = (
+        outside_country(store, f, geo_dir, limit)
+        if geo_dir is not None and geography_checked(status)
+        else (None, 0)
+    )
     without, without_count = without_english(store, f, limit)
     no_url, no_url_count = articles_without_url(store, f, limit)
     uncited, uncited_count = uncited_articles(store, limit)
@@ -193,18 +199,19 @@ def geography_checked(status: DataStatus) -> bool:
     return not any(Path(p.file).name == FULL_FILE for p in status.problems)
 
 
-def outside_country(store: Store, f: EventFilter, limit: int = ROWS_LISTED) -> tuple[pd.DataFrame, int]:
+def outside_country(
+    store: Store, f: EventFilter, geo_dir: Path | str, limit: int = ROWS_LISTED
+) -> tuple[pd.DataFrame, int]:
     """Return the first `limit` matching events whose point lies outside their declared country, and how many.
 
-    `beyond_tolerance` marks those that `validate` warns about (further out than its tolerance
-    for coasts and borders); the others lie just outside, at sea or across a border.
+    `beyond_tolerance` marks those that the geography check warns about (further out than its
+    tolerance for coasts and borders, measured against the polygons of `geo_dir`), imported or
+    not; the others lie just outside, at sea or across a border.
     """
     events = store.matching(f)
     outside = events.filter(events[LOCATED_IN] != events["country"])
     columns = ["event_id", "location", "country", LOCATED_IN, "latitude", "longitude", LINE]
     rows, count = in_file_order(store, outside.select(*columns), limit)
-    # The warnings name the line of the events file; imported rows have none, and no warning.
-    warned = {p.line for p in store.status.problems if p.column == GEOGRAPHY_COLUMN}
     frame = pd.DataFrame(
         {
             "event_id": rows["event_id"],
@@ -213,7 +220,9 @@ def outside_country(store: Store, f: EventFilter, limit: int = ROWS_LISTED) -> t
             "located_in": rows[LOCATED_IN].replace("", AT_SEA),
             "latitude": rows["latitude"],
             "longitude": rows["longitude"],
-            "beyond_tolerance": rows[LINE].isin(warned).to_numpy(dtype=bool),
+            # Measured again, as the check measured it: the warnings of imports name lines of
+            # the imported files, and keep only a few examples of each kind.
+            "beyond_tolerance": beyond_tolerance(rows, geo_dir),
         }
     )
     return frame, count

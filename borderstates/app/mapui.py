@@ -15,7 +15,7 @@ from borderstates.app import areaform, filterform, mapfill, timeaxis
 from borderstates.app import data as appdata
 from borderstates.core.area import Area
 from borderstates.core.engine import Store
-from borderstates.core.export import export_bytes
+from borderstates.core.export import export_file
 from borderstates.core.filters import EventFilter, describe_filter
 from borderstates.render import areadraw, mapview, markup, playback
 
@@ -24,6 +24,7 @@ MAP_KEY, IN_VIEW_MAP_KEY = "map", "map-in-view"  # the map's keys without and wi
 PANEL_HEIGHT = MAP_HEIGHT + 40  # px of the panel beside the map (and its caption); it scrolls
 EXCERPTS_SHOWN = 50  # excerpts listed beside the map when no event is chosen
 _CLICKS_SEEN, _CENTRE = "_bs_clicks_seen", "_bs_centre"
+DOWNLOAD_ROWS = 100_000  # events a download holds at most (35 MB of CSV for synthetic events)
 _PLAYING = "_bs_playing"  # playback has asked for its counts per window (until it is stopped)
 
 
@@ -226,27 +227,32 @@ def show_excerpts(store: Store, f: EventFilter, count: int) -> None:
     st.html(markup.excerpt_list_html(newest, EXCERPTS_SHOWN, filterform.current_params()))
 
 
-def download_buttons(store: Store, event_filter: EventFilter) -> None:
-    """Offer the filtered events as CSV and GeoJSON, named with today's date and a filter summary."""
+def download_buttons(store: Store, event_filter: EventFilter, count: int) -> None:
+    """Offer the `count` filtered events as CSV and GeoJSON, named with today's date and the filter.
+
+    A download holds at most `DOWNLOAD_ROWS` events, the first in the files' order: Streamlit
+    keeps a download in the server's memory whole while it is fetched. When the filter keeps
+    more, the page and the file's name say so, and point to `borderstates export`, which streams.
+    """
     stem = f"borderstates_{dt.date.today().isoformat()}_{describe_filter(event_filter)}"
     stem += "_in-view" if event_filter.bounds else ""
+    capped = count > DOWNLOAD_ROWS
+    stem += f"_first-{DOWNLOAD_ROWS}-of-{count}" if capped else ""
     left, right = st.columns(2)
-    # The files are made only when a button is pressed (a callable): streamed from the engine.
-    left.download_button(
-        "Download CSV",
-        partial(export_bytes, store, event_filter, "csv"),
-        file_name=f"{stem}.csv",
-        mime="text/csv",
-        key="download_csv",
-        on_click="ignore",
-        width="stretch",
-    )
-    right.download_button(
-        "Download GeoJSON",
-        partial(export_bytes, store, event_filter, "geojson"),
-        file_name=f"{stem}.geojson",
-        mime="application/geo+json",
-        key="download_geojson",
-        on_click="ignore",
-        width="stretch",
-    )
+    buttons = ((left, "CSV", "csv", "text/csv"), (right, "GeoJSON", "geojson", "application/geo+json"))
+    for column, name, export_format, mime in buttons:
+        column.download_button(
+            f"Download {name}",
+            # Written only when the button is pressed (a callable), batch by batch, into a file.
+            partial(export_file, store, event_filter, export_format, DOWNLOAD_ROWS),
+            file_name=f"{stem}.{export_format}",
+            mime=mime,
+            key=f"download_{export_format}",
+            on_click="ignore",
+            width="stretch",
+        )
+    if capped:
+        st.caption(
+            f"The downloads hold the first {DOWNLOAD_ROWS:,} of the {count:,} filtered events, in the "
+            "files' order: `borderstates export` writes them all."
+        )

@@ -29,6 +29,7 @@ from borderstates.core import contract
 from borderstates.core.contract import CONFLICT, COOPERATION, NEUTRAL
 from borderstates.core.engine import Store
 from borderstates.core.filters import EventFilter
+from borderstates.core.geo import TOLERANCE_KM
 from borderstates.core.paths import data_dir, geometry_dir
 from borderstates.render import charts, markup
 from borderstates.render.palette import RELATION_COLOURS
@@ -76,7 +77,7 @@ def open_page(title: str, icon: str, intro: str, *, quality_link: bool = True) -
     heading.title(title)
     heading.caption(intro)
     with downloads:
-        mapui.download_buttons(store, selection.event_filter)
+        mapui.download_buttons(store, selection.event_filter, count)
     sidebar.show_problems(store, link=quality_link)
     sidebar.show_notices(selection)
     st.html(PAGE_CSS)
@@ -101,7 +102,8 @@ def show_event_table(view: PageView) -> str | None:
     """Draw the filtered events as a sortable, searchable table; return the id of the chosen row."""
     frame = view.ask(eventtable.table_frame, view.selection.params)
     if len(frame) < view.count:
-        st.caption(f"The {len(frame):,} newest of {view.count:,} events; the download holds them all.")
+        held = "them all" if view.count <= mapui.DOWNLOAD_ROWS else f"the first {mapui.DOWNLOAD_ROWS:,}"
+        st.caption(f"The {len(frame):,} newest of {view.count:,} events; the download holds {held}.")
     chosen = st.dataframe(
         frame,
         # Keyed by the rows it shows: a table keeps its selection by position, so when a filter
@@ -286,7 +288,7 @@ def show_checks(view: PageView, report: QualityReport) -> None:
             params,
             "Every point lies inside its country.",
             located_in="located in",
-            beyond_tolerance="beyond 25 km",
+            beyond_tolerance=f"beyond {TOLERANCE_KM:g} km",
         )
     if report.other_region is not None:
         st.subheader("Events whose source names another region")

@@ -189,20 +189,41 @@ def show_notices(selection: Selection) -> None:
 
 
 def show_problems(store: Store, *, link: bool = True) -> None:
-    """Warn briefly when the data has problems, linking to the data-quality page that lists them."""
+    """Warn briefly when the data has problems, linking to the data-quality page that lists them.
+
+    The errors of the data directory's CSV files, those the imports recorded and the store's own
+    (a file that cannot be read) are told apart: only the first left rows of events.csv out.
+    """
     status = store.status
     if not status.problems:
         return
-    warnings = markup.counted(len(status.problems) - len(status.errors), "warning")
-    if status.errors:
-        st.warning(
+    warnings = len(status.problems) - len(status.errors)
+    said = []
+    if status.file_errors:
+        said.append(
             f"{status.rows_left_out} of {status.rows_in_file} event rows were left out: the data files "
-            f"break the data contract in {markup.counted(len(status.errors), 'place')} (and have "
-            f"{warnings}). The page shows the {markup.counted(store.total, 'valid event')}.",
+            f"break the data contract in {markup.counted(len(status.file_errors), 'place')}."
+        )
+    if status.import_errors:
+        said.append(
+            "The imports into the store left out rows that break the data contract "
+            f"({markup.counted(len(status.import_errors), 'problem')} recorded)."
+        )
+    if status.store_errors:
+        said.append(
+            f"{markup.counted(len(status.store_errors), 'file')} of the store cannot be read: "
+            "the events it holds are left out."
+        )
+    if said:
+        said.append(f"The page shows the {markup.counted(store.total, 'valid event')}.")
+        if warnings:
+            said.append(f"The data also has {markup.counted(warnings, 'warning')}.")
+        st.warning(" ".join(said), icon="⚠️")
+    else:
+        st.warning(
+            f"The data has {markup.counted(warnings, 'warning')}, such as points outside their country.",
             icon="⚠️",
         )
-    else:
-        st.warning(f"The data has {warnings}, such as points outside their country.", icon="⚠️")
     if link:
         st.page_link(
             QUALITY_PAGE,

@@ -9,8 +9,6 @@ text, and for rows read from a CSV file the line they were read from.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -91,8 +89,3 @@ def _is_text(dtype: object) -> bool:
     if isinstance(dtype, pd.CategoricalDtype):
         dtype = dtype.categories.dtype
     return isinstance(dtype, pd.StringDtype)
-
-
-def batches_of(table: pa.Table, rows: int) -> Iterator[pa.RecordBatch]:
-    """Yield a table's rows in record batches of at most `rows`."""
-    yield from table.to_batches(max_chunksize=rows)

@@ -158,7 +158,8 @@ def _parse_header(
     header = _read_header(first_line, name, delimiter, problems)
     if header is None:
         return None, delimiter, problems or [Problem(name, 1, WHOLE_ROW, "no header row")]
-    header = [h.strip() for h in header]
+    # A name an export guarded (`guard_formulas`) is read back as it was, as the cells are.
+    header = [_GUARDED.sub("", h.strip(), count=1) for h in header]
     duplicates = sorted({h for h in header if header.count(h) > 1})
     missing = [c for c in expected if c not in header]
     problems += [Problem(name, 1, c, "the header names this column twice") for c in duplicates]
@@ -302,8 +303,9 @@ def guard_cell(value: str) -> str:
 
 
 def guard_formulas(frame: pd.DataFrame) -> pd.DataFrame:
-    """Return a copy whose text cells cannot run as spreadsheet formulas."""
+    """Return a copy whose text cells, and the column names its header shows, cannot run as formulas."""
     out = frame.copy()
+    out.columns = [guard_cell(str(name)) for name in out.columns]
     for column in out.columns:
         if pd.api.types.is_string_dtype(out[column]) or out[column].dtype == object:
             cells = out[column].astype("str").where(out[column].notna(), "")

@@ -82,11 +82,29 @@ class DataStatus:
     in_store: int = 0  # events in the columnar store that count (their id held by no row of the file)
     articles: int = 0  # valid articles, of the file and of the store
     shadowed: int = 0  # events in the store whose id a row of events.csv holds: the file's row counts
+    import_problems: list[Problem] = field(default_factory=list)  # of `problems`, those imports recorded
+    store_faults: list[Problem] = field(default_factory=list)  # of `problems`, the store's own: a bad file
 
     @property
     def errors(self) -> list[Problem]:
         """Problems that kept a row or a file out."""
         return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def import_errors(self) -> list[Problem]:
+        """Errors the imports recorded with the store: rows of the imported files they left out."""
+        return [p for p in self.import_problems if p.severity == "error"]
+
+    @property
+    def file_errors(self) -> list[Problem]:
+        """Errors of the data directory's CSV files: rows or a whole file left out."""
+        apart = set(self.import_problems) | set(self.store_faults)
+        return [p for p in self.errors if p not in apart]
+
+    @property
+    def store_errors(self) -> list[Problem]:
+        """Errors of the store itself: files that cannot be read, whose events are left out."""
+        return [p for p in self.store_faults if p.severity == "error"]
 
     @classmethod
     def of(
@@ -130,6 +148,8 @@ class DataStatus:
             store.event_rows - shadowed,
             articles + store.article_rows,
             shadowed,
+            list(store.recorded),
+            list(store.faults),
         )
 
     @property

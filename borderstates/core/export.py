@@ -2,7 +2,8 @@
 
 The engine hands the rows over in batches, each written as soon as it arrives: an export of
 ten million events never holds more than one batch. Rows come in one order on every engine:
-the curated files' order (their lines), then the imported events by id.
+the curated files' order (their lines), then the imported events by id. A download is written
+the same way into a temporary file (`export_file`), which the app hands to Streamlit.
 """
 
 from __future__ import annotations
@@ -11,9 +12,10 @@ import csv
 import io
 import json
 import math
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, cast
 
 import ibis
 import ibis.expr.types as ir
@@ -30,8 +32,10 @@ FORMATS = ("csv", "csv-excel", "geojson")
 BATCH_ROWS = 50_000  # rows the engine hands over at a time
 
 
-def export_rows(store: Store, f: EventFilter) -> ir.Table:
+def export_rows(store: Store, f: EventFilter, limit: int | None = None) -> ir.Table:
     """Return the rows of an export: the contract's columns, the files' own, the region, the first article's.
+
+    With `limit`, only the first that many rows, in the export's order.
 
     Of the columns the engine derives only the region and its name go in (the contract's
     derived columns); span end, state, search text and line stay out. An export is contract CSV
@@ -43,7 +47,8 @@ def export_rows(store: Store, f: EventFilter) -> ir.Table:
     joined = query.with_first_article(events.select(*kept, LINE), store.articles)
     rows = joined.select(*kept, *[f"article_{name}" for name in ARTICLE_FIELDS], LINE)
     # Sorted last, after the join: a join keeps no order. The line goes once the rows are in order.
-    return rows.order_by([ibis.asc(LINE, nulls_first=False), "event_id"])
+    ordered = rows.order_by([ibis.asc(LINE, nulls_first=False), "event_id"])
+    return ordered if limit is None else ordered.limit(limit)
 
 
 def flatten(batch: pd.DataFrame) -> pd.DataFrame:
@@ -57,32 +62,57 @@ def flatten(batch: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _frames(store: Store, f: EventFilter) -> Iterator[pd.DataFrame]:
-    for batch in store.batches(export_rows(store, f), BATCH_ROWS):
+def _frames(store: Store, f: EventFilter, limit: int | None) -> Iterator[pd.DataFrame]:
+    for batch in store.batches(export_rows(store, f, limit), BATCH_ROWS):
         yield flatten(batch.to_pandas(date_as_object=False))
 
 
 def export_events(store: Store, f: EventFilter, target: Path | str, export_format: str = "csv") -> int:
     """Write the events that match a filter to a file, atomically, in one of `FORMATS`; return how many."""
-    encoding = "utf-8-sig" if export_format == "csv-excel" else "utf-8"
-    with atomic_write(target, encoding=encoding) as handle:
+    with atomic_write(target, encoding=_encoding(export_format)) as handle:
         return write_events(store, f, handle, export_format)
 
 
-def write_events(store: Store, f: EventFilter, handle: IO[str], export_format: str = "csv") -> int:
-    """Write the events that match a filter to an open text handle; return how many."""
+def write_events(
+    store: Store, f: EventFilter, handle: IO[str], export_format: str = "csv", limit: int | None = None
+) -> int:
+    """Write the events that match a filter (the first `limit`) to an open text handle; return how many."""
+    frames = _frames(store, f, limit)
     if export_format == "geojson":
-        return _write_geojson(_frames(store, f), handle, area_features(f.area) if f.area else [])
-    return _write_csv(_frames(store, f), handle, excel_nl=export_format == "csv-excel")
+        return _write_geojson(frames, handle, area_features(f.area) if f.area else [])
+    return _write_csv(frames, handle, excel_nl=export_format == "csv-excel")
 
 
-def export_bytes(store: Store, f: EventFilter, export_format: str = "csv") -> bytes:
-    """Return an export as bytes, for a download button."""
-    buffer = io.StringIO(newline="")
-    if export_format == "csv-excel":
-        buffer.write("\ufeff")
-    write_events(store, f, buffer, export_format)
-    return buffer.getvalue().encode("utf-8")
+def export_file(
+    store: Store, f: EventFilter, export_format: str = "csv", limit: int | None = None
+) -> io.RawIOBase:
+    """Write an export into an anonymous temporary file; return the file, to be read from its start.
+
+    For a download button: Streamlit reads a download whole, once, and this way the export is
+    not built in memory first (a string buffer of it took about eight times the file). The
+    file is gone when it is closed.
+    """
+    raw = cast(io.RawIOBase, tempfile.TemporaryFile(buffering=0))  # noqa: SIM115 (the caller closes it)
+    try:
+        text = io.TextIOWrapper(io.BufferedWriter(raw), encoding=_encoding(export_format), newline="")
+        write_events(store, f, text, export_format, limit)
+        text.flush()
+        text.detach().detach()  # the wrappers let go of the file, which stays open
+        raw.seek(0)
+    except BaseException:
+        raw.close()
+        raise
+    return raw
+
+
+def export_bytes(store: Store, f: EventFilter, export_format: str = "csv", limit: int | None = None) -> bytes:
+    """Return an export as bytes: what a download of it holds."""
+    with export_file(store, f, export_format, limit) as file:
+        return file.readall()
+
+
+def _encoding(export_format: str) -> str:
+    return "utf-8-sig" if export_format == "csv-excel" else "utf-8"
 
 
 def _write_csv(frames: Iterator[pd.DataFrame], handle: IO[str], *, excel_nl: bool) -> int:

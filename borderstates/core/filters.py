@@ -12,7 +12,7 @@ import pandas as pd
 from borderstates.core import contract
 from borderstates.core.area import Area
 
-# Columns the free-text search looks in.
+# A day as the links and the command line give it; ASCII digits only (`\d` alone takes any script's).
 _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 
 

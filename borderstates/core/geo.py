@@ -18,6 +18,7 @@ from borderstates.core.regions import load_regions, place
 
 CRS = "EPSG:4326"
 TOLERANCE_KM = 25.0  # coasts and borders: how far outside its country a point may lie
+GEOGRAPHY_COLUMN = "latitude/longitude"  # the column the check's warnings name
 _GEOD = Geod(ellps="WGS84")
 
 
@@ -114,18 +115,10 @@ def _with_regions(
 
 
 def _outside_warnings(strays: pd.DataFrame, polygons: gpd.GeoSeries, source: str) -> list[Problem]:
-    distance = np.full(len(strays), np.nan)
-    declared = strays["country"].astype("str").to_numpy()
-    for code in np.unique(declared):
-        if code in polygons.index:
-            rows = np.flatnonzero(declared == code)
-            distance[rows] = distances_km(
-                strays["longitude"].to_numpy()[rows], strays["latitude"].to_numpy()[rows], polygons[code]
-            )
     warnings = []
     columns = [LINE, "country", "latitude", "longitude", LOCATED_IN]
     for (line, code, lat, lon, located_in), km in zip(
-        strays[columns].itertuples(index=False, name=None), distance, strict=True
+        strays[columns].itertuples(index=False, name=None), km_outside(strays, polygons), strict=True
     ):
         if np.isnan(km):
             warnings.append(
@@ -134,8 +127,35 @@ def _outside_warnings(strays: pd.DataFrame, polygons: gpd.GeoSeries, source: str
         elif km > TOLERANCE_KM:
             where = f"it falls in {located_in}" if located_in else "it falls in no country"
             message = f"point ({lat}, {lon}) lies {km:.0f} km outside {code}; {where}"
-            warnings.append(Problem(source, line, "latitude/longitude", message, "warning"))
+            warnings.append(Problem(source, line, GEOGRAPHY_COLUMN, message, "warning"))
     return warnings
+
+
+def km_outside(events: pd.DataFrame, polygons: gpd.GeoSeries) -> np.ndarray:
+    """Return how far each event's point lies outside its declared `country`, in km.
+
+    0 inside it; NaN when there is no polygon for the country. `polygons` by ISO alpha-3.
+    """
+    distance = np.full(len(events), np.nan)
+    declared = events["country"].astype("str").to_numpy()
+    lon, lat = events["longitude"].to_numpy(dtype=float), events["latitude"].to_numpy(dtype=float)
+    for code in np.unique(declared):
+        if code in polygons.index:
+            rows = np.flatnonzero(declared == code)
+            distance[rows] = distances_km(lon[rows], lat[rows], polygons[code])
+    return distance
+
+
+def beyond_tolerance(events: pd.DataFrame, geo_dir: Path | str) -> np.ndarray:
+    """Return which events the geography check warns about: their point lies beyond `TOLERANCE_KM`.
+
+    The check's own measure (`km_outside`) against the full polygons of `geo_dir`, for any
+    events: those of the CSV files and the imported ones alike.
+    """
+    if events.empty:
+        return np.zeros(0, dtype=bool)
+    polygons = load_countries(geo_dir, full=True).set_index("iso_a3").geometry
+    return km_outside(events, polygons) > TOLERANCE_KM
 
 
 def distances_km(lon: np.ndarray, lat: np.ndarray, polygon: shapely.Geometry) -> np.ndarray:

@@ -61,18 +61,6 @@ class Dataset:
         """Every valid event's id, built once per loaded dataset (the app shares one)."""
         return frozenset(self.events["event_id"])
 
-    @cached_property
-    def actor_countries(self) -> dict[str, str]:
-        """Each actor's country (ISO alpha-3, "" when none is recorded), built once per dataset."""
-        sides = [
-            self.events[[actor, f"{actor}_country"]].drop_duplicates().set_axis(["actor", "country"], axis=1)
-            for actor in ("actor1", "actor2")
-        ]
-        pairs = pd.concat(sides).astype("str")
-        # dict() keeps the last value: sorted after "", a recorded country wins.
-        pairs = pairs[pairs["actor"] != ""].sort_values("country")
-        return dict(zip(pairs["actor"], pairs["country"], strict=True))
-
     @property
     def errors(self) -> list[Problem]:
         """Problems that kept a row or a file out."""

@@ -27,7 +27,6 @@ from borderstates.core.contract import LOCATED_IN, REGION, SEARCH_TEXT, SPAN_END
 from borderstates.core.filters import EventFilter
 
 ARTICLE_FIELDS = ("title", "outlet", "published", "url")  # a first article's, as article_title, …
-# The dialects `--show-sql` prints, as ibis names them.
 # The dialects `--show-sql` speaks, by the names analysts know them, and ibis's name of each.
 DIALECTS = {"duckdb": "duckdb", "spark": "pyspark", "bigquery": "bigquery"}
 

@@ -226,7 +226,8 @@ def is_served_here(url: str) -> bool:
 def main(argv: list[str] | None = None) -> int:
     """Prepare the static folder before the server starts: `python -m borderstates.render.assets [DIR]`.
 
-    `make run` calls it: Streamlit looks for the folder when it starts, and warns when it is missing.
+    `make run` calls it, so that the first reader need not wait for the copy. The folder itself
+    is in the repository (with only its README), where Streamlit looks for it when it starts.
     """
     args = sys.argv[1:] if argv is None else argv
     print(ensure_static(Path(args[0]) if args else STATIC_DIR))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from typing import Literal, cast
+from typing import Literal, TypeVar, cast
 
 import altair as alt
 import numpy as np
@@ -28,6 +28,9 @@ PICK = "actor_pick"  # the selection that applies an actor as the filter
 BRUSH = "dates"  # the interval selection (on the time axis) that sets From and To
 HISTOGRAM_HEIGHT = 90  # px of the bars of the map's time histogram
 SPREAD_OPACITY = 0.4  # of the events dated less precisely than a bar, spread over their span
+TopChart = TypeVar("TopChart", alt.Chart, alt.LayerChart)
+# The accessible name of the two marks Vega-Lite draws for the brush (`_with_named_brush`).
+BRUSH_NAME = "The dates brushed: drag across the bars to set From and To, double-click to clear them"
 _RELATION_SCALE = alt.Scale(
     domain=list(contract.RELATION_TYPES), range=[RELATION_COLOURS[r] for r in contract.RELATION_TYPES]
 )
@@ -93,9 +96,33 @@ def stacked(bins: pd.DataFrame, *, first: tuple[str, ...] = ()) -> pd.DataFrame:
     return ordered.assign(y0=(reach - ordered["events"]) * sign, y1=reach * sign)
 
 
+def _named(bars: pd.DataFrame, *details: str) -> pd.DataFrame:
+    """Return a chart's bars with `name`, what each says in words: day, relation type, `details`, count.
+
+    Drawn as each bar's description, its accessible name: then a chart's default description
+    names only the marks Vega-Lite draws for the brush (`_with_named_brush`).
+    """
+    days = pd.to_datetime(bars["bin"]).dt.strftime("%Y-%m-%d")
+    columns = [days, bars["relation_type"], *(bars[column] for column in details)]
+    counts = [f"events: {n:,.3f}".rstrip("0").rstrip(".") for n in bars["events"]]  # spread: fractions
+    return bars.assign(name=["; ".join(map(str, cells)) for cells in zip(*columns, counts, strict=True)])
+
+
+def _with_named_brush(chart: TopChart) -> TopChart:
+    """Return a chart whose brush has a name: the default description of its marks.
+
+    Vega-Lite draws an interval brush as two rect marks of its own (`dates_brush_bg` and
+    `dates_brush`) with neither a description nor `aria`, which no option of the brush reaches;
+    without a name axe reports them (`svg-img-alt`). Vega gives them the chart's default mark
+    description; every mark of the chart's own has a description of its own (`_named`) or
+    none at all (`aria` false), so the default names the brush alone.
+    """
+    return chart.configure_mark(description=BRUSH_NAME)
+
+
 def _bin_rects(bins: pd.DataFrame, timeline: Timeline, *, legend: bool) -> alt.Chart:
     return (
-        alt.Chart(_in_utc(stacked(bins)))
+        alt.Chart(_in_utc(_named(stacked(bins), "side")))
         .mark_rect(stroke="white", strokeWidth=0.5, aria=_shown(len(bins)))
         .encode(
             x=alt.X("bin:T", title=None, scale=_time_axis(timeline)),
@@ -107,6 +134,7 @@ def _bin_rects(bins: pd.DataFrame, timeline: Timeline, *, legend: bool) -> alt.C
             ),
             y2="y1:Q",
             color=_relation_colour(legend=legend),
+            description="name:N",
             tooltip=[
                 _day_tooltip("bin", f"{timeline.unit} of"),
                 alt.Tooltip("relation_type:N", title="relation type"),
@@ -141,9 +169,9 @@ def timeline_bars(timeline: Timeline, days: tuple[dt.date, dt.date] | None = Non
     """
     sided = timeline.bins[timeline.bins["side"] != NEUTRAL]
     bars = _bin_rects(sided, timeline, legend=True).add_params(_brush(days))
-    axis = alt.Chart(pd.DataFrame({"zero": [0]})).mark_rule(color="#444").encode(y="zero:Q")
+    axis = alt.Chart(pd.DataFrame({"zero": [0]})).mark_rule(color="#444", aria=False).encode(y="zero:Q")
     title = f"Events per {timeline.unit}: cooperation above the axis, conflict below"
-    return (bars + axis).properties(height=240 + FRAME_HEIGHT, title=_title(title))
+    return _with_named_brush((bars + axis).properties(height=240 + FRAME_HEIGHT, title=_title(title)))
 
 
 def timeline_neutral(timeline: Timeline) -> alt.Chart:
@@ -234,8 +262,8 @@ def time_histogram(timeline: Timeline, days: tuple[dt.date, dt.date] | None = No
     spread = band_spread(timeline).assign(dating=spread_label)
     frame = pd.concat([dated, spread], ignore_index=True).assign(side="all")  # one stack, upwards
     frame["relation_type"] = frame["relation_type"].astype("str")
-    return (
-        alt.Chart(_in_utc(stacked(frame, first=("dating",))))
+    chart = (
+        alt.Chart(_in_utc(_named(stacked(frame, first=("dating",)), "dating")))
         .mark_rect(aria=_shown(len(frame)))
         .encode(
             x=alt.X(
@@ -253,6 +281,7 @@ def time_histogram(timeline: Timeline, days: tuple[dt.date, dt.date] | None = No
                 scale=alt.Scale(domain=[dated_label, spread_label], range=[1, SPREAD_OPACITY]),
                 legend=None,
             ),
+            description="name:N",
             tooltip=[
                 _day_tooltip("bin", f"{timeline.unit} of"),
                 alt.Tooltip("relation_type:N", title="relation type"),
@@ -267,6 +296,7 @@ def time_histogram(timeline: Timeline, days: tuple[dt.date, dt.date] | None = No
             "drag across it to choose the dates, double-click to clear them.",
         )
     )
+    return _with_named_brush(chart)
 
 
 def brushed_days(state: Mapping | None) -> tuple[dt.date, dt.date] | None:

@@ -25,18 +25,22 @@ AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
 WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 # `iframes: false`: the map's frame gets its own run (axe would otherwise wait for a copy of
 # itself in every frame), so a failure says which document it is in.
-# Left out: the two rect marks of Vega-Lite's interval brush (the time axis's `charts.BRUSH`).
-# Vega-Lite builds them with neither `aria` nor a description, and no chart option reaches them;
-# they draw only the brushed range, and the chart's own description says how to brush.
-BRUSH_MARKS = [[f".{charts.BRUSH}_brush_bg"], [f".{charts.BRUSH}_brush"]]
-AXE_RUN_JS = """async ([tags, exclude]) => {
-    const context = {include: [document], exclude: exclude};
-    const result = await axe.run(context, {runOnly: {type: "tag", values: tags}, iframes: false});
+AXE_RUN_JS = """async (tags) => {
+    const result = await axe.run(document, {runOnly: {type: "tag", values: tags}, iframes: false});
     const why = (n) => (n.failureSummary || "").split("\\n").slice(1).map(s => s.trim()).join(" ");
     return result.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
         nodes: v.nodes.map(n => ({target: n.target.join(" "), html: n.html.slice(0, 120), why: why(n)}))}));
 }"""
 TARGETS_SHOWN = 3
+# Of each chart with the time axis's brush (`charts.BRUSH`), every mark that is in the
+# accessibility tree: (is it one of the brush's own two, the names of its items).
+BRUSH_CHART_MARKS_JS = """(brush) => [...document.querySelectorAll(`g.role-mark.${brush}_brush_bg`)].map(
+    (bg) => [...bg.parentElement.children]
+        .filter((m) => m.classList.contains("role-mark") && m.getAttribute("aria-hidden") !== "true")
+        .map((m) => [
+            m.classList.contains(`${brush}_brush_bg`) || m.classList.contains(`${brush}_brush`),
+            [...new Set([...m.children].map((item) => item.getAttribute("aria-label")))],
+        ]))"""
 CHART = "[data-testid='stVegaLiteChart']"
 TABLE = "[data-testid='stDataFrame']"
 # What each page shows once it is drawn, as (path, selector, how many at least).
@@ -65,7 +69,17 @@ ZOOMED_JS = """() => window.map.getPane("mapPane").classList.contains("leaflet-z
 def axe_violations(target) -> list[dict]:
     """Inject axe into a page or frame and return its WCAG 2.1 A/AA violations."""
     target.add_script_tag(path=str(AXE))
-    return target.evaluate(AXE_RUN_JS, [WCAG, BRUSH_MARKS])
+    return target.evaluate(AXE_RUN_JS, WCAG)
+
+
+def assert_the_brush_is_named(page, charts_with_brush: int) -> None:
+    """The brush's two marks have the brush's name, and the chart's own marks names of their own."""
+    found = page.evaluate(BRUSH_CHART_MARKS_JS, charts.BRUSH)
+    assert len(found) == charts_with_brush, found
+    for marks in found:
+        assert [names for brush, names in marks if brush] == [[charts.BRUSH_NAME]] * 2, marks
+        bars = [name for brush, names in marks if not brush for name in names]
+        assert bars and charts.BRUSH_NAME not in bars and None not in bars, marks
 
 
 def describe(violations: list[dict]) -> str:
@@ -104,6 +118,7 @@ def test_the_map_and_its_frame_have_no_axe_violations(server, new_page, outside,
         expect(page.locator(".bs-excerpts li").first).to_be_visible(timeout=WAIT)
     found = axe_violations(page)
     assert not found, f"axe on the map page:\n{describe(found)}"
+    assert_the_brush_is_named(page, 1)  # the time histogram below the map
     found = axe_violations(frame)
     assert not found, f"axe in the map's frame:\n{describe(found)}"
     assert outside == []
@@ -123,6 +138,7 @@ def test_every_page_has_no_axe_violations(server, new_page, outside, events, lab
         )
     found = axe_violations(page)
     assert not found, f"axe on the {label} page:\n{describe(found)}"
+    assert_the_brush_is_named(page, 1 if label == "Timeline" else 0)
     assert outside == []
 
 

@@ -14,6 +14,7 @@ from tests.browser.driver import MARKER_SHOWN_JS, WAIT, after_rerun, click_map, 
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.browser
+PLACEHOLDER = "README.md"  # the one file of static/ in the repository
 
 
 def _click_event(page, events, event_id: str) -> None:
@@ -46,13 +47,21 @@ def test_a_marker_click_counts_after_the_map_is_mounted_again(server, new_page, 
 
 @pytest.fixture
 def app_copy(tmp_path):
-    """The app's scripts and settings in a folder of their own, so that its static/ starts empty."""
+    """The app as a fresh clone holds it, in a folder of its own: static/ holds only its README."""
     app = tmp_path / "app"
     app.mkdir()
     shutil.copy(ROOT / "dashboard.py", app)
     shutil.copytree(ROOT / "pages", app / "pages")
     shutil.copytree(ROOT / ".streamlit", app / ".streamlit")
+    (app / "static").mkdir()
+    shutil.copy(ROOT / "static" / PLACEHOLDER, app / "static")
     return app
+
+
+def test_streamlit_run_on_a_fresh_clone_finds_the_static_folder(app_copy):
+    """`streamlit run dashboard.py`, as every Streamlit user starts an app: nothing prepared first."""
+    with streamlit_server(app_dir=app_copy, prepare_static=False) as served:
+        assert "no static folder" not in served.output(), served.output()
 
 
 def test_the_server_starts_with_its_static_folder_in_place(app_copy):
@@ -64,7 +73,7 @@ def test_the_server_starts_with_its_static_folder_in_place(app_copy):
 def test_sessions_opening_at_once_on_a_fresh_static_folder_all_get_the_map(app_copy, browser, outside):
     readers = 5
     with streamlit_server(app_dir=app_copy, prepare_static=False) as served:
-        assert not (app_copy / "static").exists()
+        assert [p.name for p in (app_copy / "static").iterdir()] == [PLACEHOLDER]
         contexts = [browser.new_context(viewport={"width": 1500, "height": 1100}) for _ in range(readers)]
         try:
             pages = []
