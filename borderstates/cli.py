@@ -348,12 +348,16 @@ def _event_filter(args: argparse.Namespace, store: Store, command: str) -> Event
     )
 
 
+def _no_folder_for(output: Path | None, command: str) -> bool:
+    """Say so and return True when `-o` names a file in a missing folder (never made on the way)."""
+    if output is None or output.parent.is_dir():
+        return False
+    print(f"borderstates {command}: {output.parent}: no such folder, for -o {output}", file=sys.stderr)
+    return True
+
+
 def _export(args: argparse.Namespace) -> int:
-    if args.output is not None and not args.output.parent.is_dir():  # never made on the way
-        print(
-            f"borderstates export: {args.output.parent}: no such folder, for -o {args.output}",
-            file=sys.stderr,
-        )
+    if _no_folder_for(args.output, "export"):
         return EXIT_USAGE
     store = _open(args, "export")
     event_filter = _event_filter(args, store, "export")
@@ -374,6 +378,8 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _trends(args: argparse.Namespace) -> int:
+    if _no_folder_for(args.output, "trends"):
+        return EXIT_USAGE
     store = _open(args, "trends")
     event_filter = _event_filter(args, store, "trends")
     if event_filter is None:
@@ -397,6 +403,8 @@ def _trends(args: argparse.Namespace) -> int:
 
 
 def _compare(args: argparse.Namespace) -> int:
+    if _no_folder_for(args.output, "compare"):
+        return EXIT_USAGE
     store = _open(args, "compare")
     event_filter = _event_filter(args, store, "compare")
     if event_filter is None:

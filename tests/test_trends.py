@@ -370,3 +370,13 @@ def test_a_region_filter_narrows_the_trends_to_it(weekly):
     periods = periods_until(D(2024, 3, 13), "week", 4)
     only = build_trends(weekly, EventFilter(regions=("GE-TB",)), periods, "region")
     assert list(only.table["unit"]) == ["GE-TB"]
+
+
+@pytest.mark.parametrize(
+    "command", [["trends"], ["compare", "--a", "2024-02-05:2024-02-11", "--b", "2024-03-04:2024-03-10"]]
+)
+def test_trends_and_compare_refuse_an_output_in_a_missing_folder(weekly_directory, tmp_path, capsys, command):
+    out = tmp_path / "nowhere" / "out.csv"
+    assert run([*command, "--events", str(weekly_directory / "events.csv"), "-o", str(out)]) == cli.EXIT_USAGE
+    assert f"no such folder, for -o {out}" in capsys.readouterr().err
+    assert not out.parent.exists()

@@ -20,6 +20,7 @@ import streamlit as st
 
 from borderstates.analysis.timeline import UNITS
 from borderstates.app.trendform import TREND_PARAMS, params_from_settings, settings_from_params
+from borderstates.app.urlvalues import choice, last, short
 from borderstates.core import contract
 from borderstates.core.area import Area, AreaError
 from borderstates.core.arealink import decode, encode
@@ -95,10 +96,12 @@ def filter_from_params(params: Params, choices: Choices) -> tuple[EventFilter, l
     """
     dropped: list[str] = []
     for name in sorted(set(params) - KNOWN_PARAMS):
-        dropped.append(f"unknown parameter {_short(name)}")
+        dropped.append(f"unknown parameter {short(name)}")
     for name in _SINGLE_PARAMS:  # a repeated key: every value but the last is dropped
-        *earlier, last = params.get(name) or [""]
-        dropped += [f"{name}={_short(v)} (given again: the last value counts)" for v in earlier if v != last]
+        *earlier, counted = params.get(name) or [""]
+        dropped += [
+            f"{name}={short(v)} (given again: the last value counts)" for v in earlier if v != counted
+        ]
 
     def kept(field_name: str) -> tuple[str, ...]:
         return _known(params, _LIST_PARAMS[field_name], getattr(choices, field_name), dropped)
@@ -116,20 +119,20 @@ def filter_from_params(params: Params, choices: Choices) -> tuple[EventFilter, l
         regions=kept("regions"),
         date_from=_day(params, DATE_FROM, dropped),
         date_to=_day(params, DATE_TO, dropped),
-        side=_one(params, SIDE, contract.ACTOR_SIDES, "any", dropped),
-        involving=_one(params, INVOLVING, ("1", "0"), "0", dropped) == "1",
-        text=_last(params, TEXT)[:MAX_SEARCH_LENGTH],
+        side=choice(params, SIDE, contract.ACTOR_SIDES, "any", dropped),
+        involving=choice(params, INVOLVING, ("1", "0"), "0", dropped) == "1",
+        text=last(params, TEXT)[:MAX_SEARCH_LENGTH],
         area=_area(params, choices, dropped),
     )
     # No part of the filter, but checked with it: one list of notices.
-    _one(params, UNIT, UNITS, "", dropped)
+    choice(params, UNIT, UNITS, "", dropped)
     dropped += settings_from_params(params)[1]
     return event_filter, dropped
 
 
 def unit_from_params(params: Params) -> str | None:
     """Return the time histogram's unit that URL parameters ask for; None (automatic) when none valid."""
-    return _one(params, UNIT, UNITS, "", []) or None
+    return choice(params, UNIT, UNITS, "", []) or None
 
 
 def view_params(params: Params) -> dict[str, list[str]]:
@@ -157,63 +160,46 @@ def read_filter(params: Params, choices: Choices) -> EventFilter:
     return filter_from_params(params, choices)[0]
 
 
-def _one(params: Params, name: str, allowed: Sequence[str], default: str, dropped: list[str]) -> str:
-    value = _last(params, name)
-    if value and value not in allowed:
-        dropped.append(f"{name}={_short(value)} (allowed: {', '.join(allowed)})")
-        return default
-    return value or default
-
-
 def _known(params: Params, name: str, allowed: Collection[str], dropped: list[str]) -> tuple[str, ...]:
     kept: list[str] = []
     for value in params.get(name, ()):
         if value not in allowed:
-            dropped.append(f"{name}={_short(value)} (not in the data)")
+            dropped.append(f"{name}={short(value)} (not in the data)")
         elif value not in kept:
             kept.append(value)
     return tuple(kept)
 
 
 def _day(params: Params, name: str, dropped: list[str]) -> dt.date | None:
-    text = _last(params, name)
+    text = last(params, name)
     if text:
         try:
             return parse_date(text)
         except ValueError:
-            dropped.append(f"{name}={_short(text)} (not a date YYYY-MM-DD)")
+            dropped.append(f"{name}={short(text)} (not a date YYYY-MM-DD)")
     return None
 
 
 def _area(params: Params, choices: Choices, dropped: list[str]) -> Area | None:
     """Return the area a link names (`areaname`, one of `choices.areas`) or draws (`area`)."""
-    name, text = _last(params, AREA_NAME), _last(params, AREA)
+    name, text = last(params, AREA_NAME), last(params, AREA)
     if name:
         named = dict(choices.areas)
         if name in named:
             if text:
                 dropped.append(f"{AREA} (the link also names an area: {AREA_NAME} counts)")
             return named[name]
-        dropped.append(f"{AREA_NAME}={_short(name)} (no such area)")
+        dropped.append(f"{AREA_NAME}={short(name)} (no such area)")
     if not text:
         return None
     try:
         area = decode(text)
     except AreaError as exc:
-        dropped.append(f"{AREA} ({_short(str(exc), 120)})")
+        dropped.append(f"{AREA} ({short(str(exc), 120)})")
         return None
     if area.repaired:
         dropped.append(f"{AREA} (a polygon crossed itself: it was repaired, and the link now holds it so)")
     return area
-
-
-def _last(params: Params, name: str) -> str:
-    values = params.get(name, ())
-    return values[-1] if values else ""
-
-
-def _short(value: str, limit: int = 40) -> str:
-    return value if len(value) <= limit else value[:limit] + "…"
 
 
 # --- widget values ⇄ URL parameters ----------------------------------------------------------------
@@ -385,12 +371,12 @@ def apply_widgets(
     params = widget_params(values)
     event_filter = read_filter(params, choices)
     _write_url(params)
-    asked = _last(raw, EVENT) or None
+    asked = last(raw, EVENT) or None
     event_id = asked if asked is not None and event_exists else None
     if _URL_CHECKED not in st.session_state:  # the session's first run: what did the link hold?
         notices = url_notices(raw, params, choices)
         if asked is not None and event_id is None:
-            notices.append(f"event={_short(asked)} (not in the data)")
+            notices.append(f"event={short(asked)} (not in the data)")
         _drop_unused_params(keep_event=event_id is not None)
         st.session_state.update({_URL_CHECKED: True, _NOTICES: notices, _FILTER_AT_LOAD: event_filter})
     unchanged = st.session_state.get(_FILTER_AT_LOAD) == event_filter

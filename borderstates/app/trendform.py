@@ -11,6 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from borderstates.analysis.trends import DEFAULT_BASELINE, MAX_BASELINE, PERIODS, UNIT_COLUMNS
+from borderstates.app.urlvalues import choice, last, short
 from borderstates.core.contract import Params
 from borderstates.core.filters import parse_date
 from borderstates.render.fills import FILLS
@@ -37,21 +38,21 @@ class TrendSettings:
 def settings_from_params(params: Params) -> tuple[TrendSettings, list[str]]:
     """Return the trend settings a link holds, and one notice per value dropped."""
     dropped: list[str] = []
-    period = _choice(params, PERIOD, PERIODS, dropped)
-    by = _choice(params, BY, tuple(UNIT_COLUMNS), dropped)
-    fill = _choice(params, FILL, FILLS, dropped)
+    period = choice(params, PERIOD, PERIODS, "", dropped)
+    by = choice(params, BY, tuple(UNIT_COLUMNS), "", dropped)
+    fill = choice(params, FILL, FILLS, "", dropped)
     baseline = DEFAULT_BASELINE
-    if text := _last(params, BASELINE):
+    if text := last(params, BASELINE):
         if text.isascii() and text.isdigit() and 1 <= int(text) <= MAX_BASELINE:
             baseline = int(text)
         else:
-            dropped.append(f"{BASELINE}={_short(text)} (a whole number of periods, 1 to {MAX_BASELINE})")
+            dropped.append(f"{BASELINE}={short(text)} (a whole number of periods, 1 to {MAX_BASELINE})")
     as_of = None
-    if text := _last(params, AS_OF):
+    if text := last(params, AS_OF):
         try:
             as_of = parse_date(text)
         except ValueError:
-            dropped.append(f"{AS_OF}={_short(text)} (not a date YYYY-MM-DD)")
+            dropped.append(f"{AS_OF}={short(text)} (not a date YYYY-MM-DD)")
     a, b = (_range(params, name, dropped) for name in (PERIOD_A, PERIOD_B))
     if a and b and a[0] > b[0]:
         dropped.append(f"{PERIOD_A}, {PERIOD_B} (period A begins after period B)")
@@ -90,28 +91,11 @@ def parse_range(text: str) -> tuple[dt.date, dt.date]:
 
 
 def _range(params: Params, name: str, dropped: list[str]) -> tuple[dt.date, dt.date] | None:
-    text = _last(params, name)
+    text = last(params, name)
     if not text:
         return None
     try:
         return parse_range(text)
     except ValueError:
-        dropped.append(f"{name}={_short(text)} (not a period FROM:TO, YYYY-MM-DD:YYYY-MM-DD, in order)")
+        dropped.append(f"{name}={short(text)} (not a period FROM:TO, YYYY-MM-DD:YYYY-MM-DD, in order)")
         return None
-
-
-def _choice(params: Params, name: str, allowed: tuple[str, ...], dropped: list[str]) -> str:
-    value = _last(params, name)
-    if value and value not in allowed:
-        dropped.append(f"{name}={_short(value)} (allowed: {', '.join(allowed)})")
-        return ""
-    return value
-
-
-def _last(params: Params, name: str) -> str:
-    values = params.get(name, ())
-    return values[-1] if values else ""
-
-
-def _short(value: str, limit: int = 40) -> str:
-    return value if len(value) <= limit else value[:limit] + "…"
