@@ -96,6 +96,7 @@ def synthetic_events(count: int, seed: int = 7, offset: int = 0, years: int = 8)
             "excerpt": "",
             "excerpt_en": "",
             "fatalities": rng.poisson(0.3, size=count),
+            **dict.fromkeys(contract.FATALITY_RANGE, ""),
             "dataset": DATASET,
             "source_code": "",
             "tags": "synthetic",

@@ -100,7 +100,7 @@ def test_a_brush_sets_the_same_days_in_every_time_zone(server, new_page, outside
     labels = page.locator(f".st-key-{HISTOGRAM} svg [aria-label]").evaluate_all(
         "nodes => nodes.map(n => n.getAttribute('aria-label')).join(' ')"
     )
-    assert set(re.findall(r"day of: (\d{4}-\d\d-\d\d)", labels)) == {"2025-06-27", "2025-06-30"}
+    assert set(re.findall(r"(\d{4}-\d\d-\d\d); security", labels)) == {"2025-06-27", "2025-06-30"}
     # From two hours before the start of 28 June to two hours before the start of 30 June: the
     # nearest midnights are those that start the 28th and the 30th, wherever the reader is.
     before = 2 / 24 / 4  # two hours, as a share of the four days
