@@ -726,6 +726,12 @@ def measure_import(source: Path, directory: Path) -> dict[str, Any]:
     return figures
 
 
+def _answer_first_visit(directory: Path) -> float:
+    from tools.synthetic import answer_first_visit
+
+    return answer_first_visit(directory)
+
+
 CHILDREN: dict[str, Callable[..., dict[str, Any]]] = {
     "apptest": lambda directory: measure_apptest(Path(directory)),
     "pandas": lambda directory: measure_pandas(Path(directory)),
@@ -734,6 +740,7 @@ CHILDREN: dict[str, Callable[..., dict[str, Any]]] = {
     "import": lambda source, directory: measure_import(Path(source), Path(directory)),
     "area": lambda directory: measure_area(Path(directory)),
     "regions": lambda count: measure_regions(int(count)),
+    "answer": lambda directory: {"seconds": _answer_first_visit(Path(directory))},
 }
 
 
@@ -908,10 +915,19 @@ def run(args: argparse.Namespace, events: int, import_rows: int, work: Path, scr
             lambda: {"events": count, **measure_server(directory, cache(), interact=interact, labels=labels)},
         )
 
+    def answered(folder: Path, name: str) -> Path:
+        # A store written by an earlier run (or before a change of the code) gets its first visit's
+        # answers now, as an import leaves them: in a fresh process, timed when they were missing.
+        seconds = _child("answer", str(folder), cache=cache())["seconds"]
+        if seconds > 0.5:
+            built[f"{name}: a first visit's answers"] = seconds
+        return folder
+
     def store(count: int) -> Path:
         folder = work / f"store-{count}"
         write = partial(write_synthetic_store, folder, count)
-        return _build(built, f"store of {count:,} events", folder, write, partial(_written_millions, folder))
+        name = f"store of {count:,} events"
+        return answered(_build(built, name, folder, write, partial(_written_millions, folder)), name)
 
     if "browser" not in skip:
         prepare_static()
@@ -928,11 +944,11 @@ def run(args: argparse.Namespace, events: int, import_rows: int, work: Path, scr
         if "browser" not in skip:
             server("server_curated", ROOT / "data", 20, interact=False, labels=True)
             _measure(figures, "floor", measure_floor)
-            three_years = _build(
+            three_years = answered(_build(
                 built, f"store of {args.small:,} events over three years", work / f"store-{args.small}-3y",
                 partial(write_synthetic_store, work / f"store-{args.small}-3y", args.small, years=3),
                 partial(_written_millions, work / f"store-{args.small}-3y"),
-            )  # fmt: skip
+            ), "three years")  # fmt: skip
             server("server_time", three_years, args.small, interact=True)
             server("server_large", large, events, interact=True)
             server("server_small", small, args.small, interact=False)

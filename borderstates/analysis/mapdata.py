@@ -22,6 +22,7 @@ LISTED = (
     "event_id", "date", SPAN_END, "date_precision", "actor1", "actor2", "relation_type", "location",
     "country", REGION_NAME, "latitude", "longitude", "summary", "excerpt", "excerpt_en", "article_id",
 )  # fmt: skip
+NEWEST_LISTED = 50  # the newest events listed with their excerpts beside the map
 
 
 @dataclass(frozen=True)
@@ -90,14 +91,14 @@ def state_counts(store: Store, f: EventFilter, codes: Collection[str]) -> dict[s
     return placed(store, f).of(codes)
 
 
-def busiest_region(store: Store) -> int:
-    """Return the largest number of events one region holds, over the whole dataset."""
-    return max((n for code, n in placed(store, EventFilter()).regions.items() if code), default=0)
+def busiest_region(everything: Placed) -> int:
+    """Return the largest number of events one region holds, from the counts of the whole dataset."""
+    return max((n for code, n in everything.regions.items() if code), default=0)
 
 
-def busiest_state(store: Store, codes: Collection[str]) -> int:
-    """Return the largest number of events one of the states holds, over the whole dataset."""
-    return max(state_counts(store, EventFilter(), codes).values(), default=0)
+def busiest_state(everything: Placed, codes: Collection[str]) -> int:
+    """Return the largest number of events one of the states holds, from the counts of the whole dataset."""
+    return max(everything.of(codes).values(), default=0)
 
 
 def outside_count(store: Store, f: EventFilter, codes: tuple[str, ...]) -> int:

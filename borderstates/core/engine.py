@@ -164,7 +164,6 @@ class Store:
         self.backend = backend
         self._sources = sources
         self._lock = threading.Lock()  # one engine connection, shared by every session's thread
-        self._total: int | None = None
         self._searches: OrderedDict[str, tuple[str, ir.Table]] = OrderedDict()  # needle → table of its hits
         # Tables of searches no longer kept, which an expression built before may still read.
         self._retired: dict[str, weakref.ref] = {}
@@ -188,7 +187,7 @@ class Store:
         )
         files = "|".join([served.generation or "-", *served.events, *served.articles])
         self.version = f"{entry.events.parent.name}|{hashlib.sha256(files.encode()).hexdigest()[:16]}"
-        self.status, self._served, self._total = status, served, None
+        self.status, self._served = status, served
         for needle in list(self._searches):  # found in the tables as they were
             self._retire(needle)
         return True
@@ -213,10 +212,23 @@ class Store:
 
     @property
     def total(self) -> int:
-        """Every event of the data directory, counted once."""
-        if self._total is None:
-            self._total = int(self.scalar(self.events.count()))
-        return self._total
+        """Every event of the data directory, counted once: from the files' row counts, no query.
+
+        The file's valid rows and the store's readable events, less those a row of the file
+        shadows: exactly the rows of `events`.
+        """
+        return self.status.valid_in_file + self.status.in_store
+
+    @property
+    def beside(self) -> tuple[Path, ...]:
+        """Folders where what is computed from this version of the data may be kept, in order.
+
+        The served generation's `summaries/` (a store on this machine), then the folder of the
+        CSV files' columnar copy. Neither is part of any table: no engine reads them.
+        """
+        generation = Path(self._served.generation) if self._served and self._served.generation else None
+        local = [generation / "summaries"] if generation is not None and generation.is_dir() else []
+        return (*local, self._sources.entry.events.parent)
 
     def matching(self, f: EventFilter) -> ir.Table:
         """Return the events that match a filter, as an expression to refine or run."""
