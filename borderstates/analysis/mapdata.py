@@ -79,7 +79,7 @@ class Placed:
 
 def placed(store: Store, f: EventFilter) -> Placed:
     """Return the filtered events counted by the state and the region they lie in, at once."""
-    counts = store.fetch(store.matching(f).group_by(LOCATED_IN, REGION).aggregate(events=ibis._.count()))
+    counts = store.fetch(store.narrowed(f).group_by(LOCATED_IN, REGION).aggregate(events=ibis._.count()))
     counts = counts.astype({LOCATED_IN: "str", REGION: "str", "events": "int64"})
     states = counts.groupby(LOCATED_IN)["events"].sum()
     regions = counts.groupby(REGION)["events"].sum()
@@ -114,9 +114,17 @@ def markers(store: Store, f: EventFilter, limit: int) -> pd.DataFrame:
 
 
 def newest(store: Store, f: EventFilter, limit: int) -> pd.DataFrame:
-    """Return the `limit` newest filtered events (then by id), as the lists of excerpts show them."""
-    events = store.matching(f).select(*LISTED)
-    return store.fetch(events.order_by([ibis.desc("date"), "event_id"]).limit(limit))
+    """Return the `limit` newest filtered events (then by id), as the lists of excerpts show them.
+
+    The day of the `limit`-th newest is found first, in the filter's narrowed rows; the events'
+    text is then read only from that day on.
+    """
+    narrow = store.narrowed(f)
+    since = store.scalar(narrow.order_by([ibis.desc("date"), "event_id"]).limit(limit)["date"].min())
+    events = store.matching(f)
+    if since is not None:
+        events = events.filter(events["date"] >= since)
+    return store.fetch(events.select(*LISTED).order_by([ibis.desc("date"), "event_id"]).limit(limit))
 
 
 def event_record(store: Store, event_id: str) -> dict[str, object] | None:
