@@ -5,11 +5,13 @@ from __future__ import annotations
 import argparse
 import difflib
 import sys
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, NoReturn
 
+from borderstates.analysis import summary
 from borderstates.analysis.mapdata import offered
 from borderstates.analysis.quality import validation_lines, validation_summary
 from borderstates.analysis.trends import (
@@ -27,7 +29,7 @@ from borderstates.analysis.trends import (
 from borderstates.core import columnstore, contract, query, storereader
 from borderstates.core.area import Area, AreaError, read_area
 from borderstates.core.csvio import LINE, atomic_write
-from borderstates.core.engine import DataStatus, Store, UnknownEngine, open_files
+from borderstates.core.engine import DataStatus, Store, UnknownEngine, open_files, open_store
 from borderstates.core.export import FORMATS, export_events
 from borderstates.core.filters import EventFilter, parse_date
 from borderstates.core.load import load_files
@@ -482,7 +484,21 @@ def _import(args: argparse.Namespace) -> int:
     for problem in report.log.problems:
         print(problem)
     print("\n".join(report.summary()), file=sys.stderr)
+    if args.into and report.generation is not None:
+        _answer_first_visit(Path(args.into))
     return EXIT_INVALID if report.log.errors else EXIT_OK
+
+
+def _answer_first_visit(directory: Path) -> None:
+    """Answer a first visit's questions of the data directory's new version now, beside its store.
+
+    So that the next server reads them (`analysis.summary`) instead of asking them of every event.
+    """
+    start = time.perf_counter()
+    store = open_store(directory)
+    written = summary.write(store, summary.first_visit(store))
+    if written is not None:
+        print(f"{written}: a first visit's answers, in {time.perf_counter() - start:.1f} s", file=sys.stderr)
 
 
 def _migrate(args: argparse.Namespace) -> int:
@@ -493,6 +509,8 @@ def _migrate(args: argparse.Namespace) -> int:
         print(f"borderstates migrate: {exc}{done}", file=sys.stderr)
         return EXIT_USAGE
     print("\n".join(report.summary()), file=sys.stderr)
+    if report.generation is not None:
+        _answer_first_visit(report.directory)
     return EXIT_OK
 
 
@@ -512,6 +530,7 @@ def _rollback(args: argparse.Namespace) -> int:
         "kept: `borderstates store rollback` again undoes this",
         file=sys.stderr,
     )
+    _answer_first_visit(location.parent)
     return EXIT_OK
 
 

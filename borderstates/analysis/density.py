@@ -81,7 +81,7 @@ def grid_cells(store: Store, f: EventFilter, grid: Grid) -> pd.DataFrame:
     The counts add up to the number of filtered events: nothing is dropped or counted twice.
     """
     per_kind = store.fetch(
-        cells_of(store.matching(f), grid.size)
+        cells_of(store.narrowed(f), grid.size)
         .group_by([*CELL, "relation_type"])
         .aggregate(events=ibis._.count())
     )

@@ -25,6 +25,7 @@ LISTED = (
     "country", REGION_NAME, "latitude", "longitude", "geo_precision", "summary", "excerpt", "excerpt_en",
     "article_id",
 )  # fmt: skip
+NEWEST_LISTED = 50  # the newest events listed with their excerpts beside the map
 
 
 @dataclass(frozen=True)
@@ -88,7 +89,7 @@ class Placed:
 
 def placed(store: Store, f: EventFilter) -> Placed:
     """Return the filtered events counted by the state and the region they lie in, at once."""
-    events = store.matching(f)
+    events = store.narrowed(f)
     counts = store.fetch(
         events.group_by(LOCATED_IN, REGION).aggregate(events=ibis._.count(), **fatalities.sums(events))
     )
@@ -109,14 +110,14 @@ def state_counts(store: Store, f: EventFilter, codes: Collection[str]) -> dict[s
     return placed(store, f).of(codes)
 
 
-def busiest_region(store: Store) -> int:
-    """Return the largest number of events one region holds, over the whole dataset."""
-    return max((n for code, n in placed(store, EventFilter()).regions.items() if code), default=0)
+def busiest_region(everything: Placed) -> int:
+    """Return the largest number of events one region holds, from the counts of the whole dataset."""
+    return max((n for code, n in everything.regions.items() if code), default=0)
 
 
-def busiest_state(store: Store, codes: Collection[str]) -> int:
-    """Return the largest number of events one of the states holds, over the whole dataset."""
-    return max(state_counts(store, EventFilter(), codes).values(), default=0)
+def busiest_state(everything: Placed, codes: Collection[str]) -> int:
+    """Return the largest number of events one of the states holds, from the counts of the whole dataset."""
+    return max(everything.of(codes).values(), default=0)
 
 
 def markers(store: Store, f: EventFilter, limit: int) -> pd.DataFrame:
@@ -127,9 +128,17 @@ def markers(store: Store, f: EventFilter, limit: int) -> pd.DataFrame:
 
 
 def newest(store: Store, f: EventFilter, limit: int) -> pd.DataFrame:
-    """Return the `limit` newest filtered events (then by id), as the lists of excerpts show them."""
-    events = store.matching(f).select(*LISTED)
-    return store.fetch(events.order_by([ibis.desc("date"), "event_id"]).limit(limit))
+    """Return the `limit` newest filtered events (then by id), as the lists of excerpts show them.
+
+    The day of the `limit`-th newest is found first, in the filter's narrowed rows; the events'
+    text is then read only from that day on.
+    """
+    narrow = store.narrowed(f)
+    since = store.scalar(narrow.order_by([ibis.desc("date"), "event_id"]).limit(limit)["date"].min())
+    events = store.matching(f)
+    if since is not None:
+        events = events.filter(events["date"] >= since)
+    return store.fetch(events.select(*LISTED).order_by([ibis.desc("date"), "event_id"]).limit(limit))
 
 
 def event_record(store: Store, event_id: str) -> dict[str, object] | None:

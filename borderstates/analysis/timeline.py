@@ -77,7 +77,7 @@ def default_unit(store: Store, f: EventFilter) -> str:
 
     `day` up to `DAILY_UP_TO_DAYS`, `week` up to `WEEKLY_UP_TO_DAYS`, else (and when none match) `month`.
     """
-    events = store.matching(f)
+    events = store.narrowed(f)
     reach = store.fetch(events.aggregate(first=events["date"].min(), last=events[SPAN_END].max()))
     first, last = reach["first"].iloc[0], reach["last"].iloc[0]
     if pd.isna(first) or pd.isna(last):
@@ -120,7 +120,7 @@ def build_timeline(store: Store, f: EventFilter, unit: str) -> Timeline:
     """
     if unit not in UNITS:
         raise ValueError(f"unit must be one of {UNITS}, not {unit!r}")
-    events = _with_side(store.matching(f))
+    events = _with_side(store.narrowed(f))
     fits = bin_of(events["date"], unit) == bin_of(events[SPAN_END], unit)
     counted = store.fetch(
         events.group_by(

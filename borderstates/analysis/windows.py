@@ -91,7 +91,7 @@ def window_counts(store: Store, f: EventFilter, unit: str, grid: density.Grid | 
     """
     if unit not in UNITS:
         raise ValueError(f"unit must be one of {UNITS}, not {unit!r}")
-    events = store.matching(f)
+    events = store.narrowed(f)
     keys = [LOCATED_IN]
     if grid is not None:
         events = density.cells_of(events, grid.size)

@@ -8,6 +8,7 @@ once per dataset (the grid, the choices of the form, the states' fill classes) i
 from __future__ import annotations
 
 import json
+import weakref
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -19,16 +20,19 @@ import pandas as pd
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from borderstates.analysis import density, mapdata
+from borderstates.analysis import density, mapdata, summary
 from borderstates.core import contract
 from borderstates.core.columnstore import CURRENT, STORE_FOLDER
 from borderstates.core.engine import EngineConfig, Store, UnknownEngine, open_store
+from borderstates.core.filters import EventFilter
 from borderstates.core.geo import load_countries
+from borderstates.core.load import Progress
 from borderstates.core.paths import DRAWING_FILE, FULL_FILE, REGIONS_DRAWING_FILE, data_dir, geometry_dir
 from borderstates.core.regions import load_regions
 from borderstates.render import assets, labels, mapview, markup
 
 T = TypeVar("T")
+_SUMMARISING = "Answering a first visit's questions once for this version of the data"
 
 
 def _mtimes(*paths: Path) -> tuple[int, ...]:
@@ -51,6 +55,8 @@ class _Loading:
 # (a load in the script's own thread would be cut short by the rerun and begin again), and a
 # second reader waits for the same load instead of starting another.
 _LOADER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="borderstates-load")
+# The answers of a first visit's questions, by opened store (read or answered when it was opened).
+_SUMMARIES: weakref.WeakKeyDictionary[Store, tuple[str, summary.Summary]] = weakref.WeakKeyDictionary()
 
 
 # A resource, not data: the store is one engine connection that every session shares.
@@ -59,8 +65,15 @@ def _loading(directory: str, mtimes: tuple[int, ...], config: EngineConfig) -> _
     # `mtimes` is only part of the cache key (a leading underscore would leave it out of the key).
     # The columnar cache spares a new server process the parsing of the CSV files.
     loading = _Loading()
-    loading.future = _LOADER.submit(open_store, directory, config, progress=loading.report)
+    loading.future = _LOADER.submit(_open, directory, config, loading.report)
     return loading
+
+
+def _open(directory: str, config: EngineConfig, progress: Progress) -> Store:
+    """Open the store, and read what a first visit asks of this version of the data (answered once)."""
+    store = open_store(directory, config, progress=progress)
+    _SUMMARIES[store] = (store.version, summary.kept_or_answered(store, lambda: progress(_SUMMARISING, 0.97)))
+    return store
 
 
 def load_store() -> Store:
@@ -91,10 +104,11 @@ def load_store() -> Store:
 @st.cache_resource(show_spinner=False, max_entries=2)
 def _per_dataset(version: str, _store: Store, codes: tuple[str, ...]) -> PerDataset:
     # Keyed by the data's version; the store itself is not hashed (a leading underscore).
-    grid = None if density.draws_markers(_store.total) else density.fit_grid(_store)
-    busiest = mapdata.busiest_state(_store, codes)
-    classes, region_classes = (mapview.count_classes(n) for n in (busiest, mapdata.busiest_region(_store)))
-    return PerDataset(mapdata.offered(_store), grid, classes, region_classes)
+    grid = None if density.draws_markers(_store.total) else ask(_store, density.fit_grid)
+    everything = ask(_store, mapdata.placed, EventFilter())
+    busiest = (mapdata.busiest_state(everything, codes), mapdata.busiest_region(everything))
+    classes, region_classes = (mapview.count_classes(n) for n in busiest)
+    return PerDataset(ask(_store, mapdata.offered), grid, classes, region_classes)
 
 
 @dataclass(frozen=True)
@@ -116,9 +130,14 @@ def ask(store: Store, question: Callable[..., T], *args: object) -> T:
     """Ask a question about the data (`question(store, *args)`), once per dataset and arguments.
 
     The answers are kept for every session: a rerun with an unchanged filter (a click, a page
-    switch, another reader with the same link) asks the engine nothing. Questions are the
+    switch, another reader with the same link) asks the engine nothing, and a first visit's
+    questions are answered from the data's summary (`analysis.summary`). Questions are the
     analysis layer's functions; their answers are small.
     """
+    version, answers = _SUMMARIES.get(store, ("", summary.Summary()))
+    kept = answers.answer(question, *args)
+    if kept is not summary.MISSING and version == store.version:  # not for data changed since
+        return kept
     name = f"{question.__module__}.{question.__qualname__}"
     return _ask(store.version, name, question, store, *args)  # type: ignore[return-value]
 

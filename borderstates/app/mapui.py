@@ -22,7 +22,6 @@ from borderstates.render import areadraw, mapview, markup, playback
 MAP_HEIGHT = 620  # px
 MAP_KEY, IN_VIEW_MAP_KEY = "map", "map-in-view"  # the map's keys without and with the view switch
 PANEL_HEIGHT = MAP_HEIGHT + 40  # px of the panel beside the map (and its caption); it scrolls
-EXCERPTS_SHOWN = 50  # excerpts listed beside the map when no event is chosen
 _CLICKS_SEEN, _CENTRE = "_bs_clicks_seen", "_bs_centre"
 DOWNLOAD_ROWS = 100_000  # events a download holds at most (35 MB of CSV for synthetic events)
 _PLAYING = "_bs_playing"  # playback has asked for its counts per window (until it is stopped)
@@ -220,11 +219,11 @@ def show_excerpts(store: Store, f: EventFilter, count: int) -> None:
     if count == 0:
         st.info("No event matches the filter.")
         return
-    shown = min(count, EXCERPTS_SHOWN)
+    shown = min(count, mapdata.NEWEST_LISTED)
     which = f"The {shown} newest of {count:,} events" if shown < count else f"All {shown} events"
     st.caption(f"{which}, newest first. Click a marker for its full record.")
-    newest = appdata.ask(store, mapdata.newest, f, EXCERPTS_SHOWN)
-    st.html(markup.excerpt_list_html(newest, EXCERPTS_SHOWN, filterform.current_params()))
+    newest = appdata.ask(store, mapdata.newest, f, mapdata.NEWEST_LISTED)
+    st.html(markup.excerpt_list_html(newest, mapdata.NEWEST_LISTED, filterform.current_params()))
 
 
 def download_buttons(store: Store, event_filter: EventFilter, count: int) -> None:

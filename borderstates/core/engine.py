@@ -12,10 +12,9 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
-import weakref
-from collections import OrderedDict
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -26,7 +25,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from borderstates.core import columnstore, contract, query, storereader
+from borderstates.core import columnstore, contract, kept, query, storereader
 from borderstates.core.cache import Entry
 from borderstates.core.csvio import LINE, Problem
 from borderstates.core.filters import EventFilter
@@ -38,8 +37,6 @@ SPARK_MASTER_VARIABLE = "BORDERSTATES_SPARK_MASTER"  # local[2], spark://host:70
 STORE_VARIABLE = "BORDERSTATES_STORE"  # where the columnar store lives (default: DATA_DIR/store)
 ENGINES = ("duckdb", "spark")
 DUCKDB_MEMORY = "1GB"  # the embedded engine's memory limit: it spills to disk beyond
-KEPT_SEARCHES = 8  # recent text searches whose hits are kept
-KEPT_HITS = 2_000_000  # events a kept search may find at most (their ids take memory)
 # What DuckDB raises when a file it reads is gone or damaged.
 _UNREADABLE = (duckdb.IOException, duckdb.InvalidInputException)
 T = TypeVar("T")
@@ -183,47 +180,43 @@ class Store:
     def __init__(self, backend: Any, sources: _Sources) -> None:
         self.backend = backend
         self._sources = sources
-        self._lock = threading.Lock()  # one engine connection, shared by every session's thread
-        self._total: int | None = None
-        self._searches: OrderedDict[str, tuple[str, ir.Table]] = OrderedDict()  # needle → table of its hits
-        # Tables of searches no longer kept, which an expression built before may still read.
-        self._retired: dict[str, weakref.ref] = {}
-        self._searches_made = 0  # numbers the tables, so that no name is used twice
+        # The backend's own connection: registering the tables, making and dropping kept rows.
+        # Questions run on cursors of their own (DuckDB), several at once; Spark's under the lock.
+        self._lock = threading.RLock()
+        self._compiling = threading.Lock()  # ibis's compiler keeps caches of its own
+        self._idle: list[Any] = []  # DuckDB cursors no question is using now
+        self._kept = kept.KeptRows(backend, self._lock)
         self._served: storereader.Served | None = None
         self._register()
 
     def _register(self) -> bool:
         """Find what the columnar store serves and register the tables; return False when nothing changed."""
-        served = storereader.served(self._sources.location)
-        if served == self._served:
-            return False
-        entry = self._sources.entry
-        ids = pq.read_table(entry.events, columns=["event_id", LINE])
-        articles = pq.read_metadata(entry.articles).num_rows
-        status = DataStatus.of(
-            self._sources.events_file, entry.problems, entry.rows_in_file, ids, articles, served
-        )
-        self.events, self.articles = _tables(
-            self.backend, self._sources.config, entry, served, status.shadowed
-        )
-        files = "|".join([served.generation or "-", *served.events, *served.articles])
-        self.version = f"{entry.events.parent.name}|{hashlib.sha256(files.encode()).hexdigest()[:16]}"
-        self.status, self._served, self._total = status, served, None
-        for needle in list(self._searches):  # found in the tables as they were
-            self._retire(needle)
-        return True
+        with self._lock:
+            served = storereader.served(self._sources.location)
+            if served == self._served:
+                return False
+            entry = self._sources.entry
+            ids = pq.read_table(entry.events, columns=["event_id", LINE])
+            articles = pq.read_metadata(entry.articles).num_rows
+            status = DataStatus.of(
+                self._sources.events_file, entry.problems, entry.rows_in_file, ids, articles, served
+            )
+            self.events, self.articles = _tables(
+                self.backend, self._sources.config, entry, served, status.shadowed
+            )
+            files = "|".join([served.generation or "-", *served.events, *served.articles])
+            self.version = f"{entry.events.parent.name}|{hashlib.sha256(files.encode()).hexdigest()[:16]}"
+            self.status, self._served = status, served
+            self._kept.forget()  # the rows of the tables as they were
+            return True
 
     def _answer(self, run: Callable[[], T]) -> T:
-        """Run a question under the lock; when a file of the store can no longer be read, go on without it.
+        """Run a question; when a file of the store can no longer be read, go on without it.
 
         The store's files were checked when it opened; a file damaged since makes the engine
         fail. Then the files are checked again, the tables registered without the damaged one
         (its problem in `status`), and the question asked once more.
         """
-        with self._lock:
-            return self._retrying(run)
-
-    def _retrying(self, run: Callable[[], T]) -> T:
         try:
             return run()
         except _UNREADABLE:
@@ -233,65 +226,69 @@ class Store:
 
     @property
     def total(self) -> int:
-        """Every event of the data directory, counted once."""
-        if self._total is None:
-            self._total = int(self.scalar(self.events.count()))
-        return self._total
+        """Every event of the data directory, counted once: from the files' row counts, no query.
+
+        The file's valid rows and the store's readable events, less those a row of the file
+        shadows: exactly the rows of `events`.
+        """
+        return self.status.valid_in_file + self.status.in_store
+
+    @property
+    def beside(self) -> tuple[Path, ...]:
+        """Folders where what is computed from this version of the data may be kept, in order.
+
+        The served generation's `summaries/` (a store on this machine), then the folder of the
+        CSV files' columnar copy. Neither is part of any table: no engine reads them.
+        """
+        generation = Path(self._served.generation) if self._served and self._served.generation else None
+        local = [generation / "summaries"] if generation is not None and generation.is_dir() else []
+        return (*local, self._sources.entry.events.parent)
 
     def matching(self, f: EventFilter) -> ir.Table:
         """Return the events that match a filter, as an expression to refine or run."""
         return query.matching(self.events, f, self._hits(f))
 
+    def narrowed(self, f: EventFilter) -> ir.Table:
+        """Return the events that match a filter with the columns of `kept.NARROW` alone.
+
+        What the grouped questions of a page read: on DuckDB the rows of a recent filter are
+        kept (`kept.KeptRows`), so that its questions share one scan; a filter with dates is
+        narrowed from the kept rows of the same filter without them (the time histogram's),
+        so that a brush, which changes the dates only, scans nothing.
+        """
+        if self.backend.name != "duckdb" or f.is_empty():
+            return self._select(f)
+        undated = replace(f, date_from=None, date_to=None)
+        if undated != f and not undated.is_empty():
+            rows = self._answer(lambda: self._kept.rows(undated, lambda: self._select(undated)))
+            if rows is not None:
+                dates = EventFilter(date_from=f.date_from, date_to=f.date_to)
+                return rows.filter(query.predicate(rows, dates))
+        rows = self._answer(lambda: self._kept.rows(f, lambda: self._select(f)))
+        return rows if rows is not None else self._select(f)
+
+    def _select(self, f: EventFilter) -> ir.Table:
+        """Return the `kept.NARROW` columns of a filter's events, as read from the events."""
+        hits = self._hits(f) if f != EventFilter(text=f.text) else None  # a search is read from the text
+        return query.matching(self.events, f, hits).select(*kept.NARROW)
+
     def _hits(self, f: EventFilter) -> ir.Table | None:
-        """Return a table of the ids whose text matches the filter's, when keeping one pays.
+        """Return a table holding the ids whose text matches the filter's, when one is kept.
 
         A text search reads all the text; a page asks several questions of one filter. On DuckDB
-        the ids found are kept (a few recent searches), so that the next questions look ids up
-        instead of reading the text again. A search that finds most events is not kept. The
-        table of a search no longer kept is dropped once no expression built on it is left:
-        other sessions' searches between two questions of one page never take it away.
+        the search alone (the filter of its text only) is kept as narrowed rows, and the next
+        questions look its ids up instead of reading the text again. A search that finds more
+        events than are kept is searched in the text by each question.
         """
-        needle = contract.fold_text(f.text.strip())
-        if not needle or self.backend.name != "duckdb":
+        if not f.text.strip() or self.backend.name != "duckdb":
             return None
-        with self._lock:
-            self._drop_unused()
-            if needle in self._searches:
-                self._searches.move_to_end(needle)
-                return self._searches[needle][1]
-            self._searches_made += 1
-            name = f"hits_{self._searches_made}"
-            # Not a temporary table: a cursor (a download streaming its rows) must see it too.
-            found = self._retrying(
-                lambda: self.backend.create_table(name, query.text_hits(self.events, needle))
-            )
-            if int(found.count().execute()) > KEPT_HITS:
-                self._drop(name)
-                return None
-            self._searches[needle] = (name, found)
-            while len(self._searches) > KEPT_SEARCHES:
-                self._retire(next(iter(self._searches)))
-            self._drop_unused()
-            return found
-
-    def _retire(self, needle: str) -> None:
-        """Keep a search no longer: its table goes once nothing built on it is left (`_drop_unused`)."""
-        name, found = self._searches.pop(needle)
-        self._retired[name] = weakref.ref(found.op())  # every expression built on it holds this node
-
-    def _drop_unused(self) -> None:
-        for name, built_on in list(self._retired.items()):
-            if built_on() is None:
-                self._drop(name)
-                del self._retired[name]
-
-    def _drop(self, table: str) -> None:
-        # Not ibis's drop_table: with sqlglot 30 it compiles to a bare "DROP TABLE".
-        self.backend.raw_sql(f'DROP TABLE IF EXISTS "{table}"')
+        search = EventFilter(text=f.text)
+        rows = self._answer(lambda: self._kept.rows(search, lambda: self._select(search)))
+        return None if rows is None else rows.select("event_id")
 
     def count(self, f: EventFilter) -> int:
         """Return how many events match a filter."""
-        return self.total if f.is_empty() else int(self.scalar(self.matching(f).count()))
+        return self.total if f.is_empty() else int(self.scalar(self.narrowed(f).count()))
 
     def fetch(self, expr: ir.Table) -> pd.DataFrame:
         """Run an expression and return its (small) answer as a frame."""
@@ -300,19 +297,36 @@ class Store:
 
     def arrow(self, expr: ir.Table) -> pa.Table:
         """Run an expression and return its answer as an Arrow table."""
+        if self.backend.name != "duckdb":
 
-        def run() -> pa.Table:
-            sql = self.backend.compile(expr)
-            if self.backend.name == "duckdb":
-                return self.backend.con.sql(sql).to_arrow_table()
-            # Straight to Arrow: ibis's own way goes through pandas first.
-            return self.backend._session.sql(sql).toArrow()
+            def spark() -> pa.Table:
+                with self._lock:  # straight to Arrow: ibis's own way goes through pandas first
+                    return self.backend._session.sql(self.backend.compile(expr)).toArrow()
 
-        return self._answer(run)
+            return self._answer(spark)
+
+        def duck() -> pa.Table:
+            with self._compiling:
+                sql = self.backend.compile(expr)
+            with self._cursor() as cursor:
+                return cursor.sql(sql).to_arrow_table()
+
+        return self._answer(duck)
+
+    @contextmanager
+    def _cursor(self) -> Iterator[Any]:
+        """Lend a DuckDB cursor of the connection: each question running at once has its own."""
+        with self._lock:
+            cursor = self._idle.pop() if self._idle else self.backend.con.cursor()
+        try:
+            yield cursor
+        finally:
+            with self._lock:
+                self._idle.append(cursor)
 
     def scalar(self, expr: ir.Scalar) -> Any:
         """Run an expression that gives one value."""
-        return self._answer(expr.execute)
+        return self.arrow(expr.as_table()).column(0)[0].as_py()
 
     def batches(self, expr: ir.Table, rows: int = 50_000) -> Iterator[pa.RecordBatch]:
         """Yield the answer of an expression in record batches, without holding it all at once."""
