@@ -22,7 +22,7 @@ import ibis.expr.types as ir
 import pandas as pd
 import pyarrow as pa
 
-from borderstates.core import columnstore, contract, query
+from borderstates.core import clustering, columnstore, contract, query
 from borderstates.core.cache import Entry
 from borderstates.core.csvio import Problem
 from borderstates.core.filters import EventFilter
@@ -277,7 +277,8 @@ def _tables(
     """Register the union of the CSV files' columnar copy and the store as `events` and `articles`.
 
     A store written before regions existed has no region columns: its events read as in no
-    region ("") until a re-import of their dataset places them.
+    region ("") until a re-import of their dataset places them. Every event carries its cluster
+    (`clustering.attach`): the store's as stored, the CSV files' events matched at load.
     """
     unplaced = (contract.REGION, contract.REGION_NAME)
     # The partition columns that are no column of the contract: events keep `dataset`, their own.
@@ -296,6 +297,7 @@ def _tables(
         ),
     }
     for name, (csv_copy, stored, partition_only, hive_types) in sources.items():
+        view = clustering.SOURCES_VIEW if name == "events" else name
         if config.engine == "spark":
             session = backend._session
             frame = session.read.parquet(str(csv_copy))
@@ -306,7 +308,7 @@ def _tables(
                 )
             if name == "events":
                 frame = frame.fillna("", subset=list(unplaced))
-            frame.createOrReplaceTempView(name)
+            frame.createOrReplaceTempView(view)
         else:
             union = f"SELECT * FROM read_parquet('{_quoted(csv_copy)}')"
             if stored is not None:
@@ -318,8 +320,9 @@ def _tables(
             if name == "events":
                 filled = ", ".join(f"coalesce({c}, '') AS {c}" for c in unplaced)
                 union = f"SELECT * REPLACE ({filled}) FROM ({union})"
-            backend.raw_sql(f"CREATE OR REPLACE VIEW {name} AS {union}")
-    return backend.table("events"), backend.table("articles")
+            backend.raw_sql(f"CREATE OR REPLACE VIEW {view} AS {union}")
+    events = clustering.attach(backend, backend.table(clustering.SOURCES_VIEW), entry.events, generation)
+    return events, backend.table("articles")
 
 
 def _quoted(path: Path | str) -> str:
