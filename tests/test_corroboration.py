@@ -27,8 +27,8 @@ VIOLENT = {
 }
 
 
-def event(event_id, dataset, *, day=DAY, end="", precision="day", km_north=0.0, place="city", kind=None, **more):
-    relation, quad, code = kind or VIOLENT.get(dataset, VIOLENT["curated"])
+def event(event_id, dataset, *, day=DAY, end="", precision="day", km_north=0.0, place="city", **more):
+    relation, quad, code = more.pop("kind", None) or VIOLENT.get(dataset, VIOLENT["curated"])
     lat, lon = more.pop("point", (KHARKIV[0] + km_north * KM_NORTH, KHARKIV[1]))
     return {
         "event_id": event_id, "date": str(day), "date_end": end, "date_precision": precision,
@@ -90,6 +90,9 @@ def test_ten_km_east_is_measured_on_the_sphere_too(make_data_dir):
     assert together(found, "A", "U") and found["G"][1] == 1
 
 
+DIPLOMATIC = ("diplomatic", "verbal_conflict", "")
+
+
 @pytest.mark.parametrize(
     ("first", "second", "matched"),
     [
@@ -99,16 +102,14 @@ def test_ten_km_east_is_measured_on_the_sphere_too(make_data_dir):
         (("ACLED", ("security", "material_conflict", "Arrests")), ("UCDP", None), False),
         (("GDELT", ("military", "verbal_conflict", "138")), ("UCDP", None), False),
         (("curated", ("security", "material_conflict", "")), ("UCDP", None), True),
-        (("curated", ("diplomatic", "verbal_conflict", "")), ("GDELT", ("diplomatic", "verbal_conflict", "111")),
-         False),
-        (("curated", ("diplomatic", "verbal_conflict", "")), ("mine", ("diplomatic", "verbal_conflict", "")), True),
-        (("curated", ("diplomatic", "verbal_conflict", "")), ("mine", ("diplomatic", "verbal_cooperation", "")),
-         False),
+        (("curated", DIPLOMATIC), ("GDELT", ("diplomatic", "verbal_conflict", "111")), False),
+        (("curated", DIPLOMATIC), ("mine", DIPLOMATIC), True),
+        (("curated", DIPLOMATIC), ("mine", ("diplomatic", "verbal_cooperation", "")), False),
     ],
-)  # fmt: skip
+)
 def test_only_compatible_types_match(make_data_dir, first, second, matched):
-    found = clusters_of(make_data_dir, [event("X", first[0], kind=first[1]), event("Y", second[0], kind=second[1])])
-    assert together(found, "X", "Y") is matched
+    rows = [event("X", first[0], kind=first[1]), event("Y", second[0], kind=second[1])]
+    assert together(clusters_of(make_data_dir, rows), "X", "Y") is matched
 
 
 def test_two_events_of_one_dataset_never_match_each_other(make_data_dir):
@@ -154,15 +155,21 @@ def test_the_coarser_place_decides(make_data_dir):
 
 
 def test_dedupe_keeps_one_event_per_cluster_by_precedence_among_those_that_match(make_data_dir):
-    rows = [event("A", "ACLED"), event("U", "UCDP"), event("G", "GDELT"), event("U-alone", "UCDP", km_north=-50)]
+    rows = [
+        event("A", "ACLED"),
+        event("U", "UCDP"),
+        event("G", "GDELT"),
+        event("alone", "UCDP", km_north=-50),
+    ]
     store = open_store(make_data_dir(rows))
 
     def kept(**f):
-        return sorted(store.fetch(store.matching(EventFilter(dedupe=True, **f)).select("event_id"))["event_id"])
+        found = store.fetch(store.matching(EventFilter(dedupe=True, **f)).select("event_id"))
+        return sorted(found["event_id"])
 
     assert store.count(EventFilter()) == 4 and store.count(EventFilter(dedupe=True)) == 2
-    assert kept() == ["A", "U-alone"]
-    assert kept(datasets=("UCDP",)) == ["U", "U-alone"]  # UCDP's member stands for its cluster
+    assert kept() == ["A", "alone"]
+    assert kept(datasets=("UCDP",)) == ["U", "alone"]  # UCDP's member stands for its cluster
     assert kept(datasets=("GDELT",)) == ["G"]
 
 
