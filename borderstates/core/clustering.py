@@ -158,7 +158,7 @@ def attach(backend: Any, sources: ir.Table, csv_events: Path, generation: str | 
     events = _with_cluster_columns(sources)
     changes = csv_clusters(backend, events, csv_events, generation)
     if len(changes):
-        changed = ibis.memtable(changes[["event_id", *CLUSTER_COLUMNS]].rename(columns=lambda c: f"new_{c}"))
+        changed = _changes_table(backend, changes[["event_id", *CLUSTER_COLUMNS]].add_prefix("new_"))
         touched = _partitions(events, changes)
         joined = events.filter(touched).left_join(changed, events["event_id"] == changed["new_event_id"])
         joined = joined.mutate(
@@ -167,6 +167,21 @@ def attach(backend: Any, sources: ir.Table, csv_events: Path, generation: str | 
         events = events.filter(~touched).union(joined, distinct=False)
     backend.create_view("events", events, overwrite=True)
     return backend.table("events")
+
+
+def _changes_table(backend: Any, rows: pd.DataFrame) -> ir.Table:
+    """Return the changed clusters as a table of the engine.
+
+    On DuckDB a table of the database, not an in-memory one: a cursor of its own (a streamed
+    download) sees it too. (Not ibis's `create_table(overwrite=True)`: with sqlglot 30 its drop
+    fails to compile.)
+    """
+    if backend.name != "duckdb":
+        return ibis.memtable(rows)
+    backend.con.register("csv_clusters_rows", pa.Table.from_pandas(rows, preserve_index=False))
+    backend.raw_sql("CREATE OR REPLACE TABLE csv_clusters AS SELECT * FROM csv_clusters_rows")
+    backend.con.unregister("csv_clusters_rows")
+    return backend.table("csv_clusters")
 
 
 def _with_cluster_columns(events: ir.Table) -> ir.Table:

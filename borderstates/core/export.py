@@ -31,14 +31,15 @@ BATCH_ROWS = 50_000  # rows the engine hands over at a time
 
 
 def export_rows(store: Store, f: EventFilter) -> ir.Table:
-    """Return the rows of an export: the contract's columns, the files' own, the region, the first article's.
+    """Return the rows of an export: the contract's columns, the files' own, the derived, the first article's.
 
-    Of the columns the engine derives only the region and its name go in (the contract's
-    derived columns); span end, state, search text and line stay out. An export is contract CSV
-    like any other and loads back: the loader computes a file's region columns again.
+    Of the columns the engine derives only the contract's go in (the region and its name, the
+    cluster and the events corroborating it); span end, state, search text and line stay out.
+    An export is contract CSV like any other and loads back: the loader computes a file's
+    derived columns again.
     """
     events = store.matching(f)
-    own = [c for c in events.columns if c not in columnar.DERIVED]
+    own = [c for c in events.columns if c not in {*columnar.DERIVED, *columnar.EXPORTED_DERIVED}]
     kept = [*own, *columnar.EXPORTED_DERIVED]
     joined = query.with_first_article(events.select(*kept, LINE), store.articles)
     rows = joined.select(*kept, *[f"article_{name}" for name in ARTICLE_FIELDS], LINE)
