@@ -6,7 +6,9 @@ keeps them (the CSV files are matched at load, by the same rule as the store at 
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import shutil
 
 import numpy as np
 import pytest
@@ -14,7 +16,9 @@ import pytest
 from borderstates.core import corroboration
 from borderstates.core.area import distance_km
 from borderstates.core.engine import open_store
+from borderstates.core.export import export_events
 from borderstates.core.filters import EventFilter
+from tests.conftest import write_csv_rows
 
 KHARKIV = (49.9935, 36.2304)  # UA-63 Kharkiv Oblast
 KM_NORTH = 1 / 111.19508  # degrees of latitude per km on the mean sphere
@@ -43,9 +47,7 @@ def event(event_id, dataset, *, day=DAY, end="", precision="day", km_north=0.0, 
 def clusters_of(make_data_dir, rows):
     """Open the rows on the engine; return each event's (cluster id, size, corroborated_by)."""
     clusters_of.made = getattr(clusters_of, "made", 0) + 1
-    store = open_store(make_data_dir(rows, name=f"data-{clusters_of.made}"))
-    found = store.fetch(store.events.select("event_id", "cluster_id", "cluster_size", "corroborated_by"))
-    return {r.event_id: (r.cluster_id, r.cluster_size, r.corroborated_by) for r in found.itertuples()}
+    return clusters_of_directory(make_data_dir(rows, name=f"data-{clusters_of.made}"))
 
 
 def together(found, *ids):
@@ -197,3 +199,55 @@ def test_a_large_cluster_lists_at_most_so_many_ids(make_data_dir, monkeypatch):
     found = clusters_of(make_data_dir, rows)
     assert found["A"] == ("A", 7, "U0;U1;U2") and found["U1"] == ("A", 7, "A;U0;U2")
     assert found["U5"] == ("A", 7, "A;U0;U1")
+
+
+def test_exports_carry_the_clusters_and_a_loaded_export_computes_them_again(make_data_dir, tmp_path):
+    rows = [event("U", "UCDP"), event("A", "ACLED"), event("alone", "GDELT", km_north=-50)]
+    store = open_store(make_data_dir(rows))
+    out = tmp_path / "export.csv"
+    export_events(store, EventFilter(), out)
+    exported = {r["event_id"]: r for r in csv.DictReader(out.open(encoding="utf-8", newline=""))}
+    assert list(exported["A"])[-7:-4] == ["corroborated_by", "cluster_id", "cluster_size"]
+    assert [exported[i]["corroborated_by"] for i in ("U", "A", "alone")] == ["A", "U", ""]
+    assert {exported[i]["cluster_id"] for i in ("U", "A")} == {"A"} and exported["alone"][
+        "cluster_size"
+    ] == "1"
+    export_events(store, EventFilter(dedupe=True), out)  # one row per cluster, naming the rest
+    once = list(csv.DictReader(out.open(encoding="utf-8", newline="")))
+    assert [(r["event_id"], r["corroborated_by"]) for r in once] == [("A", "U"), ("alone", "")]
+    # Read back, edited by hand: the clusters are computed again, never read.
+    edited = [dict(r, corroborated_by="X;Y", cluster_id="X", cluster_size="9") for r in exported.values()]
+    write_csv_rows(tmp_path / "again.csv", list(edited[0]), edited)
+    again = make_data_dir([], name="again")
+    shutil.copy(tmp_path / "again.csv", again / "events.csv")
+    assert clusters_of_directory(again) == {"U": ("A", 2, "A"), "A": ("A", 2, "U"), "alone": ("alone", 1, "")}
+
+
+def clusters_of_directory(directory):
+    store = open_store(directory)
+    found = store.fetch(store.events.select("event_id", "cluster_id", "cluster_size", "corroborated_by"))
+    assert store.status.problems == []
+    return {r.event_id: (r.cluster_id, r.cluster_size, r.corroborated_by) for r in found.itertuples()}
+
+
+def test_the_command_line_counts_each_cluster_once_with_dedupe(make_data_dir, tmp_path, capsys):
+    from borderstates.cli import main
+
+    rows = [
+        event("A", "ACLED"),
+        event("U", "UCDP"),
+        event("G", "GDELT"),
+        event("alone", "UCDP", km_north=-50),
+    ]
+    events = str(make_data_dir(rows) / "events.csv")
+    out = tmp_path / "once.csv"
+    assert main(["export", "--events", events, "--dedupe", "-o", str(out)]) == 0
+    assert [r["event_id"] for r in csv.DictReader(out.open(encoding="utf-8", newline=""))] == ["A", "alone"]
+    assert "2 of 4 events" in capsys.readouterr().err
+    period = f"{DAY - dt.timedelta(days=7)}:{DAY - dt.timedelta(days=1)}"
+    for dedupe, counted in (([], "UKR,Ukraine,0,4,4,"), (["--dedupe"], "UKR,Ukraine,0,2,2,")):
+        assert main(["compare", "--events", events, "--a", period, "--b", f"{DAY}:{DAY}", *dedupe]) == 0
+        assert counted in capsys.readouterr().out.splitlines()
+    for dedupe, latest in (([], "UKR,Ukraine,4,"), (["--dedupe"], "UKR,Ukraine,2,")):
+        assert main(["trends", "--events", events, "--period", "week", "--as-of", "2024-02-18", *dedupe]) == 0
+        assert any(line.startswith(latest) for line in capsys.readouterr().out.splitlines())
