@@ -13,14 +13,14 @@ import ibis
 import pandas as pd
 
 from borderstates.core import contract, query
-from borderstates.core.contract import LOCATED_IN, SPAN_END
+from borderstates.core.contract import CLUSTER_SIZE, LOCATED_IN, SPAN_END
 from borderstates.core.engine import Store
 from borderstates.core.filters import Choices, EventFilter
 
 # What a marker's tooltip and popup, and the lists of excerpts, show of an event.
 LISTED = (
     "event_id", "date", SPAN_END, "date_precision", "actor1", "actor2", "relation_type", "location",
-    "country", "latitude", "longitude", "summary", "excerpt", "excerpt_en", "article_id",
+    "country", "latitude", "longitude", "summary", "excerpt", "excerpt_en", "article_id", CLUSTER_SIZE,
 )  # fmt: skip
 
 

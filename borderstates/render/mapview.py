@@ -22,7 +22,7 @@ from markupsafe import Markup
 from borderstates.analysis import density
 from borderstates.analysis.windows import Windows
 from borderstates.core import contract
-from borderstates.core.contract import SPAN_END
+from borderstates.core.contract import CLUSTER_SIZE, SPAN_END
 from borderstates.render import markup
 from borderstates.render.areadraw import add_draw_control
 from borderstates.render.assets import use_local_map_assets, use_local_plugin_assets
@@ -58,6 +58,8 @@ MAP_LABEL = (
 )
 CLUSTER_LABEL = "{} events grouped here: press Enter to zoom in"
 DENSITY_PANE = "bs-density"
+# A marker's ring: white, or dark and heavier for an event that several datasets report.
+RING, CORROBORATED_RING = ("#ffffff", 1.5), ("#1b1b1b", 3.0)
 
 
 def focus_codes(countries: gpd.GeoDataFrame) -> tuple[str, ...]:
@@ -210,10 +212,14 @@ def legend_html(
         )
         for low, high in ranges
     )
+    several = Markup(
+        '<div class="bs-key"><span class="bs-dot" style="background:#fff;border:{}px solid {}"></span>'
+        "reported by several datasets</div>"
+    ).format(CORROBORATED_RING[1], CORROBORATED_RING[0])
     legend = Markup(
-        '<h4>Events by relation type</h4><div class="bs-keys">{}</div>'
+        '<h4>Events by relation type</h4><div class="bs-keys">{}</div>{}'
         '<h4>Filtered events per state</h4><div class="bs-classes">{}</div>'
-    ).format(keys, boxes)
+    ).format(keys, several, boxes)
     if grid is None:
         return legend
     cell_classes, steps = _density_classes(grid)
@@ -370,6 +376,7 @@ def build_event_layer(events: pd.DataFrame) -> folium.FeatureGroup:
                 "popup": str(markup.event_popup(event)),
                 "t0": first,
                 "t1": last,
+                **({"several": 1} if int(event.get(CLUSTER_SIZE) or 1) > 1 else {}),
             },
         }
         for event, first, last in zip(events.to_dict("records"), firsts, lasts, strict=True)
@@ -382,8 +389,18 @@ def build_event_layer(events: pd.DataFrame) -> folium.FeatureGroup:
     folium.GeoJson(
         {"type": "FeatureCollection", "features": features},
         # A filled circle with a white ring: visible on every fill, and clickable in its centre.
-        marker=folium.CircleMarker(radius=7, color="#ffffff", weight=1.5, fill=True, fill_opacity=0.95),
-        style_function=lambda f: {"fillColor": f["properties"]["colour"]},
+        # Several datasets' event: a dark, heavier ring.
+        marker=folium.CircleMarker(radius=7, color=RING[0], weight=RING[1], fill=True, fill_opacity=0.95),
+        style_function=lambda f: {
+            "fillColor": f["properties"]["colour"],
+            **dict(
+                zip(
+                    ("color", "weight"),
+                    CORROBORATED_RING if "several" in f["properties"] else RING,
+                    strict=True,
+                )
+            ),
+        },
         on_each_feature=JsCode(
             "function (f, layer) {"
             " layer.bindTooltip(f.properties.tooltip, {sticky: true});"
