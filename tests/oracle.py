@@ -132,9 +132,10 @@ def _kind(event) -> str | None:
 
 def _same_place(x, y) -> bool:
     coarse = {"exact": 0, "city": 0, "region": 1, "country": 2}
-    level = max(coarse[x["geo_precision"]], coarse[y["geo_precision"]])
-    if level == 2:
-        return x["located_in"] != "" and x["located_in"] == y["located_in"]
+    levels = {coarse[x["geo_precision"]], coarse[y["geo_precision"]]}
+    if 2 in levels:  # a state's event matches only another state's
+        return levels == {2} and x["located_in"] != "" and x["located_in"] == y["located_in"]
+    level = max(levels)
     if level == 1:
         return x["region"] != "" and x["region"] == y["region"]
     return distance_km(x["latitude"], x["longitude"], y["latitude"], y["longitude"]) <= 10.0

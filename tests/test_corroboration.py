@@ -139,21 +139,19 @@ def test_the_representative_goes_by_precedence_then_id(make_data_dir):
     assert found["BS-2"][2] == "A;U;G;z-mine;a-other"  # the other datasets by name: mine, other
 
 
-def test_the_coarser_place_decides(make_data_dir):
-    # A region's event matches events in its region, wherever in it; a state's, events in the state.
+def test_a_region_decides_for_finer_events_and_a_state_only_for_another_state(make_data_dir):
     kyiv = (50.4547, 30.5238)  # UA-30, 410 km from Kharkiv
     rows = [
         event("A-city", "ACLED"),
-        event("U-region", "UCDP", km_north=-40, place="region"),  # also in Kharkiv Oblast
+        event("U-region", "UCDP", km_north=-40, place="region"),  # also in Kharkiv Oblast: one event
         event("G-elsewhere", "GDELT", point=kyiv, place="region"),  # in another region
-        event("C-state", "curated", point=kyiv, place="country"),  # in the state
-        event("M-far", "mine", point=kyiv, place="city"),  # 410 km from the city event
+        event("C-state", "curated", point=kyiv, place="country"),  # in the state, but a state's event
+        event("U-state", "UCDP", km_north=-40, place="country"),  # another state's event: one event
     ]
     found = clusters_of(make_data_dir, rows)
-    assert together(found, "A-city", "U-region", "C-state", "G-elsewhere", "M-far")
-    found = clusters_of(make_data_dir, [r for r in rows if r["event_id"] != "C-state"])
-    assert together(found, "A-city", "U-region")
-    assert found["G-elsewhere"][0] != found["A-city"][0] and found["M-far"][0] != found["A-city"][0]
+    assert together(found, "A-city", "U-region") and found["A-city"][1] == 2
+    assert together(found, "C-state", "U-state") and found["C-state"] == ("C-state", 2, "U-state")
+    assert found["G-elsewhere"] == ("G-elsewhere", 1, "")
 
 
 def test_dedupe_keeps_one_event_per_cluster_by_precedence_among_those_that_match(make_data_dir):

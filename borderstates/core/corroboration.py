@@ -4,10 +4,11 @@ The rule, written once and run by any engine (an ibis expression): two events of
 datasets are one event when their spans overlap allowing `DAYS_APART` day, their places agree
 and their types are compatible.
 
-- **Place**: the coarser of the two geo precisions decides. Both `exact` or `city`: the points
-  lie at most `MAX_KM` apart (great circle). One `region` (and none `country`): both points lie in
-  the same region (the derived `region`, not empty). One `country`: both lie in the same state
-  (`located_in`, not empty).
+- **Place**: both `exact` or `city`: the points lie at most `MAX_KM` apart (great circle). One
+  `region` and the other `region`, `city` or `exact`: both points lie in the same region (the
+  derived `region`, not empty): the coarser decides. Both `country`: both lie in the same state
+  (`located_in`, not empty). A `country` event matches no finer one: a state holds too many
+  events to say which of them it is (and through it every one of them would be one cluster).
 - **Type**: each event has a kind (`kind_of`) and only events of one kind match: `violent` for
   ACLED's sub-event types of Battles, Explosions/Remote violence and Violence against civilians,
   every UCDP event, GDELT's material conflict, and the curated (or an analyst's own) military and
@@ -110,7 +111,7 @@ def pairs(left: ir.Table, right: ir.Table) -> ir.Table:
     # Each family meets the two sides on a key, `lhs` over the days of its span and `rhs` over
     # its span widened by DAYS_APART: they share a day exactly when the spans overlap so.
 
-    def coarse(key: str, mine: ir.BooleanValue, theirs: ir.BooleanValue | None) -> ir.Table:
+    def coarse(key: str, mine: ir.BooleanValue, theirs: ir.BooleanValue) -> ir.Table:
         return _met(_days(_known(lhs, key, mine), 0), _days(_known(rhs, key, theirs), 1), (key,))
 
     fine = _met(
@@ -123,8 +124,7 @@ def pairs(left: ir.Table, right: ir.Table) -> ir.Table:
         fine,
         coarse("region", lhs.level == 1, rhs.level <= 1),  # a region's event and a finer one, or another
         coarse("region", lhs.level == 0, rhs.level == 1),  # a finer event and a region's
-        coarse("state", lhs.level == 2, None),  # a state's event and any
-        coarse("state", lhs.level <= 1, rhs.level == 2),  # a finer event and a state's
+        coarse("state", lhs.level == 2, rhs.level == 2),  # two states' events
     ]
     return ibis.union(*found, distinct=True)
 
@@ -177,10 +177,9 @@ def _neighbours(events: ir.Table) -> ir.Table:
     return rows.mutate(col=rows["col"] + rows["step"]).drop("step")
 
 
-def _known(events: ir.Table, key: str, condition: ir.BooleanValue | None = None) -> ir.Table:
-    """Return the events (of a condition) whose region or state (`key`) is known."""
-    known = events[key] != ""
-    return events.filter(known if condition is None else known & condition)
+def _known(events: ir.Table, key: str, condition: ir.BooleanValue) -> ir.Table:
+    """Return the events of a condition whose region or state (`key`) is known."""
+    return events.filter((events[key] != "") & condition)
 
 
 def _met(lhs: ir.Table, rhs: ir.Table, keys: tuple[str, ...], *, distance: bool = False) -> ir.Table:
