@@ -154,6 +154,11 @@ def same_event(x, y) -> bool:
     )
 
 
+def _days_apart(x, y) -> int:
+    """Days between two spans (0 when they overlap)."""
+    return max((x["date"] - y[SPAN_END]).days, (y["date"] - x[SPAN_END]).days, 0)
+
+
 def precedence_key(event) -> tuple:
     dataset = str(event["dataset"])
     rank = PRECEDENCE.index(dataset) if dataset in PRECEDENCE else len(PRECEDENCE)
@@ -163,7 +168,8 @@ def precedence_key(event) -> tuple:
 def cluster_ids(events: pd.DataFrame) -> dict[str, str]:
     """Return each event's cluster id: the first by precedence of its connected component.
 
-    Every pair of events is compared.
+    Every pair of events is compared; an event matches only its best match of each other dataset,
+    and only when it is that one's best too.
     """
     text = ("located_in", "region", "dataset", "geo_precision")
     rows = [{k: (str(v) if k in text else v) for k, v in r.items()} for r in events.to_dict("records")]
@@ -174,10 +180,17 @@ def cluster_ids(events: pd.DataFrame) -> dict[str, str]:
             n = parent[n]
         return n
 
+    # Each event's best candidate of each other dataset: the closest in time, then in place, then by id.
+    best: dict[tuple[int, str], tuple] = {}
     for i, x in enumerate(rows):
-        for j in range(i + 1, len(rows)):
-            if same_event(x, rows[j]):
-                parent[root(j)] = root(i)
+        for j, y in enumerate(rows):
+            if i != j and same_event(x, y):
+                km = distance_km(x["latitude"], x["longitude"], y["latitude"], y["longitude"])
+                key = (_days_apart(x, y), round(km, 3), str(y["event_id"]), j)
+                best[(i, y["dataset"])] = min(best.get((i, y["dataset"]), key), key)
+    for (i, _), (*_, j) in best.items():
+        if best[(j, rows[i]["dataset"])][-1] == i:  # each is the other's best
+            parent[root(j)] = root(i)
     members: dict[int, list[dict]] = {}
     for n, row in enumerate(rows):
         members.setdefault(root(n), []).append(row)

@@ -23,6 +23,7 @@ from tests.conftest import write_csv_rows
 KHARKIV = (49.9935, 36.2304)  # UA-63 Kharkiv Oblast
 KM_NORTH = 1 / 111.19508  # degrees of latitude per km on the mean sphere
 DAY = dt.date(2024, 2, 16)
+ONE = dt.timedelta(days=1)
 VIOLENT = {
     "ACLED": ("military", "material_conflict", "Shelling/artillery/missile attack"),
     "UCDP": ("military", "material_conflict", "type_of_violence=1"),
@@ -68,11 +69,11 @@ def test_one_day_apart_matches_and_two_do_not(make_data_dir, second, matched):
     assert together(found, "A", "U") is matched
 
 
-def test_a_span_matches_the_day_after_it_ends_and_not_the_one_after(make_data_dir):
+@pytest.mark.parametrize(("days", "matched"), [(3, True), (7, True), (8, False)])
+def test_a_span_matches_the_day_after_it_ends_and_not_the_one_after(make_data_dir, days, matched):
     week = event("A", "ACLED", end=str(DAY + dt.timedelta(days=6)), precision="week")
-    after = [event(f"U{n}", "UCDP", day=DAY + dt.timedelta(days=n)) for n in (3, 7, 8)]
-    found = clusters_of(make_data_dir, [week, *after])
-    assert together(found, "A", "U3", "U7") and found["U8"] == ("U8", 1, "")
+    found = clusters_of(make_data_dir, [week, event("U", "UCDP", day=DAY + dt.timedelta(days=days))])
+    assert together(found, "A", "U") is matched
 
 
 @pytest.mark.parametrize(("km", "matched"), [(9.95, True), (10.05, False)])
@@ -118,9 +119,25 @@ def test_two_events_of_one_dataset_never_match_each_other(make_data_dir):
     for dataset in ("ACLED", "curated", "mine"):
         found = clusters_of(make_data_dir, [event("E1", dataset), event("E2", dataset)])
         assert found == {"E1": ("E1", 1, ""), "E2": ("E2", 1, "")}
-    # Only through another dataset's event are they one cluster.
-    found = clusters_of(make_data_dir, [event("A1", "ACLED"), event("A2", "ACLED"), event("U", "UCDP")])
-    assert together(found, "A1", "A2", "U") and found["A1"] == ("A1", 3, "A2;U")
+    # Only through other datasets' events are they one cluster: A1–U, U–G, G–A2, each the other's best.
+    rows = [
+        event("A1", "ACLED"),
+        event("U", "UCDP", km_north=4),
+        event("G", "GDELT", km_north=8, day=DAY + ONE),
+        event("A2", "ACLED", km_north=12, day=DAY + 2 * ONE),
+    ]
+    found = clusters_of(make_data_dir, rows)
+    assert found["A1"] == ("A1", 4, "A2;U;G") and found["A2"] == ("A1", 4, "A1;U;G")
+
+
+def test_an_event_matches_only_its_best_candidate_of_each_other_dataset(make_data_dir):
+    # Two ACLED events near one UCDP event: it matches the nearer; the other stays alone.
+    rows = [event("U", "UCDP"), event("A-near", "ACLED", km_north=2), event("A-far", "ACLED", km_north=-6),
+            event("A-late", "ACLED", day=DAY + ONE), event("G", "GDELT", km_north=1)]  # fmt: skip
+    found = clusters_of(make_data_dir, rows)
+    # Closer in time first (A-late is a day off), then closer in place: A-near; G is GDELT's only one.
+    assert found["U"] == ("A-near", 3, "A-near;G") and found["A-far"] == ("A-far", 1, "")
+    assert found["A-late"] == ("A-late", 1, "")
 
 
 def test_a_chain_of_three_sources_is_one_cluster(make_data_dir):
@@ -192,11 +209,9 @@ def test_components_are_those_of_a_search_through_the_graph():
 
 
 def test_a_large_cluster_lists_at_most_so_many_ids(make_data_dir, monkeypatch):
-    monkeypatch.setattr(corroboration, "LISTED_MAX", 3)
-    rows = [event("A", "ACLED"), *(event(f"U{n}", "UCDP") for n in range(6))]
-    found = clusters_of(make_data_dir, rows)
-    assert found["A"] == ("A", 7, "U0;U1;U2") and found["U1"] == ("A", 7, "A;U0;U2")
-    assert found["U5"] == ("A", 7, "A;U0;U1")
+    monkeypatch.setattr(corroboration, "LISTED_MAX", 1)
+    found = clusters_of(make_data_dir, [event("G", "GDELT"), event("A", "ACLED"), event("U", "UCDP")])
+    assert found == {"A": ("A", 3, "U"), "U": ("A", 3, "A"), "G": ("A", 3, "A")}
 
 
 def test_exports_carry_the_clusters_and_a_loaded_export_computes_them_again(make_data_dir, tmp_path):

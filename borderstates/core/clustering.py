@@ -2,10 +2,11 @@
 
 **The store** keeps every event's cluster in its own row (`contract.CLUSTER_COLUMNS`, in every
 events file: read without a join) and the matching pairs beside them, as
-`gen-…/clusters/pairs.parquet`. An import of one dataset changes only that dataset's rows of
-some years: the pairs of its other rows stay, those of the rows it rewrote are found again
-against the other datasets (`recluster`), and the clusters are recomputed from all pairs. The
-files of other datasets are rewritten only where one of their rows' clusters changed.
+`gen-…/clusters/pairs.parquet`. An import of one dataset changes only that dataset's rows: the
+pairs between the other datasets stay, the dataset's own are found again against the other
+datasets (`recluster`; an event's best match in a dataset may change with any of its events),
+and the clusters are recomputed from all pairs. The files of other datasets are rewritten
+only where one of their rows' clusters changed.
 
 **The CSV files** (the curated events and an analyst's own) change without an import: their
 events are matched when they are loaded, against each other and the store's (`attach`).
@@ -79,16 +80,14 @@ def pairs_file(generation: Path | str | None) -> Path | None:
     return path if path.is_file() else None
 
 
-def recluster(
-    con: duckdb.DuckDBPyConnection, dataset: str, years: set[int], previous: Path | None
-) -> Reclustered:
+def recluster(con: duckdb.DuckDBPyConnection, dataset: str, previous: Path | None) -> Reclustered:
     """Find the store's matching pairs after an import of `dataset`, and its clusters; return the counts.
 
-    Reads the views `changed` (the imported dataset's rows of the `years` it rewrites, as they will
+    Reads the views `changed` (the imported dataset's rows of the years it rewrites, as they will
     be) and `unchanged` (every other stored row, with its `year`), each with the columns `MATCHED`.
-    With the previous generation's pairs (`previous`), only the changed rows are matched, against
-    the other datasets; without them, every event against every other. Leaves the tables
-    `cluster_pairs` (`corroboration.PAIR_COLUMNS`) and `assigned` (`corroboration.clusters`).
+    With the previous generation's pairs (`previous`), only the dataset's events are matched,
+    against the other datasets'; without them, every event against every other. Leaves the
+    tables `cluster_pairs` (`corroboration.PAIR_COLUMNS`) and `assigned` (`corroboration.clusters`).
     """
     start = time.perf_counter()
     backend = ibis.duckdb.from_connection(con)
@@ -98,14 +97,11 @@ def recluster(
         found, events = corroboration.pairs(everything, everything), everything
     else:
         kept = backend.read_parquet(previous)
-        years_of = list(years) or [-1]
-        rewritten = ((kept.a_dataset == dataset) & kept.a_year.isin(years_of)) | (
-            (kept.b_dataset == dataset) & kept.b_year.isin(years_of)
-        )
-        others = unchanged.filter(unchanged.dataset != dataset)
-        new = corroboration.pairs(changed, others)
-        found = kept.filter(~rewritten).select(*corroboration.PAIR_COLUMNS).union(new, distinct=True)
-        events = changed
+        kept = kept.filter((kept.a_dataset != dataset) & (kept.b_dataset != dataset))
+        own = changed.union(unchanged.filter(unchanged.dataset == dataset), distinct=False)
+        new = corroboration.pairs(own, unchanged.filter(unchanged.dataset != dataset))
+        found = kept.select(*corroboration.PAIR_COLUMNS).union(new, distinct=False)
+        events = own
     con.execute(f"CREATE TABLE cluster_pairs AS {backend.compile(found)}")
     table = con.sql("SELECT * FROM cluster_pairs").to_arrow_table().to_pandas()
     assigned = pa.Table.from_pandas(

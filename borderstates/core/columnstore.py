@@ -454,7 +454,7 @@ class _Plan:
             else "CREATE VIEW unchanged AS SELECT *, NULL::INTEGER AS year FROM changed WHERE false"
         )
         previous = clustering.pairs_file(self.current) if has_stored else None
-        self.reclustered = clustering.recluster(self.con, self.dataset, self.years, previous)
+        self.reclustered = clustering.recluster(self.con, self.dataset, previous)
         if not has_stored:
             return set()
         alone = ("s.event_id", "1", "''")  # the cluster of an event in none: its own

@@ -15,7 +15,9 @@ and their types are compatible.
   security material conflict; any other curated event's kind is its relation type and quad class,
   which only another curated-like dataset shares. The sources' other events match nothing.
 
-Matching is transitive: a cluster is a connected component of the matching pairs. Its
+Of the events that meet the rule, each matches only its best candidate of every other dataset
+(and is its best: `_mutually_best`). Matching is transitive: a cluster is a connected component
+of the matching pairs. Its
 representative, whose event id is the cluster's id, is its first event by `PRECEDENCE` (curated,
 ACLED, UCDP, GDELT, then the other datasets by name), then by event id; a cluster of the same
 events always gets the same id. Pairs are found by blocking, never by comparing all events with
@@ -126,7 +128,37 @@ def pairs(left: ir.Table, right: ir.Table) -> ir.Table:
         coarse("region", lhs.level == 0, rhs.level == 1),  # a finer event and a region's
         coarse("state", lhs.level == 2, rhs.level == 2),  # two states' events
     ]
-    return ibis.union(*found, distinct=True)
+    return _mutually_best(ibis.union(*found, distinct=True))
+
+
+def _mutually_best(candidates: ir.Table) -> ir.Table:
+    """Return the pairs whose events are each other's best candidate of the other's dataset.
+
+    The best is the closest in time (days between the spans), then in place (km), then by id.
+    So an event matches at most one event of each other dataset, as in MELTT: the events of a
+    busy place on busy days make pairs of their own instead of one chain through all of them.
+    """
+    ends = ("a", "b")
+    directed = ibis.union(
+        *(
+            candidates.select(
+                event=candidates[mine], other=candidates[theirs], dataset=candidates[f"{theirs}_dataset"],
+                gap=candidates["gap"], km=candidates["km"].round(3),
+            )
+            for mine, theirs in (ends, ends[::-1])
+        ),
+        distinct=False,
+    )  # fmt: skip
+    rank = ibis.row_number().over(
+        group_by=[directed["event"], directed["dataset"]],
+        order_by=[directed["gap"], directed["km"], directed["other"]],
+    )
+    best = directed.mutate(rank=rank).filter(ibis._["rank"] == 0)
+    best = best.select(
+        a=ibis.least(best["event"], best["other"]), b=ibis.greatest(best["event"], best["other"])
+    )
+    mutual = best.group_by("a", "b").aggregate(ends=ibis._.count()).filter(ibis._["ends"] == 2)
+    return candidates.semi_join(mutual, ["a", "b"]).select(*PAIR_COLUMNS)
 
 
 def _prepared(events: ir.Table) -> ir.Table:
@@ -202,7 +234,18 @@ def _met(lhs: ir.Table, rhs: ir.Table, keys: tuple[str, ...], *, distance: bool 
         b=side("event_id_r", "event_id"),
         b_dataset=side("dataset_r", "dataset"),
         b_year=side("year_r", "year"),
+        gap=ibis.greatest(joined["first"] - joined["last_r"], joined["first_r"] - joined["last"], 0),
+        km=_km(joined["lat"], joined["lon"], joined["lat_r"], joined["lon_r"]),
     )
+
+
+def _km(
+    lat: ir.FloatingValue, lon: ir.FloatingValue, lat0: ir.FloatingValue, lon0: ir.FloatingValue
+) -> ir.FloatingValue:
+    radians = math.pi / 180.0
+    phi, phi0 = lat * radians, lat0 * radians
+    half = ((phi - phi0) / 2).sin() ** 2 + phi.cos() * phi0.cos() * (((lon - lon0) * radians) / 2).sin() ** 2
+    return 2 * EARTH_RADIUS_KM * ibis.least(half.sqrt(), 1.0).asin()
 
 
 # --- the clusters --------------------------------------------------------------------------------
