@@ -143,12 +143,16 @@ def within_km(lat: Any, lon: Any, lat0: Any, lon0: Any, km: float) -> Any:
     The same test for an engine: the coordinates are query expressions (`lat0`, `lon0` may be
     numbers), and so is the answer.
     """
+    # 2R·asin(√h) ≤ r  ⟺  h ≤ sin²(r / 2R): the same test without arcsine and root.
+    return haversine(lat, lon, lat0, lon0) <= math.sin(km / (2 * EARTH_RADIUS_KM)) ** 2
+
+
+def haversine(lat: Any, lon: Any, lat0: Any, lon0: Any) -> Any:
+    """Return the haversine of the angles between points and others (`lat0`, `lon0` may be numbers)."""
     radians = math.pi / 180.0
     phi, phi0 = lat * radians, lat0 * radians
     cos0 = math.cos(phi0) if isinstance(phi0, float) else phi0.cos()
-    half = ((phi - phi0) / 2).sin() ** 2 + phi.cos() * cos0 * (((lon - lon0) * radians) / 2).sin() ** 2
-    # 2R·asin(√h) ≤ r  ⟺  h ≤ sin²(r / 2R): the same test without arcsine and root.
-    return half <= math.sin(km / (2 * EARTH_RADIUS_KM)) ** 2
+    return ((phi - phi0) / 2).sin() ** 2 + phi.cos() * cos0 * (((lon - lon0) * radians) / 2).sin() ** 2
 
 
 def ring_box(ring: Ring) -> tuple[float, float, float, float]:

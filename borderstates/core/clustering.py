@@ -94,12 +94,12 @@ def recluster(con: duckdb.DuckDBPyConnection, dataset: str, previous: Path | Non
     changed, unchanged = backend.table("changed"), backend.table("unchanged").drop("year")
     if previous is None:
         everything = changed.union(unchanged, distinct=False)
-        found, events = corroboration.pairs(everything, everything), everything
+        found, events = corroboration.pairs(everything), everything
     else:
         kept = backend.read_parquet(previous)
         kept = kept.filter((kept.a_dataset != dataset) & (kept.b_dataset != dataset))
         own = changed.union(unchanged.filter(unchanged.dataset == dataset), distinct=False)
-        new = corroboration.pairs(own, unchanged.filter(unchanged.dataset != dataset))
+        new = corroboration.pairs(own, unchanged.filter(unchanged.dataset != dataset), among=False)
         found = kept.select(*corroboration.PAIR_COLUMNS).union(new, distinct=False)
         events = own
     con.execute(f"CREATE TABLE cluster_pairs AS {backend.compile(found)}")
@@ -235,7 +235,8 @@ def _matched(backend: Any, events: ir.Table, csv_events: Path) -> pd.DataFrame:
     margin = dt.timedelta(days=corroboration.DAYS_APART)
     near = events.filter((events[SPAN_END] >= first - margin) & (events["date"] <= last + margin))
     csv = backend.read_parquet(csv_events).select(*MATCHED)
-    found = _fetch(backend, corroboration.pairs(csv, near.select(*MATCHED)))
+    stored = near.filter(~near["event_id"].isin(csv["event_id"]))  # the CSV files' are matched among them
+    found = _fetch(backend, corroboration.pairs(csv, stored.select(*MATCHED)))
     if found.empty:
         return ASSIGNED_SCHEMA.empty_table().to_pandas()
     # The stored clusters these pairs reach, whole: each member joined to its cluster's id.

@@ -15,13 +15,13 @@ and their types are compatible.
   security material conflict; any other curated event's kind is its relation type and quad class,
   which only another curated-like dataset shares. The sources' other events match nothing.
 
-Of the events that meet the rule, each matches only its best candidate of every other dataset
-(and is its best: `_mutually_best`). Matching is transitive: a cluster is a connected component
-of the matching pairs. Its
-representative, whose event id is the cluster's id, is its first event by `PRECEDENCE` (curated,
-ACLED, UCDP, GDELT, then the other datasets by name), then by event id; a cluster of the same
-events always gets the same id. Pairs are found by blocking, never by comparing all events with
-all: events meet only on a shared day and in neighbouring grid cells (or the same region or state).
+Of the events that meet the rule, each matches only its best candidate of every other dataset,
+and only when it is that one's best too (`_mutually_best`). Matching is transitive: a cluster
+is a connected component of the matching pairs. Its representative, whose event id is the
+cluster's id, is its first event by `PRECEDENCE` (curated, ACLED, UCDP, GDELT, then the other
+datasets by name), then by event id; a cluster of the same events always gets the same id.
+Pairs are found by blocking, never by comparing all events with all: events meet only on a
+shared day and in neighbouring grid cells (or the same region or state).
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 
-from borderstates.core.area import EARTH_RADIUS_KM, within_km
+from borderstates.core.area import EARTH_RADIUS_KM, haversine, within_km
 from borderstates.core.contract import (
     CLUSTER_ID,
     CLUSTER_SIZE,
@@ -101,64 +101,77 @@ def precedence_of(datasets: pd.Series) -> pd.Series:
 # --- the pairs -----------------------------------------------------------------------------------
 
 
-def pairs(left: ir.Table, right: ir.Table) -> ir.Table:
-    """Return every matching pair of an event of `left` and one of `right`, once, as `PAIR_COLUMNS`.
+def pairs(events: ir.Table, others: ir.Table | None = None, *, among: bool = True) -> ir.Table:
+    """Return the matching pairs of `events`: among them, and with `others`, as `PAIR_COLUMNS`.
 
-    `a` is the smaller event id of the two; each side with its dataset and the year of its first
-    day. `left` and `right` may be the same events (then every pair among them) or overlap. Each
-    needs the columns the rule reads: event_id, dataset, date, span_end, relation_type,
-    quad_class, source_code, geo_precision, latitude, longitude, region, located_in.
+    `others` (which hold none of `events`) are matched with `events`, not among themselves;
+    `among=False` leaves out the pairs among `events` (of one dataset, they have none). `a` is
+    the event of the dataset first by name; each side with its dataset and the year of its
+    first day. The events need the columns the rule reads: event_id, dataset, date, span_end,
+    relation_type, quad_class, source_code, geo_precision, latitude, longitude, region, located_in.
     """
-    lhs, rhs = _prepared(left), _prepared(right)
-    # Each family meets the two sides on a key, `lhs` over the days of its span and `rhs` over
-    # its span widened by DAYS_APART: they share a day exactly when the spans overlap so.
+    mine = _prepared(events)
+    sides = [(mine, mine, True)] if among else []
+    if others is not None:
+        sides.append((mine, _prepared(others), False))
+    return _mutually_best(
+        ibis.union(
+            *(found for lhs, rhs, same in sides for found in _candidates(lhs, rhs, same)), distinct=False
+        )
+    )
+
+
+def _candidates(lhs: ir.Table, rhs: ir.Table, same: bool) -> list[ir.Table]:
+    """Return the candidate pairs of two sides (the `same` events: each pair once), family by family.
+
+    Each family meets the two sides on a key, `lhs` over the days of its span and `rhs` over its
+    span widened by DAYS_APART: they share a day exactly when the spans overlap so.
+    """
 
     def coarse(key: str, mine: ir.BooleanValue, theirs: ir.BooleanValue) -> ir.Table:
-        return _met(_days(_known(lhs, key, mine), 0), _days(_known(rhs, key, theirs), 1), (key,))
+        return _met(_days(_known(lhs, key, mine), 0), _days(_known(rhs, key, theirs), 1), (key,), among=same)
 
     fine = _met(
         _neighbours(_days(lhs.filter(lhs.level == 0), 0)),
         _cell(_days(rhs.filter(rhs.level == 0), 1)),
         ("row", "col"),
+        among=same,
         distance=True,
     )
-    found = [
+    return [
         fine,
         coarse("region", lhs.level == 1, rhs.level <= 1),  # a region's event and a finer one, or another
         coarse("region", lhs.level == 0, rhs.level == 1),  # a finer event and a region's
         coarse("state", lhs.level == 2, rhs.level == 2),  # two states' events
     ]
-    return _mutually_best(ibis.union(*found, distinct=True))
 
 
 def _mutually_best(candidates: ir.Table) -> ir.Table:
-    """Return the pairs whose events are each other's best candidate of the other's dataset.
+    """Return the candidate pairs whose events are each other's best candidate of the other's dataset.
 
-    The best is the closest in time (days between the spans), then in place (km), then by id.
-    So an event matches at most one event of each other dataset, as in MELTT: the events of a
-    busy place on busy days make pairs of their own instead of one chain through all of them.
+    The best is the closest in time (days between the spans), then in place (km, to the metre),
+    then by id. So an event matches at most one event of each other dataset, as in MELTT: the
+    events of a busy place on busy days make pairs of their own instead of one chain through
+    all of them. An event is always on the side (`a` or `b`) its dataset puts it on, so all its
+    candidates of one dataset are one group of that side.
     """
-    ends = ("a", "b")
-    directed = ibis.union(
-        *(
-            candidates.select(
-                event=candidates[mine], other=candidates[theirs], dataset=candidates[f"{theirs}_dataset"],
-                gap=candidates["gap"], km=candidates["km"].round(3),
-            )
-            for mine, theirs in (ends, ends[::-1])
-        ),
-        distinct=False,
-    )  # fmt: skip
-    rank = ibis.row_number().over(
-        group_by=[directed["event"], directed["dataset"]],
-        order_by=[directed["gap"], directed["km"], directed["other"]],
-    )
-    best = directed.mutate(rank=rank).filter(ibis._["rank"] == 0)
-    best = best.select(
-        a=ibis.least(best["event"], best["other"]), b=ibis.greatest(best["event"], best["other"])
-    )
-    mutual = best.group_by("a", "b").aggregate(ends=ibis._.count()).filter(ibis._["ends"] == 2)
-    return candidates.semi_join(mutual, ["a", "b"]).select(*PAIR_COLUMNS)
+    km = candidates["km"].round(3)
+    kept = candidates
+    for side, other in (("a", "b"), ("b", "a")):
+        # The least of (days, km, id): a group's minimum, far cheaper than ranking in a window.
+        closest = ibis.struct({"gap": candidates["gap"], "km": km, "id": candidates[other]})
+        best = candidates.group_by([side, f"{other}_dataset"]).aggregate(
+            best=candidates[other].argmin(closest)
+        )
+        kept = kept.semi_join(
+            best,
+            [
+                kept[side] == best[side],
+                kept[f"{other}_dataset"] == best[f"{other}_dataset"],
+                kept[other] == best["best"],
+            ],
+        )
+    return kept.select(*PAIR_COLUMNS)
 
 
 def _prepared(events: ir.Table) -> ir.Table:
@@ -214,19 +227,30 @@ def _known(events: ir.Table, key: str, condition: ir.BooleanValue) -> ir.Table:
     return events.filter((events[key] != "") & condition)
 
 
-def _met(lhs: ir.Table, rhs: ir.Table, keys: tuple[str, ...], *, distance: bool = False) -> ir.Table:
-    """Return the pairs of two sides that share a day, a kind and `keys`, of different datasets."""
+def _met(
+    lhs: ir.Table, rhs: ir.Table, keys: tuple[str, ...], *, among: bool, distance: bool = False
+) -> ir.Table:
+    """Return the candidate pairs of two sides that share a day, a kind and `keys`, of different datasets.
+
+    Each pair once: on the first day the two share (and, `among` the events of one table, in
+    one order of the two).
+    """
     on = [lhs[k] == rhs[k] for k in ("day", "kind", *keys)]
     joined = lhs.join(rhs, on, lname="", rname="{name}_r")
-    joined = joined.filter(joined["dataset"] != joined["dataset_r"])
+    once = (joined["dataset"] != joined["dataset_r"]) & (
+        joined["day"] == ibis.greatest(joined["first"], joined["first_r"] - DAYS_APART)
+    )
+    if among:
+        once &= joined["event_id"] < joined["event_id_r"]
     if distance:
-        near = within_km(joined["lat"], joined["lon"], joined["lat_r"], joined["lon_r"], MAX_KM)
-        joined = joined.filter(near)
-    first = joined["event_id"] < joined["event_id_r"]
+        once &= within_km(joined["lat"], joined["lon"], joined["lat_r"], joined["lon_r"], MAX_KM)
+    joined = joined.filter(once)
+    first = joined["dataset"] < joined["dataset_r"]
 
     def side(mine: str, other: str) -> ir.Value:
         return ibis.ifelse(first, joined[mine], joined[other])
 
+    half = haversine(joined["lat"], joined["lon"], joined["lat_r"], joined["lon_r"])
     return joined.select(
         a=side("event_id", "event_id_r"),
         a_dataset=side("dataset", "dataset_r"),
@@ -235,17 +259,8 @@ def _met(lhs: ir.Table, rhs: ir.Table, keys: tuple[str, ...], *, distance: bool 
         b_dataset=side("dataset_r", "dataset"),
         b_year=side("year_r", "year"),
         gap=ibis.greatest(joined["first"] - joined["last_r"], joined["first_r"] - joined["last"], 0),
-        km=_km(joined["lat"], joined["lon"], joined["lat_r"], joined["lon_r"]),
+        km=2 * EARTH_RADIUS_KM * ibis.least(half.sqrt(), 1.0).asin(),
     )
-
-
-def _km(
-    lat: ir.FloatingValue, lon: ir.FloatingValue, lat0: ir.FloatingValue, lon0: ir.FloatingValue
-) -> ir.FloatingValue:
-    radians = math.pi / 180.0
-    phi, phi0 = lat * radians, lat0 * radians
-    half = ((phi - phi0) / 2).sin() ** 2 + phi.cos() * phi0.cos() * (((lon - lon0) * radians) / 2).sin() ** 2
-    return 2 * EARTH_RADIUS_KM * ibis.least(half.sqrt(), 1.0).asin()
 
 
 # --- the clusters --------------------------------------------------------------------------------
