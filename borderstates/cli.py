@@ -220,6 +220,10 @@ def _filter_options() -> _Parser:
     )
     options.add_argument("--search", default="", metavar="TEXT", help="case-insensitive text search")
     options.add_argument(
+        "--dedupe", action="store_true",
+        help="count each event once across sources: one event per cluster of corroborating events",
+    )  # fmt: skip
+    options.add_argument(
         "--within", type=_area, metavar="AREA.geojson",
         help="events whose point lies in this area (Polygon, MultiPolygon, circles, or a FeatureCollection)",
     )  # fmt: skip
@@ -347,6 +351,7 @@ def _event_filter(args: argparse.Namespace, store: Store, command: str) -> Event
         involving=args.involving,
         text=args.search,
         area=args.within,
+        dedupe=args.dedupe,
     )
 
 

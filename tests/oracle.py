@@ -25,9 +25,12 @@ def filter_events(events: pd.DataFrame, event_filter: EventFilter) -> pd.DataFra
     whose span (`date` … `span_end`) overlaps it, ends included; countries match where the event
     happened, and with `involving` also the countries of its actors; regions match the region its
     point lies in; text matches
-    case-insensitively anywhere in the summary, excerpts, location, tags and actors.
+    case-insensitively anywhere in the summary, excerpts, location, tags and actors; with
+    `dedupe`, of each cluster of corroborating events (`cluster_ids`) the first by precedence of
+    those that match the rest.
     """
-    return events[match_mask(events, event_filter)]
+    kept = events[match_mask(events, event_filter)]
+    return counted_once(kept, cluster_ids(events)) if event_filter.dedupe else kept
 
 
 def match_mask(events: pd.DataFrame, f: EventFilter) -> np.ndarray:
@@ -103,3 +106,109 @@ def in_area(events: pd.DataFrame, area: Area) -> np.ndarray:
     if area.countries:
         keep |= events["located_in"].astype(str).isin(area.countries).to_numpy()
     return keep
+
+
+# --- corroboration: the same rule, event by event ---------------------------------------------
+
+# ACLED's codebook: the sub-event types of Battles, Explosions/Remote violence, Violence against civilians.
+ACLED_VIOLENT_SUB_EVENTS = {
+    "armed clash", "government regains territory", "non-state actor overtakes territory", "chemical weapon",
+    "air/drone strike", "suicide bomb", "shelling/artillery/missile attack", "remote explosive/landmine/ied",
+    "grenade", "sexual violence", "attack", "abduction/forced disappearance",
+}  # fmt: skip
+PRECEDENCE = ["curated", "ACLED", "UCDP", "GDELT"]
+
+
+def _kind(event) -> str | None:
+    dataset, relation, quad = event["dataset"], event["relation_type"], event["quad_class"]
+    if dataset == "ACLED":
+        return "violent" if str(event["source_code"]).strip().lower() in ACLED_VIOLENT_SUB_EVENTS else None
+    if dataset == "UCDP":
+        return "violent"
+    if dataset == "GDELT":
+        return "violent" if quad == "material_conflict" else None
+    if relation in ("military", "security") and quad == "material_conflict":
+        return "violent"
+    return f"{relation}/{quad}"
+
+
+def _same_place(x, y) -> bool:
+    coarse = {"exact": 0, "city": 0, "region": 1, "country": 2}
+    levels = {coarse[x["geo_precision"]], coarse[y["geo_precision"]]}
+    if 2 in levels:  # a state's event matches only another state's
+        return levels == {2} and x["located_in"] != "" and x["located_in"] == y["located_in"]
+    level = max(levels)
+    if level == 1:
+        return x["region"] != "" and x["region"] == y["region"]
+    return distance_km(x["latitude"], x["longitude"], y["latitude"], y["longitude"]) <= 10.0
+
+
+def same_event(x, y) -> bool:
+    """Whether two events (rows) are one event by the corroboration rule."""
+    day = pd.Timedelta(days=1)
+    return (
+        x["dataset"] != y["dataset"]
+        and _kind(x) is not None
+        and _kind(x) == _kind(y)
+        and x["date"] <= y[SPAN_END] + day
+        and y["date"] <= x[SPAN_END] + day
+        and _same_place(x, y)
+    )
+
+
+def _days_apart(x, y) -> int:
+    """Days between two spans (0 when they overlap)."""
+    return max((x["date"] - y[SPAN_END]).days, (y["date"] - x[SPAN_END]).days, 0)
+
+
+def precedence_key(event) -> tuple:
+    dataset = str(event["dataset"])
+    rank = PRECEDENCE.index(dataset) if dataset in PRECEDENCE else len(PRECEDENCE)
+    return (rank, dataset, str(event["event_id"]))
+
+
+def cluster_ids(events: pd.DataFrame) -> dict[str, str]:
+    """Return each event's cluster id: the first by precedence of its connected component.
+
+    Every pair of events is compared; an event matches only its best match of each other dataset,
+    and only when it is that one's best too.
+    """
+    text = ("located_in", "region", "dataset", "geo_precision")
+    rows = [{k: (str(v) if k in text else v) for k, v in r.items()} for r in events.to_dict("records")]
+    parent = list(range(len(rows)))
+
+    def root(n: int) -> int:
+        while parent[n] != n:
+            n = parent[n]
+        return n
+
+    # Each event's best candidate of each other dataset: the closest in time, then in place, then by id.
+    best: dict[tuple[int, str], tuple] = {}
+    for i, x in enumerate(rows):
+        for j, y in enumerate(rows):
+            if i != j and same_event(x, y):
+                km = distance_km(x["latitude"], x["longitude"], y["latitude"], y["longitude"])
+                key = (_days_apart(x, y), round(km, 3), str(y["event_id"]), j)
+                best[(i, y["dataset"])] = min(best.get((i, y["dataset"]), key), key)
+    for (i, _), (*_, j) in best.items():
+        if best[(j, rows[i]["dataset"])][-1] == i:  # each is the other's best
+            parent[root(j)] = root(i)
+    members: dict[int, list[dict]] = {}
+    for n, row in enumerate(rows):
+        members.setdefault(root(n), []).append(row)
+    return {
+        str(row["event_id"]): str(min(group, key=precedence_key)["event_id"])
+        for group in members.values()
+        for row in group
+    }
+
+
+def counted_once(events: pd.DataFrame, clusters: dict[str, str]) -> pd.DataFrame:
+    """Return the events (already filtered) with each cluster's first event by precedence alone."""
+    best: dict[str, tuple] = {}
+    for row in events.to_dict("records"):
+        cluster = clusters[str(row["event_id"])]
+        key = precedence_key(row)
+        best[cluster] = min(best.get(cluster, key), key)
+    kept = {key[2] for key in best.values()}
+    return events[events["event_id"].astype(str).isin(kept)]

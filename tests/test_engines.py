@@ -241,3 +241,83 @@ def test_a_search_keeps_its_hits_while_other_searches_come_between_its_questions
     gc.collect()
     store.count(EventFilter(text="one more"))
     assert len(_kept_tables(store)) == kept.FILTERS and "kept_1" not in _kept_tables(store)
+
+
+# --- corroboration: clusters and the events counted once, on every engine ------------------------
+
+DAY = dt.date(2024, 2, 16)
+KHARKIV = (49.9935, 36.2304)
+KM = 1 / 111.19508  # degrees of latitude per km
+KINDS = {  # (relation_type, quad_class, source_code) each dataset's events may have
+    "ACLED": [("military", "material_conflict", "Armed clash"),
+              ("political", "verbal_conflict", "Peaceful protest"),
+              ("military", "material_conflict", "Air/drone strike")],
+    "UCDP": [("military", "material_conflict", "type_of_violence=1"),
+             ("security", "material_conflict", "type_of_violence=3")],
+    "GDELT": [("military", "material_conflict", "190"), ("diplomatic", "verbal_conflict", "111")],
+    "curated": [("military", "material_conflict", ""), ("diplomatic", "verbal_conflict", "")],
+    "mine": [("security", "material_conflict", ""), ("diplomatic", "verbal_conflict", "")],
+}  # fmt: skip
+
+
+@st.composite
+def corroborating_rows(draw) -> list[dict[str, str]]:
+    """Events of five datasets crowded round Kharkiv over a few days: many match, some in chains."""
+    rows = []
+    for number in range(draw(st.integers(2, 14))):
+        dataset = draw(st.sampled_from(list(KINDS)))
+        relation, quad, code = draw(st.sampled_from(KINDS[dataset]))
+        north, east = draw(st.sampled_from([(0, 0), (4, 0), (9.5, 0), (0, 8), (14, 0), (-45, 0)]))
+        start = DAY + dt.timedelta(days=draw(st.integers(0, 4)))
+        precision = draw(st.sampled_from(["day", "day", "week"]))
+        end = start + dt.timedelta(days=draw(st.integers(0, 3))) if precision == "week" else None
+        prefix = f"{dataset}:" if dataset in ("ACLED", "UCDP", "GDELT") else "C-"
+        rows.append(
+            {
+                "event_id": f"{prefix}{number}", "date": str(start), "date_end": str(end or ""),
+                "date_precision": precision, "actor1": draw(st.sampled_from(ACTORS[:3])),
+                "actor1_country": "", "actor2": "", "actor2_country": "", "relation_type": relation,
+                "quad_class": quad, "status": "reported", "country": "UKR", "location": "Kharkiv",
+                "latitude": f"{KHARKIV[0] + north * KM:.6f}",
+                "longitude": f"{KHARKIV[1] + east * KM / 0.643:.6f}",  # 0.643: cos 50°
+                "geo_precision": draw(st.sampled_from(["exact", "city", "city", "region", "country"])),
+                "summary": "An event.", "article_id": "A-1", "excerpt": "Tekst.", "excerpt_en": "",
+                "fatalities": draw(st.sampled_from(["", "0", "2"])), "dataset": dataset, "source_code": code,
+                "tags": "", "notes": "",
+            }
+        )  # fmt: skip
+    return rows
+
+
+CORROBORATION_FILTERS = [
+    EventFilter(dedupe=True),
+    EventFilter(dedupe=True, datasets=("UCDP",)),
+    EventFilter(dedupe=True, datasets=("GDELT", "mine")),
+    EventFilter(dedupe=True, date_from=DAY + dt.timedelta(days=3)),
+    EventFilter(dedupe=True, relations=("military",), actors=(ACTORS[0],)),
+]
+
+
+@settings(max_examples=8, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(rows=corroborating_rows())
+def test_duckdb_spark_and_the_oracle_agree_on_clusters_and_on_events_counted_once(spark, rows):
+    from borderstates.importers.run import migrate_directory
+    from tests.oracle import cluster_ids
+
+    with tempfile.TemporaryDirectory() as scratch:
+        directory = Path(scratch) / "data"
+        directory.mkdir()
+        write_csv_rows(directory / "events.csv", contract.EVENT_COLUMNS, rows)
+        shutil.copy(FIXTURES / "articles.csv", directory / "articles.csv")
+        events = load_dataset(directory).events  # every event, before the imported ones move
+        expected = cluster_ids(events)
+        migrate_directory(directory)  # the sources' rows into the store, one dataset after another
+        for name, store in (("duckdb", open_store(directory)), ("spark", open_store(directory, spark))):
+            found = store.fetch(store.events.select("event_id", "cluster_id", "cluster_size"))
+            assert dict(zip(found["event_id"], found["cluster_id"], strict=True)) == expected, name
+            sizes = found.groupby("cluster_id")["event_id"].transform("count")
+            assert (found["cluster_size"] == sizes).all(), name
+            for f in CORROBORATION_FILTERS:
+                ids = sorted(store.fetch(store.matching(f).select("event_id"))["event_id"])
+                assert ids == sorted(filter_events(events, f)["event_id"]), (name, f)
+                assert store.count(f) == len(ids), (name, f)

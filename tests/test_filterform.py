@@ -30,13 +30,15 @@ def test_widget_values_become_contract_parameters():
 def test_notices_name_what_the_url_lost(fixture_rows, make_data_dir):
     data = load_dataset(make_data_dir(fixture_rows), check_geography=False)
     choices = Choices.of(data.events)
-    raw = {"actor": ["CSTO", "Nobody"], "from": ["2024-13-01"], "country": ["ARM", "FRA"], "zz": ["1"]}
+    raw = {"actor": ["CSTO", "Nobody"], "from": ["2024-13-01"], "country": ["ARM", "FRA"], "zz": ["1"],
+           "dedupe": ["yes"]}  # fmt: skip
     kept = {"actor": ["CSTO"], "country": ["ARM"]}  # what the widgets kept: FRA is not offered
     notices = filterform.url_notices(raw, kept, choices)
     assert notices == [
         "unknown parameter zz",
         "actor=Nobody (not in the data)",
         "from=2024-13-01 (not a date YYYY-MM-DD)",
+        "dedupe=yes (allowed: 1, 0)",
         "country=FRA (not offered here)",
     ]
     assert filterform.url_notices(kept, kept, choices) == []
@@ -61,9 +63,11 @@ def test_widget_values_show_a_filter_and_read_back_the_same(fixture_rows, make_d
         "from": ["2024-01-02"],
         "country": ["ARM"],
         "involving": ["1"],
+        "dedupe": ["1"],
     }
     shown = filterform.widget_values(filterform.read_filter(params, choices), ["ARM", "AZE"], days)
     assert shown["actor"] == ["CSTO"] and shown["side"] == "actor2" and shown["involving"] is True
+    assert shown["dedupe"] is True and filterform.read_filter(params, choices).dedupe
     assert filterform.widget_params(shown) == params
     far = filterform.read_filter({"from": ["1066-10-14"], "country": ["RUS"]}, choices)
     kept = filterform.widget_values(far, ["ARM"], days)

@@ -145,6 +145,17 @@ def test_markers_are_coloured_by_relation_and_carry_their_id(hostile_data):
     assert any(isinstance(c, folium.plugins.MarkerCluster) for c in layer._children.values())
 
 
+def test_an_event_several_datasets_report_has_a_dark_ring_said_in_the_legend(countries, hostile_data):
+    events = hostile_data.events.assign(cluster_size=[1, 3, 1])
+    features = geojson_features(mapview.build_event_layer(events))
+    assert ["several" in f["properties"] for f in features] == [False, True, False]
+    _, page = full_map(countries, events)
+    dark, weight = mapview.CORROBORATED_RING
+    assert page.count(f'"color": "{dark}"') == 1 and f'"weight": {weight}' in page
+    legend = mapview.legend_html(mapview.count_classes(5), ["military"])
+    assert f"border:{weight}px solid {dark}" in legend and "reported by several datasets" in legend
+
+
 def test_states_are_filled_by_count_and_named_in_two_languages(countries):
     classes = mapview.count_classes(30)
     fills = mapview.count_fills(mapview.state_units(countries), {"UKR": 25, "GEO": 3}, classes)

@@ -12,7 +12,11 @@ measures, each measurement that needs a new server in a fresh process:
 - at a million events, the engine's filter beside today's pandas path (`tests.oracle` on a
   frame from `load_dataset`), interleaved in one process so that both see the same load;
 - the same filter and aggregates on Spark (`local[2]`) beside DuckDB;
-- a GDELT import streamed into the store: rows per second and peak memory.
+- a GDELT import streamed into the store: rows per second and peak memory;
+- corroboration: a million rows of three sources reporting shared events (tools.synthetic
+  `synthetic_reports`) imported source by source, the matching at each import timed; and on
+  ten million such rows in the store, the dashboard's rerun with each event counted once
+  (`dedupe`) beside the same filter's rerun without it.
 
 `make bench-big` measures the big tier instead: a hundred million events (filter change,
 text search, memory) and ten million GDELT rows imported. It prints the table and one line
@@ -49,6 +53,7 @@ SMALL = 1_000_000  # events of the side-by-side tier (pandas, CSV, Spark) and of
 BIG = 100_000_000  # events of `make bench-big`
 IMPORT_ROWS = 1_000_000  # GDELT rows imported by `make bench`
 BIG_IMPORT_ROWS = 10_000_000  # … and by `make bench-big`
+SOURCES_ROWS = 1_000_000  # rows of three overlapping sources imported to time the matching
 REPEATS = 5  # timings are the median of this many runs, each with a filter not asked before
 SPARK_MASTER = "local[2]"
 # Each timed change asks a filter the app has not answered before: its answers are cached.
@@ -220,6 +225,21 @@ TABLE: tuple[str | Row, ...] = (
     Row("seconds for the whole file", "import", "seconds", "s"),
     Row("rows imported (the rest left out by the importer's rules)", "import", "imported", ""),
     Row("events in the store afterwards", "import", "in_store", ""),
+    "corroboration: three sources' reports of shared events (tools.synthetic.synthetic_reports)",
+    Row("matching at import, events per second (three imports, one source each)", "corroboration",
+        "match_per_s", "rows/s", Target("≥", 20_000)),
+    Row("  seconds matching, the three imports together", "corroboration", "match_s", "s"),
+    Row("  of which: the last import (GDELT-like, against the other two)", "corroboration", "last_s", "s"),
+    Row("matching every event again at once (pairs and clusters), events per second", "corroboration",
+        "full_per_s", "rows/s"),
+    Row("events in a cluster of several", "corroboration", "clustered", ""),
+    Row("clusters of several", "corroboration", "clusters", ""),
+    Row("the largest cluster's events", "corroboration", "largest", ""),
+    Row("large tier with three sources: filter change, rerun (AppTest)", "dedupe_large", "plain_s", "s"),
+    Row("  the same filter counted once (the dedupe toggle), rerun", "dedupe_large", "dedupe_s", "s"),
+    Row("  counted once ÷ without, same run", "dedupe_large", "ratio", "×", _at_most(1.3)),
+    Row("  the dedupe toggle with no other filter, rerun", "dedupe_large", "all_s", "s"),
+    Row("  events in a cluster of several, of the large tier's", "dedupe_large", "clustered", ""),
 )
 # fmt: on
 
@@ -843,6 +863,113 @@ def _answer_first_visit(directory: Path) -> float:
     return answer_first_visit(directory)
 
 
+def measure_corroboration(directory: Path, count: int) -> dict[str, Any]:
+    """Import `count` rows of three overlapping sources into a store, a source at a time; time the matching.
+
+    Then match every event again at once (the pairs of the whole store and their clusters, as an
+    import into a store without pairs does) on the same engine settings as an import.
+    """
+    import duckdb
+    import ibis
+
+    from borderstates.core import columnstore, corroboration
+    from borderstates.core.engine import open_store
+    from tools.synthetic import write_synthetic_sources
+
+    figures: dict[str, Any] = {"load": _load_average(), "events": count}
+    reports = write_synthetic_sources(directory, count)
+    matched = [r.reclustered for r in reports if r.reclustered is not None]
+    figures["match_s"] = sum(m.seconds for m in matched)
+    figures["last_s"] = matched[-1].seconds
+    figures["match_per_s"] = count / figures["match_s"]
+    figures["merges"] = [vars(m) for m in matched]
+    store = open_store(directory)
+    sizes = store.fetch(
+        store.events.filter(store.events["cluster_size"] > 1)
+        .group_by("cluster_size")
+        .aggregate(n=ibis._.count())
+    )
+    figures["clustered"] = int(sizes["n"].sum())
+    figures["clusters"] = int((sizes["n"] / sizes["cluster_size"]).sum())
+    figures["largest"] = int(sizes["cluster_size"].max())
+    con = duckdb.connect()
+    con.execute(f"SET memory_limit = '{columnstore.MERGE_MEMORY}'")
+    backend = ibis.duckdb.from_connection(con)
+    generation = columnstore.current_generation(directory / columnstore.STORE_FOLDER)
+    stored = backend.read_parquet(
+        f"{columnstore.events_location(generation)}/**/*.parquet", hive_partitioning=True
+    )
+    start = time.perf_counter()
+    found = con.sql(backend.compile(corroboration.pairs(stored))).to_arrow_table()
+    corroboration.clusters(found.to_pandas())
+    figures["full_per_s"] = count / (time.perf_counter() - start)
+    figures["peak_mb"] = _memory_mb("VmHWM")
+    return figures
+
+
+def measure_dedupe(directory: Path) -> dict[str, Any]:
+    """Time the dashboard's rerun (AppTest) counting each event once, beside the same filter's without it.
+
+    Each step changes the filter (a rerun without dedupe), then switches "Count each event once
+    across sources" on (the toggle's rerun); the median of each, in the same process.
+    """
+    from streamlit.testing.v1 import AppTest
+
+    from borderstates.core.engine import open_store
+    from borderstates.core.filters import EventFilter
+    from borderstates.core.paths import DATA_DIR_VARIABLE
+
+    os.environ[DATA_DIR_VARIABLE] = str(directory)
+    log = QueryLog()
+    log.install()
+    store = open_store(directory)
+    actors = top_actors(store)
+    figures: dict[str, Any] = {"events": store.total, "load": _load_average()}
+    figures["clustered"] = store.count(EventFilter()) - store.count(EventFilter(dedupe=True))
+    del store
+    gc.collect()
+    app = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=900)
+    app.run()
+    _raise_on_exception(app)
+    filters = changes(actors)
+    plain: list[dict[str, Any]] = []
+    once: list[dict[str, Any]] = []
+
+    def timed(profiles: list[dict[str, Any]]) -> None:
+        log.take()
+        start = time.perf_counter()
+        app.run()
+        profiles.append({"rerun_s": time.perf_counter() - start, **QueryLog.summary(log.take())})
+
+    for step in range(REPEATS):
+        f = filters[step]
+        app.toggle(key="dedupe").set_value(False)
+        app.multiselect(key="actor").set_value(list(f.actors))
+        app.multiselect(key="relation").set_value(list(f.relations))
+        app.date_input(key="from").set_value(f.date_from)
+        app.date_input(key="to").set_value(f.date_to)
+        timed(plain)
+        app.toggle(key="dedupe").set_value(True)
+        timed(once)
+    _raise_on_exception(app)
+    figures["plain_s"] = statistics.median(p["rerun_s"] for p in plain)
+    figures["dedupe_s"] = statistics.median(p["rerun_s"] for p in once)
+    figures["ratio"] = figures["dedupe_s"] / figures["plain_s"]
+    figures["rerun"], figures["dedupe"] = _median_profile(plain), _median_profile(once)
+    for key in ("actor", "relation"):
+        app.multiselect(key=key).set_value([])
+    app.date_input(key="from").set_value(None)
+    app.date_input(key="to").set_value(None)
+    app.toggle(key="dedupe").set_value(False)
+    app.run()
+    app.toggle(key="dedupe").set_value(True)
+    everything: list[dict[str, Any]] = []
+    timed(everything)
+    figures["all_s"] = everything[0]["rerun_s"]
+    _raise_on_exception(app)
+    return figures
+
+
 CHILDREN: dict[str, Callable[..., dict[str, Any]]] = {
     "apptest": lambda directory: measure_apptest(Path(directory)),
     "pandas": lambda directory: measure_pandas(Path(directory)),
@@ -852,6 +979,8 @@ CHILDREN: dict[str, Callable[..., dict[str, Any]]] = {
     "area": lambda directory: measure_area(Path(directory)),
     "regions": lambda count: measure_regions(int(count)),
     "answer": lambda directory: {"seconds": _answer_first_visit(Path(directory))},
+    "corroboration": lambda directory, count: measure_corroboration(Path(directory), int(count)),
+    "dedupe": lambda directory: measure_dedupe(Path(directory)),
 }
 
 
@@ -965,7 +1094,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--skip", nargs="*", default=[],
-        choices=("browser", "apptest", "pandas", "spark", "area", "regions", "import"),
+        choices=("browser", "apptest", "pandas", "spark", "area", "regions", "import", "corroboration"),
         help="leave out some measurements",
     )  # fmt: skip
     parser.add_argument("--workdir", type=Path, help="keep the generated inputs here and reuse them")
@@ -1006,7 +1135,7 @@ def main(argv: list[str] | None = None) -> int:
 def run(args: argparse.Namespace, events: int, import_rows: int, work: Path, scratch: Path) -> dict[str, Any]:
     """Write the inputs and take every measurement of the tier; return the figures by measurement."""
     from tools.benchbrowser import measure_floor, measure_server, prepare_static
-    from tools.synthetic import write_synthetic_dataset, write_synthetic_store
+    from tools.synthetic import write_synthetic_dataset, write_synthetic_sources, write_synthetic_store
 
     figures: dict[str, dict[str, Any]] = {}
     built: dict[str, float] = {}
@@ -1079,6 +1208,14 @@ def run(args: argparse.Namespace, events: int, import_rows: int, work: Path, scr
             child("area_small", "area", small)
         if "regions" not in skip:
             _measure(figures, "regions", lambda: _child("regions", str(args.small), cache=cache()))
+    if "corroboration" not in skip and not args.big:
+        child("corroboration", "corroboration", scratch / "sources", SOURCES_ROWS)
+        folder = work / f"sources-{events}"
+        write = partial(write_synthetic_sources, folder, events)
+        name = f"store of {events:,} rows of three sources"
+        child(
+            "dedupe_large", "dedupe", _build(built, name, folder, write, partial(_written_millions, folder))
+        )
     if "import" not in skip:
         source = _gdelt_file(built, work, import_rows)
         target = scratch / "import-target"
@@ -1112,7 +1249,7 @@ def profile_lines(figures: dict[str, dict[str, Any]]) -> str:
     """Return where the reruns' time goes: the engine's queries per rerun, their time, the slowest."""
     lines = ["", "where the time goes (the dashboard in-process; the rerun whose time is the median):"]
     for name, found in figures.items():
-        for phase in ("first_run", "rerun", "search"):
+        for phase in ("first_run", "rerun", "search", "dedupe"):
             profile = found.get(phase)
             if not isinstance(profile, dict):
                 continue

@@ -138,11 +138,7 @@ def write_synthetic_store(
     from generated columns, a million rows at a time: ten million events take a few minutes and
     little memory. The events file holds only the header.
     """
-    directory.mkdir(parents=True, exist_ok=True)
-    write_csv(pd.DataFrame(columns=list(contract.EVENT_COLUMNS)), directory / "events.csv")
-    given = {"article_id": "SYN-ARTICLE", "title": "[Synthetic events for benchmarks]", "language": "en"}
-    write_csv(pd.DataFrame([dict.fromkeys(contract.ARTICLE_COLUMNS, "") | given]), directory / "articles.csv")
-    shutil.copytree(SHIPPED_DATA_DIR / "geo", directory / "geo", dirs_exist_ok=True)
+    _without_events(directory)
     generation = directory / columnstore.STORE_FOLDER / "gen-000001"
     events = generation / "events" / f"dataset={DATASET}"
     for part, first in enumerate(range(0, count, chunk)):
@@ -176,8 +172,141 @@ def answer_first_visit(directory: Path) -> float:
     return time.perf_counter() - start
 
 
+def _without_events(directory: Path) -> None:
+    """Write a data directory whose events file holds only the header, with one article and the geometry."""
+    directory.mkdir(parents=True, exist_ok=True)
+    write_csv(pd.DataFrame(columns=list(contract.EVENT_COLUMNS)), directory / "events.csv")
+    given = {"article_id": "SYN-ARTICLE", "title": "[Synthetic events for benchmarks]", "language": "en"}
+    write_csv(pd.DataFrame([dict.fromkeys(contract.ARTICLE_COLUMNS, "") | given]), directory / "articles.csv")
+    shutil.copytree(SHIPPED_DATA_DIR / "geo", directory / "geo", dirs_exist_ok=True)
+
+
 def _columnar(text: pd.DataFrame, directory: Path) -> pa.Table:
     """Return generated events (text cells) in the columnar form an import writes."""
     events = typed_events(text.assign(**{LINE: np.arange(len(text))}))
     located, _ = locate_events(events, geometry_dir(directory), "synthetic")
     return columnar.events_table(located)
+
+
+# --- three sources reporting the same events ------------------------------------------------------
+
+SOURCES = ("ACLED", "UCDP", "GDELT")
+_REPORTS = (0.6, 0.28, 0.12)  # a true event reported by one, two or three of the sources
+_JITTER_KM = 3.0  # how far apart two sources place one event, at most
+# geo precision of each source's reports, as the importers map the sources' own codes
+_GEO = {
+    "ACLED": (("city", "region"), (0.88, 0.12)),
+    "UCDP": (("exact", "city", "region", "country"), (0.55, 0.35, 0.08, 0.02)),
+    "GDELT": (("city", "region", "country"), (0.75, 0.15, 0.10)),
+}
+_ACLED_VIOLENT = (("Armed clash", "military"), ("Shelling/artillery/missile attack", "military"),
+                  ("Air/drone strike", "military"), ("Attack", "security"))  # fmt: skip
+
+
+def synthetic_reports(count: int, seed: int = 7, offset: int = 0, years: int = 8) -> pd.DataFrame:
+    """Return `count` synthetic rows of three sources, ACLED-, UCDP- and GDELT-like, reporting shared events.
+
+    Events happen round the focus states' cities (as `synthetic_events`); each is reported by
+    one, two or three sources (`_REPORTS`), each placing it up to `_JITTER_KM` from the others and
+    dating it up to a day apart, with the source's own kinds of precision and type. Seven in ten
+    are violent (every source may report them); the others only ACLED (a protest) and GDELT (a
+    statement). Ids carry the source's prefix and `SYN-`; every row says it is synthetic.
+    """
+    rng = np.random.default_rng(seed)
+    true = synthetic_events(int(count / 1.4) + 3, seed, offset, years)
+    violent = rng.random(len(true)) < 0.7
+    keys = rng.random((len(true), 3))
+    keys[~violent, 1] = np.inf  # UCDP reports violence only
+    order = np.argsort(keys, axis=1)
+    reports = rng.choice([1, 2, 3], size=len(true), p=_REPORTS)
+    reports = np.minimum(reports, np.where(violent, 3, 2))
+    source = np.array(SOURCES)[order]
+    event = np.repeat(np.arange(len(true)), reports)
+    rank = np.concatenate([np.arange(k) for k in reports])
+    dataset = source[event, rank][:count]
+    event, rank = event[:count], rank[:count]
+    rows = true.iloc[event].reset_index(drop=True)
+    shift = np.where(rank > 0, rng.choice([-1, 0, 1], size=len(rows), p=[0.2, 0.6, 0.2]), 0)
+    day = pd.to_datetime(rows["date"]) + pd.to_timedelta(shift, unit="D")
+    distance = _JITTER_KM * np.sqrt(rng.random(len(rows))) * (rank > 0)
+    bearing = rng.uniform(0, 2 * np.pi, size=len(rows))
+    lat = rows["latitude"].to_numpy(dtype=float) + distance / 111.0 * np.cos(bearing)
+    lon = rows["longitude"].to_numpy(dtype=float) + distance / (111.0 * np.cos(np.radians(lat))) * np.sin(
+        bearing
+    )
+    kind = _source_kinds(rng, dataset, violent[event])
+    geo = np.empty(len(rows), dtype=object)
+    for name, (levels, shares) in _GEO.items():
+        own = dataset == name
+        geo[own] = rng.choice(levels, size=int(own.sum()), p=shares)
+    prefix = np.char.add(dataset.astype(str), ":SYN-")
+    numbers = np.char.zfill((offset + np.arange(len(rows))).astype(str), 9)
+    return rows.assign(
+        event_id=np.char.add(prefix, numbers),
+        date=day.dt.strftime("%Y-%m-%d"),
+        date_end="",
+        date_precision=np.where(
+            dataset == "UCDP", rng.choice(["day", "week"], len(rows), p=[0.9, 0.1]), "day"
+        ),
+        relation_type=kind["relation_type"],
+        quad_class=kind["quad_class"],
+        source_code=kind["source_code"],
+        latitude=np.round(lat, 4),
+        longitude=np.round(lon, 4),
+        geo_precision=geo,
+        fatalities=rng.poisson(0.8, size=len(rows)) * violent[event],
+        dataset=dataset,
+        summary=[
+            f"Synthetic {d} report of event {n} near {p}."
+            for d, n, p in zip(dataset, event + offset, rows["location"], strict=True)
+        ],
+    )
+
+
+def _source_kinds(rng: np.random.Generator, dataset: np.ndarray, violent: np.ndarray) -> pd.DataFrame:
+    """Return each report's relation type, quad class and source code, as the source would code it."""
+    kinds = pd.DataFrame(
+        {"relation_type": "political", "quad_class": "verbal_conflict", "source_code": "Peaceful protest"},
+        index=range(len(dataset)),
+    )
+    acled = (dataset == "ACLED") & violent
+    picked = rng.integers(0, len(_ACLED_VIOLENT), size=int(acled.sum()))
+    kinds.loc[acled, "source_code"] = [_ACLED_VIOLENT[i][0] for i in picked]
+    kinds.loc[acled, "relation_type"] = [_ACLED_VIOLENT[i][1] for i in picked]
+    ucdp = dataset == "UCDP"
+    violence = rng.choice(["1", "2", "3"], size=int(ucdp.sum()), p=[0.6, 0.1, 0.3])
+    kinds.loc[ucdp, "source_code"] = np.char.add("type_of_violence=", violence)
+    kinds.loc[ucdp, "relation_type"] = np.where(violence == "3", "security", "military")
+    gdelt = dataset == "GDELT"
+    kinds.loc[gdelt & violent, ["relation_type", "source_code"]] = ["military", "190"]
+    kinds.loc[gdelt & ~violent, ["relation_type", "quad_class", "source_code"]] = [
+        "diplomatic", "verbal_cooperation", "042"
+    ]  # fmt: skip
+    kinds.loc[violent, "quad_class"] = "material_conflict"
+    return kinds
+
+
+def write_synthetic_sources(
+    directory: Path, count: int, seed: int = 7, chunk: int = 1_000_000, years: int = 8
+) -> list[columnstore.MergeReport]:
+    """Write a data directory whose store holds `count` `synthetic_reports`, imported source by source.
+
+    The rows are staged as an import stages them, then merged into the store one source after
+    another (`columnstore.merge`), which matches each against the sources before it: the reports
+    say what the matching took. The events file holds only the header.
+    """
+    _without_events(directory)
+    location = directory / columnstore.STORE_FOLDER
+    staged = directory / ".staged"
+    for part, first in enumerate(range(0, count, chunk)):
+        table = _columnar(synthetic_reports(min(chunk, count - first), seed + part, first, years), directory)
+        table = table.set_column(
+            table.schema.get_field_index(LINE), LINE, pa.array(np.arange(first, first + len(table)))
+        )
+        for name in SOURCES:
+            own = table.filter(pc.equal(table["dataset"], name))
+            (staged / name).mkdir(parents=True, exist_ok=True)
+            pq.write_table(own, staged / name / f"part-{part:05d}.parquet", row_group_size=122_880)
+    reports = [columnstore.merge(location, name, staged / name, None, []) for name in SOURCES]
+    shutil.rmtree(staged)
+    return reports

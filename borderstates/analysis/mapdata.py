@@ -15,7 +15,7 @@ import pandas as pd
 from borderstates.analysis import fatalities
 from borderstates.analysis.fatalities import Deaths
 from borderstates.core import contract, query
-from borderstates.core.contract import LOCATED_IN, REGION, REGION_NAME, SPAN_END
+from borderstates.core.contract import CLUSTER_SIZE, LOCATED_IN, REGION, REGION_NAME, SPAN_END
 from borderstates.core.engine import Store
 from borderstates.core.filters import Choices, EventFilter
 
@@ -23,7 +23,7 @@ from borderstates.core.filters import Choices, EventFilter
 LISTED = (
     "event_id", "date", SPAN_END, "date_precision", "actor1", "actor2", "relation_type", "location",
     "country", REGION_NAME, "latitude", "longitude", "geo_precision", "summary", "excerpt", "excerpt_en",
-    "article_id",
+    "article_id", CLUSTER_SIZE,
 )  # fmt: skip
 NEWEST_LISTED = 50  # the newest events listed with their excerpts beside the map
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import ibis.expr.types as ir
 import pandas as pd
 
+from borderstates.analysis.sources import disagreements
 from borderstates.core import contract, query
 from borderstates.core.contract import LOCATED_IN, REGION, REGION_NAME, SOURCE_ADMIN1
 from borderstates.core.csvio import LINE
@@ -57,6 +58,8 @@ class QualityReport:
     other_region: pd.DataFrame | None = None
     other_region_count: int = 0
     unknown_admin1: pd.DataFrame | None = None  # the source's admin-1 names no region goes by
+    disagreeing: pd.DataFrame | None = None  # clusters whose sources disagree (`sources.disagreements`)
+    disagreeing_count: int = 0
 
 
 def validation_lines(status: DataStatus) -> list[str]:
@@ -107,6 +110,7 @@ def build_report(
     no_url, no_url_count = articles_without_url(store, f, limit)
     uncited, uncited_count = uncited_articles(store, limit)
     other, other_count, unknown = other_region(store, f, _region_names(geo_dir), limit)
+    disagreeing, disagreeing_count = disagreements(store, f, limit)
     return QualityReport(
         printed=validation_lines(status),
         problems=problems,
@@ -123,6 +127,8 @@ def build_report(
         other_region=other,
         other_region_count=other_count,
         unknown_admin1=unknown,
+        disagreeing=disagreeing,
+        disagreeing_count=disagreeing_count,
     )
 
 

@@ -36,16 +36,18 @@ REGION = "region"  # ISO 3166-2 codes (repeated)
 GEO_PRECISION, DATE_PRECISION = "geoprec", "dateprec"  # how exact the point and the dating are (repeated)
 LIST_KEYS = ("actor", "relation", "quad", "status", GEO_PRECISION, DATE_PRECISION, COUNTRY, REGION, "dataset")
 SIDE, DATE_FROM, DATE_TO, INVOLVING, TEXT, EVENT = "side", "from", "to", "involving", "q", "event"
+DEDUPE = "dedupe"  # `1`: each cluster of corroborating events counted once
 # The area: drawn shapes in the link's compact form (`area.encode`), or a saved area's or a country's name.
 AREA, AREA_NAME = "area", "areaname"
 UNIT = "unit"  # the time histogram's bars: a day, a week or a month (`timeline.UNITS`); automatic without
-WIDGET_KEYS = (*LIST_KEYS, SIDE, DATE_FROM, DATE_TO, INVOLVING, TEXT, AREA, AREA_NAME)
+WIDGET_KEYS = (*LIST_KEYS, SIDE, DATE_FROM, DATE_TO, INVOLVING, TEXT, AREA, AREA_NAME, DEDUPE)
 IN_VIEW = "in_view"  # the map's switch "only events in the current view", reset with the filter
 DEFAULTS: dict[str, object] = {
     SIDE: "any",
     DATE_FROM: None,
     DATE_TO: None,
     INVOLVING: False,
+    DEDUPE: False,
     TEXT: "",
     AREA: "",
     AREA_NAME: "",
@@ -65,7 +67,19 @@ _LIST_PARAMS = {
     "regions": REGION,
 }
 # One value each: the last counts.
-_SINGLE_PARAMS = (SIDE, DATE_FROM, DATE_TO, INVOLVING, TEXT, AREA, AREA_NAME, EVENT, UNIT, *TREND_PARAMS)
+_SINGLE_PARAMS = (
+    SIDE,
+    DATE_FROM,
+    DATE_TO,
+    INVOLVING,
+    TEXT,
+    AREA,
+    AREA_NAME,
+    DEDUPE,
+    EVENT,
+    UNIT,
+    *TREND_PARAMS,
+)
 KNOWN_PARAMS = frozenset({*_LIST_PARAMS.values(), *_SINGLE_PARAMS})
 # The parameters the sidebar writes; `event` and `unit` belong to the map, the trends' to their page.
 FILTER_PARAMS = tuple(sorted(KNOWN_PARAMS - {EVENT, UNIT, *TREND_PARAMS}))
@@ -123,6 +137,7 @@ def filter_from_params(params: Params, choices: Choices) -> tuple[EventFilter, l
         involving=choice(params, INVOLVING, ("1", "0"), "0", dropped) == "1",
         text=last(params, TEXT)[:MAX_SEARCH_LENGTH],
         area=_area(params, choices, dropped),
+        dedupe=choice(params, DEDUPE, ("1", "0"), "0", dropped) == "1",
     )
     # No part of the filter, but checked with it: one list of notices.
     choice(params, UNIT, UNITS, "", dropped)
@@ -150,6 +165,7 @@ def params_from_filter(f: EventFilter) -> dict[str, list[str]]:
     params[DATE_FROM] = [f.date_from.isoformat()] if f.date_from else []
     params[DATE_TO] = [f.date_to.isoformat()] if f.date_to else []
     params[INVOLVING] = ["1"] if f.involving else []
+    params[DEDUPE] = ["1"] if f.dedupe else []
     params[TEXT] = [f.text] if f.text else []
     params.update({key: [value] for key, value in area_values(f.area).items() if value})
     return {k: v for k, v in params.items() if v}
@@ -213,7 +229,7 @@ def country_options(present: Collection[str]) -> list[str]:
 def widget_params(values: Mapping[str, object]) -> dict[str, list[str]]:
     """Turn the form's widget values (keyed by parameter name) into URL parameters.
 
-    Lists stay lists, dates become `YYYY-MM-DD`, the `involving` switch becomes `1`, and
+    Lists stay lists, dates become `YYYY-MM-DD`, the `involving` and `dedupe` switches `1`, and
     defaults (no side, no dates, empty text) are left out.
     """
     params: dict[str, list[str]] = {}
@@ -226,6 +242,7 @@ def widget_params(values: Mapping[str, object]) -> dict[str, list[str]]:
         day = values.get(key)
         params[key] = [day.isoformat()] if isinstance(day, dt.date) else []
     params[INVOLVING] = ["1"] if values.get(INVOLVING) else []
+    params[DEDUPE] = ["1"] if values.get(DEDUPE) else []
     text = str(values.get(TEXT) or "")
     params[TEXT] = [text] if text.strip() else []
     for key in (AREA, AREA_NAME):
@@ -264,6 +281,7 @@ def widget_values(
         REGION: list(f.regions),
         "dataset": list(f.datasets),
         TEXT: f.text,
+        DEDUPE: f.dedupe,
         **area_values(f.area),
     }
 

@@ -10,7 +10,7 @@ import geopandas as gpd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from borderstates.analysis import density, mapdata, windows
+from borderstates.analysis import density, mapdata, sources, windows
 from borderstates.app import areaform, filterform, mapfill, timeaxis
 from borderstates.app import data as appdata
 from borderstates.core.area import Area
@@ -211,7 +211,10 @@ def show_passage(store: Store, event_id: str) -> None:
     if event is None:
         st.info(f"No event has the id {event_id!r} any more.")
         return
-    st.html(markup.passage_html(event, mapdata.articles_of(store, event)))
+    others = sources.corroborating(store, event)
+    st.html(
+        markup.passage_html(event, mapdata.articles_of(store, event), others, filterform.current_params())
+    )
 
 
 def show_excerpts(store: Store, f: EventFilter, count: int) -> None:

@@ -306,6 +306,21 @@ def show_checks(view: PageView, report: QualityReport) -> None:
             _table(
                 report.unknown_admin1, len(report.unknown_admin1), None, "", source_admin1="the source says"
             )
+    if report.disagreeing is not None:
+        st.subheader("Sources that disagree on one event")
+        st.caption(
+            "Clusters of events that several datasets report (see Sources in the README) whose "
+            "sources give other fatalities or other actors; every filtered event is compared, "
+            "also when each event is counted once."
+        )
+        _table(
+            report.disagreeing,
+            report.disagreeing_count,
+            params,
+            "No sources of one event disagree on its fatalities or actors.",
+            event_id="cluster (its first event)",
+            disagree_on="they disagree on",
+        )
     st.subheader("Precision")
     dates, places = st.columns(2)
     for column, frame, label in (

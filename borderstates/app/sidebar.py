@@ -161,6 +161,13 @@ def _filter_widgets(
         filterform.TEXT: sidebar.text_input(
             "Search text", key=filterform.TEXT, max_chars=filterform.MAX_SEARCH_LENGTH
         ),
+        filterform.DEDUPE: sidebar.toggle(
+            "Count each event once across sources",
+            key=filterform.DEDUPE,
+            help="Events that several datasets report (the same day ±1, within 10 km or the same "
+            "region or state, of a compatible type) count once: the curated one first, then ACLED, "
+            "UCDP, GDELT",
+        ),
     }
 
 

@@ -104,6 +104,24 @@ def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(half)))
 
 
+def within_km(lat: Any, lon: Any, lat0: Any, lon0: Any, km: float) -> Any:
+    """Return where points lie at most `km` from others (or from one), as `distance_km` measures.
+
+    The same test for an engine: the coordinates are query expressions (`lat0`, `lon0` may be
+    numbers), and so is the answer.
+    """
+    # 2R·asin(√h) ≤ r  ⟺  h ≤ sin²(r / 2R): the same test without arcsine and root.
+    return haversine(lat, lon, lat0, lon0) <= math.sin(km / (2 * EARTH_RADIUS_KM)) ** 2
+
+
+def haversine(lat: Any, lon: Any, lat0: Any, lon0: Any) -> Any:
+    """Return the haversine of the angles between points and others (`lat0`, `lon0` may be numbers)."""
+    radians = math.pi / 180.0
+    phi, phi0 = lat * radians, lat0 * radians
+    cos0 = math.cos(phi0) if isinstance(phi0, float) else phi0.cos()
+    return ((phi - phi0) / 2).sin() ** 2 + phi.cos() * cos0 * (((lon - lon0) * radians) / 2).sin() ** 2
+
+
 def ring_box(ring: Ring) -> tuple[float, float, float, float]:
     """Return the box (south, west, north, east) around a ring."""
     lons, lats = [p[0] for p in ring], [p[1] for p in ring]

@@ -14,7 +14,16 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from borderstates.core import contract
-from borderstates.core.contract import LOCATED_IN, REGION, REGION_NAME, SEARCH_TEXT, SPAN_END
+from borderstates.core.contract import (
+    CLUSTER_ID,
+    CLUSTER_SIZE,
+    CORROBORATED_BY,
+    LOCATED_IN,
+    REGION,
+    REGION_NAME,
+    SEARCH_TEXT,
+    SPAN_END,
+)
 from borderstates.core.csvio import LINE
 
 _TYPED = {
@@ -33,8 +42,9 @@ EVENT_SCHEMA = pa.schema(
 )
 ARTICLE_SCHEMA = pa.schema([(name, pa.string()) for name in contract.ARTICLE_COLUMNS] + [(LINE, pa.int64())])
 DERIVED = (SPAN_END, LOCATED_IN, REGION, REGION_NAME, SEARCH_TEXT, LINE)
-#: The derived columns an export carries: where the point lies, by the project's geometry.
-EXPORTED_DERIVED = (REGION, REGION_NAME)
+#: The derived columns an export carries: where the point lies, by the project's geometry, and
+#: the cluster of corroborating events it belongs to (`corroboration`).
+EXPORTED_DERIVED = (REGION, REGION_NAME, CORROBORATED_BY, CLUSTER_ID, CLUSTER_SIZE)
 
 
 def events_table(events: pd.DataFrame) -> pa.Table:

@@ -40,8 +40,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from filelock import FileLock, Timeout
 
-from borderstates.core import contract
+from borderstates.core import clustering, contract
 from borderstates.core.columnar import DERIVED
+from borderstates.core.contract import CLUSTER_COLUMNS
 from borderstates.core.csvio import LINE, Problem, atomic_write
 from borderstates.core.storereader import (
     ARTICLE_HIVE_TYPES,
@@ -99,6 +100,7 @@ class MergeReport:
     # Files of the dataset that could not be read, relative to the store: the new generation
     # holds their years again, written from the staged rows and the files that could be read.
     repaired: list[str] = field(default_factory=list)
+    reclustered: clustering.Reclustered | None = None  # the clusters found again, when anything changed
 
     @property
     def changed(self) -> bool:
@@ -227,6 +229,7 @@ def merge(
         changed = counts["added"] or counts["updated"] or counts["articles added"] or before != recorded
         if changed or report.repaired:
             report.generation = plan.write(location, others + recorded)
+            report.reclustered = plan.reclustered
     return report
 
 
@@ -258,6 +261,7 @@ class _Plan:
         self.staged: dict[str, str] = {}  # column → type, of the staged events (without `_line`)
         self.stored: dict[str, str] = {}  # column → type, of the store's events (without partitions)
         self.years: set[int] = set()
+        self.reclustered: clustering.Reclustered | None = None
 
     def stage(self, events: Path, reserved_ids: Path | None) -> None:
         con, dataset = self.con, _literal(self.dataset)
@@ -377,15 +381,18 @@ class _Plan:
         aside = location / f".{name}.tmp"
         shutil.rmtree(aside, ignore_errors=True)
         aside.mkdir(parents=True)
-        target = _in_order([*self.stored, *(c for c in self.staged if c not in self.stored)])
+        arriving = [*(c for c in self.staged if c not in self.stored), *CLUSTER_COLUMNS]
+        target = _in_order([*self.stored, *(c for c in arriving if c not in self.stored)])
         widened = bool(self.stored) and any(c not in self.stored for c in target)
         # A year whose file cannot be read is written again: its readable rows and the staged ones.
         self.years |= {_year(Path(p).parts[3]) or 0 for p in self.repairs() if Path(p).parts[1] == "events"}
+        affected = self._recluster(target)
         written: list[Path] = []
         if self.current is not None:
-            written += self._keep_unchanged(Path(self.current), aside, target, widened)
+            written += self._keep_unchanged(Path(self.current), aside, target, widened, affected)
         for year in sorted(self.years):
             written += self._write_year(aside, year, target)
+        written += self._write_pairs(aside)
         written += self._write_articles(aside)
         written += _write_problems(aside / "problems" / f"dataset={self.value}", problems)
         _sync(written, aside)
@@ -396,8 +403,58 @@ class _Plan:
         _remove_old_generations(location, keep={name, Path(self.current).name if self.current else name})
         return str(final)
 
-    def _keep_unchanged(self, current: Path, aside: Path, target: list[str], widened: bool) -> list[Path]:
-        """Hard-link every file the merge does not change; rewrite it only to add new columns.
+    def _recluster(self, target: list[str]) -> set[tuple[str, int]]:
+        """Find the clusters of the store as the merge leaves it; return the kept partitions they change.
+
+        A partition is a (dataset folder, year) of the events that the merge keeps as they are.
+        """
+        matched, years = clustering.MATCHED, sorted(self.years)
+        dataset = _literal(self.dataset)
+        rows = " UNION ALL ".join(self._year_rows(year, target) for year in years)
+        present = {c: self._type(c) for c in target} if years else {}
+        columns = ", ".join(_column_or_empty("", c, present, matched[c]) for c in matched if c != "dataset")
+        self.con.execute(
+            f"CREATE VIEW changed AS SELECT {columns}, {dataset} AS dataset FROM "
+            + (f"({rows})" if years else "(SELECT 1) WHERE false")
+        )
+
+        def kept(alias: str = "") -> str:
+            return f"NOT ({alias}dataset = {dataset} AND {alias}year IN ({', '.join(map(str, years))}))"
+
+        stored = {**self.stored, "dataset": "VARCHAR"}
+        picked = ", ".join(_column_or_empty("", c, stored, matched[c]) for c in matched)
+        has_stored = self.current is not None and events_location(self.current) is not None
+        self.con.execute(
+            f"CREATE VIEW unchanged AS SELECT {picked}, year FROM stored WHERE {kept() if years else 'true'}"
+            if has_stored
+            else "CREATE VIEW unchanged AS SELECT *, NULL::INTEGER AS year FROM changed WHERE false"
+        )
+        previous = clustering.pairs_file(self.current) if has_stored else None
+        self.reclustered = clustering.recluster(self.con, self.dataset, previous)
+        if not has_stored:
+            return set()
+        alone = ("s.event_id", "1", "''")  # the cluster of an event in none: its own
+        differs = " OR ".join(
+            f"{_value('s.', c, self.stored, self._type(c))} IS DISTINCT FROM coalesce(a.{c}, {value})"
+            for c, value in zip(CLUSTER_COLUMNS, alone, strict=True)
+        )
+        found = self.con.execute(f"""
+            SELECT DISTINCT s.dataset, s.year FROM stored s LEFT JOIN {clustering.ASSIGNED} a
+            ON s.event_id = a.event_id WHERE ({kept("s.") if years else "true"}) AND ({differs})
+        """).fetchall()
+        return {(_partition_value(str(name)), int(year)) for name, year in found}
+
+    def _write_pairs(self, aside: Path) -> list[Path]:
+        folder = aside / clustering.FOLDER
+        folder.mkdir(parents=True, exist_ok=True)
+        out = folder / clustering.PAIRS_FILE
+        self._copy("SELECT * FROM cluster_pairs ORDER BY a, b", out)
+        return [out]
+
+    def _keep_unchanged(
+        self, current: Path, aside: Path, target: list[str], widened: bool, affected: set[tuple[str, int]]
+    ) -> list[Path]:
+        """Hard-link every file the merge does not change; rewrite it to add new columns or new clusters.
 
         A file of the dataset that cannot be read is left behind (its year is written again);
         one of another dataset is linked as it is, and stays reported until its dataset is imported.
@@ -411,15 +468,18 @@ class _Plan:
                 continue  # rewritten below
             if parts[0] == "problems" and of_dataset:
                 continue  # replaced below
+            if parts[0] == clustering.FOLDER:
+                continue  # found again
             damaged = str(path) in self.served.damaged
             if damaged and of_dataset:
                 continue  # an article file: the staged articles it held are added again
             out = aside / relative
             out.parent.mkdir(parents=True, exist_ok=True)
-            if parts[0] == "events" and widened and not damaged:
+            reclustered = parts[0] == "events" and (parts[1][len("dataset=") :], _year(parts[2])) in affected
+            if parts[0] == "events" and (widened or reclustered) and not damaged:
                 own = _columns(self.con, _parquet(path))
                 select = ", ".join(_column_or_empty("", c, own, self._type(c)) for c in target)
-                self._copy(f"SELECT {select} FROM {_parquet(path)}", out)
+                self._copy(clustering.with_clusters(f"SELECT {select} FROM {_parquet(path)}", target), out)
                 written.append(out)
             else:
                 _link_or_copy(path, out)
@@ -427,28 +487,7 @@ class _Plan:
 
     def _write_year(self, aside: Path, year: int, target: list[str]) -> list[Path]:
         """Write one year of the dataset: its stored rows that stay, and the staged rows that win."""
-        kept = ", ".join(_column_or_empty("e.", c, self.stored, self._type(c)) for c in target)
-        # A stored column the import does not give (an analyst's own, moved in by `migrate`) keeps
-        # its value when the row is updated.
-        carried = [c for c in target if c not in self.staged and c in self.stored]
-        arriving = ", ".join(
-            _carried(c, self._type(c))
-            if c in carried
-            else _column_or_empty("s.", c, self.staged, self._type(c))
-            for c in target
-        )
-        join = "LEFT JOIN existing e ON s.event_id = e.event_id" if carried else ""
-        query = f"""
-            SELECT {kept} FROM existing e
-            WHERE e.year = {year}
-              AND e.event_id NOT IN (SELECT event_id FROM decided WHERE outcome = 'updated')
-            UNION ALL
-            SELECT {arriving} FROM staged s {join}
-            WHERE s.date >= DATE '{year:04d}-01-01' AND s.date < DATE '{year + 1:04d}-01-01'
-              AND s.event_id IN (
-                SELECT event_id FROM decided WHERE outcome IN ('added', 'updated') AND new_year = {year})
-            ORDER BY date, event_id
-        """
+        query = clustering.with_clusters(self._year_rows(year, target), target)
         folder = aside / "events" / f"dataset={self.value}" / f"year={year}"
         folder.mkdir(parents=True, exist_ok=True)
         out = folder / f"part-{uuid.uuid4().hex}.parquet"
@@ -457,6 +496,30 @@ class _Plan:
         out.unlink(missing_ok=True)
         folder.rmdir()
         return []
+
+    def _year_rows(self, year: int, target: list[str]) -> str:
+        """Return the rows of one year of the dataset as the merge leaves them, in no order."""
+        kept = ", ".join(_column_or_empty("e.", c, self.stored, self._type(c)) for c in target)
+        # A stored column the import does not give (an analyst's own, moved in by `migrate`) keeps
+        # its value when the row is updated. The clusters are found again.
+        carried = [c for c in target if c in self.stored and c not in (*self.staged, *CLUSTER_COLUMNS)]
+        arriving = ", ".join(
+            _carried(c, self._type(c))
+            if c in carried
+            else _column_or_empty("s.", c, self.staged, self._type(c))
+            for c in target
+        )
+        join = "LEFT JOIN existing e ON s.event_id = e.event_id" if carried else ""
+        return f"""
+            SELECT {kept} FROM existing e
+            WHERE e.year = {year}
+              AND e.event_id NOT IN (SELECT event_id FROM decided WHERE outcome = 'updated')
+            UNION ALL
+            SELECT {arriving} FROM staged s {join}
+            WHERE s.date >= DATE '{year:04d}-01-01' AND s.date < DATE '{year + 1:04d}-01-01'
+              AND s.event_id IN (
+                SELECT event_id FROM decided WHERE outcome IN ('added', 'updated') AND new_year = {year})
+        """
 
     def _write_articles(self, aside: Path) -> list[Path]:
         if not int(self.con.execute("SELECT count(*) FROM added_articles").fetchone()[0]):  # type: ignore[index]
@@ -478,7 +541,7 @@ class _Plan:
         return _value(f"{alias}.", column, self.stored, self._type(column))
 
     def _type(self, column: str) -> str:
-        return self.staged.get(column) or self.stored.get(column) or "VARCHAR"
+        return self.staged.get(column) or self.stored.get(column) or clustering.TYPES.get(column, "VARCHAR")
 
 
 def _value(prefix: str, column: str, present: dict[str, str], kind: str) -> str:
@@ -501,7 +564,7 @@ def _column_or_empty(prefix: str, column: str, present: dict[str, str], kind: st
 
 def _in_order(columns: list[str]) -> list[str]:
     """Return event columns in one order: the contract's, the extra ones, the derived ones."""
-    derived = [c for c in DERIVED if c != LINE]
+    derived = [*(c for c in DERIVED if c != LINE), *CLUSTER_COLUMNS]
     own = [c for c in contract.TYPED_EVENT_COLUMNS if c != "dataset"]
     extra = [c for c in columns if c not in own and c not in derived]
     return [c for c in own if c in columns] + extra + [c for c in derived if c in columns]

@@ -230,6 +230,11 @@ LOCATED_IN = "located_in"  # the country whose polygon holds the point ("" at se
 REGION = "region"  # the region (ISO 3166-2) of that country whose polygon holds the point ("" if none)
 REGION_NAME = "region_name"  # its English name
 SOURCE_ADMIN1 = "source_admin1"  # imported events: the source's own admin-1 as it came, to compare
+# Corroboration (`core.corroboration`): the events of all datasets judged to be one event.
+CLUSTER_ID = "cluster_id"  # the id the events of one cluster share: its representative's event id
+CLUSTER_SIZE = "cluster_size"  # how many events the cluster holds (1: a single source)
+CORROBORATED_BY = "corroborated_by"  # the cluster's other event ids, `;`-separated ("" for a single source)
+CLUSTER_COLUMNS = (CLUSTER_ID, CLUSTER_SIZE, CORROBORATED_BY)
 
 # The longest span, in days, each date precision stands for: its window below, at its longest
 # (a week from its first day, a 31-day month). A `date` … `date_end` span longer than that

@@ -25,7 +25,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from borderstates.core import columnstore, contract, kept, query, storereader
+from borderstates.core import clustering, columnstore, contract, kept, query, storereader
 from borderstates.core.cache import Entry
 from borderstates.core.csvio import LINE, Problem
 from borderstates.core.filters import EventFilter
@@ -419,7 +419,8 @@ def _tables(
     events (`shadowed`), those stored events are left out: the file's row is the event. Only
     then: the usual store, whose ids no row of the file holds, is read without that join. A
     store written before regions existed has no region columns: its events read as in no
-    region ("") until a re-import of their dataset places them.
+    region ("") until a re-import of their dataset places them. Every event carries its cluster
+    (`clustering.attach`): the store's as stored, the CSV files' events matched at load.
     """
     unplaced = (contract.REGION, contract.REGION_NAME)
     # The partition columns that are no column of the contract: events keep `dataset`, their own.
@@ -429,6 +430,7 @@ def _tables(
     }
     for name, (csv_copy, stored, partition_only, hive_types, shadows) in sources.items():
         base = str(Path(store.generation or "", name))
+        view = clustering.SOURCES_VIEW if name == "events" else name
         if config.engine == "spark":
             session = backend._session
             frame = session.read.parquet(str(csv_copy))
@@ -439,7 +441,7 @@ def _tables(
                 frame = frame.unionByName(part, allowMissingColumns=True)
             if name == "events":
                 frame = frame.fillna("", subset=list(unplaced))
-            frame.createOrReplaceTempView(name)
+            frame.createOrReplaceTempView(view)
         else:
             union = f"SELECT * FROM read_parquet('{_quoted(csv_copy)}')"
             if stored:
@@ -455,8 +457,11 @@ def _tables(
             if name == "events":
                 filled = ", ".join(f"coalesce({c}, '') AS {c}" for c in unplaced)
                 union = f"SELECT * REPLACE ({filled}) FROM ({union})"
-            backend.raw_sql(f"CREATE OR REPLACE VIEW {name} AS {union}")
-    return backend.table("events"), backend.table("articles")
+            backend.raw_sql(f"CREATE OR REPLACE VIEW {view} AS {union}")
+    events = clustering.attach(
+        backend, backend.table(clustering.SOURCES_VIEW), entry.events, store.generation
+    )
+    return events, backend.table("articles")
 
 
 def _quoted(path: Path | str) -> str:

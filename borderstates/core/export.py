@@ -33,16 +33,17 @@ BATCH_ROWS = 50_000  # rows the engine hands over at a time
 
 
 def export_rows(store: Store, f: EventFilter, limit: int | None = None) -> ir.Table:
-    """Return the rows of an export: the contract's columns, the files' own, the region, the first article's.
+    """Return the rows of an export: the contract's columns, the files' own, the derived, the first article's.
 
     With `limit`, only the first that many rows, in the export's order.
 
-    Of the columns the engine derives only the region and its name go in (the contract's
-    derived columns); span end, state, search text and line stay out. An export is contract CSV
-    like any other and loads back: the loader computes a file's region columns again.
+    Of the columns the engine derives only the contract's go in (the region and its name, the
+    cluster and the events corroborating it); span end, state, search text and line stay out.
+    An export is contract CSV like any other and loads back: the loader computes a file's
+    derived columns again.
     """
     events = store.matching(f)
-    own = [c for c in events.columns if c not in columnar.DERIVED]
+    own = [c for c in events.columns if c not in {*columnar.DERIVED, *columnar.EXPORTED_DERIVED}]
     kept = [*own, *columnar.EXPORTED_DERIVED]
     joined = query.with_first_article(events.select(*kept, LINE), store.articles)
     rows = joined.select(*kept, *[f"article_{name}" for name in ARTICLE_FIELDS], LINE)

@@ -36,6 +36,7 @@ class EventFilter:
     text: str = ""
     area: Area | None = None  # drawn shapes, a saved area or countries: events whose point lies in it
     bounds: tuple[float, float, float, float] | None = None  # south, west, north, east
+    dedupe: bool = False  # each cluster of corroborating events counted once (`corroboration`)
 
     def is_empty(self) -> bool:
         """Return True when the filter keeps every event."""
@@ -85,6 +86,8 @@ def describe_filter(f: EventFilter, limit: int = 40) -> str:
         parts.append(f.text)
     if f.area is not None:  # a saved area's or a country's name, else only that there is an area
         parts.append(f.area.name or "area")
+    if f.dedupe:
+        parts.append("once")
     summary = "_".join(parts) or "all"
     safe = "".join(c if c.isalnum() or c in "-_" else "-" for c in summary)
     return safe[:limit].strip("-_") or "all"

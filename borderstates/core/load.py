@@ -204,10 +204,10 @@ def frame_from_columnar(table: pa.Table) -> pd.DataFrame:
 def _in_order(columns: pd.Index) -> list[str]:
     """Return the columns of an events frame in one order: the contract's, the file's own, the derived.
 
-    A file's own columns named like the derived ones (an export read back: `region`) are left
-    out: they are computed again, never trusted.
+    A file's own columns named like the derived ones (an export read back: `region`,
+    `cluster_id`) are left out: they are computed again, never trusted.
     """
-    derived = (LINE, SPAN_END, LOCATED_IN, REGION, REGION_NAME, SEARCH_TEXT)
+    derived = (LINE, SPAN_END, LOCATED_IN, REGION, REGION_NAME, SEARCH_TEXT, *contract.CLUSTER_COLUMNS)
     extra = [c for c in columns if c not in {*contract.TYPED_EVENT_COLUMNS, *derived}]
     return [*contract.TYPED_EVENT_COLUMNS, *extra, LINE, SPAN_END]
 

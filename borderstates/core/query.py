@@ -21,8 +21,8 @@ from collections.abc import Iterable
 import ibis
 import ibis.expr.types as ir
 
-from borderstates.core import contract
-from borderstates.core.area import EARTH_RADIUS_KM, Area, Circle, Rings, circle_box, ring_box
+from borderstates.core import contract, corroboration
+from borderstates.core.area import Area, Circle, Rings, circle_box, ring_box, within_km
 from borderstates.core.contract import LOCATED_IN, REGION, SEARCH_TEXT, SPAN_END
 from borderstates.core.filters import EventFilter
 
@@ -72,9 +72,14 @@ def predicate(events: ir.Table, f: EventFilter, hits: ir.Table | None = None) ->
 
 
 def matching(events: ir.Table, f: EventFilter, hits: ir.Table | None = None) -> ir.Table:
-    """Return the events that match `f`, as a table expression (`hits`: see `predicate`)."""
+    """Return the events that match `f`, as a table expression (`hits`: see `predicate`).
+
+    With `f.dedupe`, of each cluster of corroborating events only the first (by precedence) of
+    those that match the rest of the filter is kept (`corroboration.counted_once`).
+    """
     condition = predicate(events, f, hits)
-    return events if condition is None else events.filter(condition)
+    kept = events if condition is None else events.filter(condition)
+    return corroboration.counted_once(kept) if f.dedupe else kept
 
 
 def text_hits(events: ir.Table, needle: str) -> ir.Table:
@@ -179,13 +184,7 @@ def _on_rings(lat: ir.FloatingValue, lon: ir.FloatingValue, rings: Rings) -> ir.
 
 def _in_circle(lat: ir.FloatingValue, lon: ir.FloatingValue, circle: Circle) -> ir.BooleanValue:
     """Return whether points lie within a circle's great-circle radius (haversine, as `area.distance_km`)."""
-    radians = math.pi / 180.0
-    phi, phi0 = lat * radians, math.radians(circle.lat)
-    half = ((phi - phi0) / 2).sin() ** 2 + phi.cos() * math.cos(phi0) * (
-        ((lon - circle.lon) * radians) / 2
-    ).sin() ** 2
-    # 2R·asin(√h) ≤ r  ⟺  h ≤ sin²(r / 2R): the same test without arcsine and root.
-    return half <= math.sin(circle.radius_km / (2 * EARTH_RADIUS_KM)) ** 2
+    return within_km(lat, lon, circle.lat, circle.lon, circle.radius_km)
 
 
 def first_article(article_id: ir.StringValue) -> ir.StringValue:

@@ -24,7 +24,7 @@ from borderstates.analysis.fatalities import Deaths
 from borderstates.analysis.timeline import bin_start
 from borderstates.analysis.windows import Windows
 from borderstates.core import contract
-from borderstates.core.contract import SPAN_END
+from borderstates.core.contract import CLUSTER_SIZE, SPAN_END
 from borderstates.render import fills, markup
 from borderstates.render.areadraw import add_draw_control
 from borderstates.render.assets import use_local_map_assets, use_local_plugin_assets
@@ -65,6 +65,8 @@ DENSITY_PANE = "bs-density"
 # cells: a region drawn over the states on zooming in never takes a click meant for a marker.
 EVENTS_PANE = "bs-events"
 TOOLS_CORNER = "topright"  # the fit buttons and the drawing tools, below the layer control
+# A marker's ring: white, or dark and heavier for an event that several datasets report.
+RING, CORROBORATED_RING = ("#ffffff", 1.5), ("#1b1b1b", 3.0)
 
 
 def focus_codes(countries: gpd.GeoDataFrame) -> tuple[str, ...]:
@@ -439,7 +441,7 @@ def build_event_layer(events: pd.DataFrame, unit: str = "month") -> folium.Featu
     )
     use_local_plugin_assets(cluster).add_to(layer)
     # A filled circle with a white ring: visible on every fill, and clickable in its centre.
-    marker = folium.CircleMarker(radius=7, color="#ffffff", weight=1.5, fill=True, fill_opacity=0.95)
+    marker = folium.CircleMarker(radius=7, color=RING[0], weight=RING[1], fill=True, fill_opacity=0.95)
     marker.options["pane"] = EVENTS_PANE  # folium passes no pane through
     folium.GeoJson(
         {"type": "FeatureCollection", "features": features},
@@ -465,12 +467,17 @@ PRECISION_KEYS = Markup(
     '<div class="bs-key"><span class="bs-dot" style="background:#777777"></span>exact, city</div>'
     '<div class="bs-key"><span class="bs-dot bs-ring"></span>region/country</div>'
     '<div class="bs-key" title="dated less precisely than a bar of the histogram">'
-    '<span class="bs-dot bs-dashed"></span>vague date</div></div>'
-)
+    '<span class="bs-dot bs-dashed"></span>vague date</div>'
+    '<div class="bs-key"><span class="bs-dot" style="background:#fff;border:{}px solid {}"></span>'
+    "reported by several datasets</div></div>"
+).format(CORROBORATED_RING[1], CORROBORATED_RING[0])
 
 
 def _marker_style(event: Mapping, dashed: bool) -> dict[str, object]:
-    """Return a marker's look: filled (exact, city) or a ring (region, country), dashed if vaguely dated."""
+    """Return a marker's look: filled (exact, city) or a ring (region, country), dashed if vaguely dated.
+
+    An event that several datasets report (`CLUSTER_SIZE` above 1) has a dark, heavier outline.
+    """
     colour = RELATION_COLOURS.get(str(event["relation_type"]), UNKNOWN_RELATION)
     if str(event.get("geo_precision")) in HOLLOW_PRECISIONS:
         style = {"fillColor": colour, "fillOpacity": 0.2, "color": colour, "weight": 3}
@@ -478,9 +485,11 @@ def _marker_style(event: Mapping, dashed: bool) -> dict[str, object]:
         style = {
             "fillColor": colour,
             "fillOpacity": 0.95,
-            "color": "#1f1f1f" if dashed else "#ffffff",
-            "weight": 1.5,
+            "color": "#1f1f1f" if dashed else RING[0],
+            "weight": RING[1],
         }
+    if int(event.get(CLUSTER_SIZE) or 1) > 1:
+        style |= {"color": CORROBORATED_RING[0], "weight": CORROBORATED_RING[1], "several": 1}
     return {**style, "dashArray": _DASH if dashed else None, "colour": colour}
 
 

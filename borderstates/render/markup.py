@@ -26,7 +26,7 @@ RECORD_FIELDS = (
     ("Relation", "relation_type"), ("Quad class", "quad_class"), ("Status", "status"),
     ("Country", "country"), ("Location", "location"), ("Region", "region"), ("Latitude", "latitude"),
     ("Longitude", "longitude"), ("Geo precision", "geo_precision"), ("Fatalities", "fatalities"),
-    ("Dataset", "dataset"), ("Source code", "source_code"), ("Tags", "tags"),
+    ("Dataset", "dataset"), ("Cluster", "cluster_id"), ("Source code", "source_code"), ("Tags", "tags"),
     ("Articles", "article_id"), ("Notes", "notes"),
 )  # fmt: skip
 
@@ -148,8 +148,14 @@ def event_popup(event: Mapping) -> Markup:
     ).format(event["summary"], _excerpt(event), _english(event), _source_line(article))
 
 
-def passage_html(event: Mapping, articles: pd.DataFrame) -> Markup:
-    """Return the panel for one event: its passage, every article it cites and its full record."""
+def passage_html(
+    event: Mapping, articles: pd.DataFrame, others: pd.DataFrame | None = None, params: Params | None = None
+) -> Markup:
+    """Return the panel for one event: its passage, every article it cites, who else reports it, its record.
+
+    `others` are the other events of its cluster (`event_id`, `dataset`: `mapdata.corroborating`),
+    each linked to the map on it with the filter's URL parameters `params`.
+    """
     cited = articles_of(event, articles)
     sources = Markup("").join(Markup("<li>{}</li>").format(_source_line(a, full=True)) for a in cited)
     rows = Markup("").join(
@@ -165,7 +171,7 @@ def passage_html(event: Mapping, articles: pd.DataFrame) -> Markup:
     )
     return Markup(
         '<article class="bs-passage"><h4>{}</h4><p class="bs-meta">{} · {}</p>'
-        '<blockquote lang="{}">{}</blockquote>{}<p class="bs-meta">Reported in:</p><ul>{}</ul>'
+        '<blockquote lang="{}">{}</blockquote>{}<p class="bs-meta">Reported in:</p><ul>{}</ul>{}'
         '<table class="bs-record">{}</table></article>'
     ).format(
         event["summary"],
@@ -175,8 +181,23 @@ def passage_html(event: Mapping, articles: pd.DataFrame) -> Markup:
         _excerpt(event),
         _english(event),
         sources,
+        _also_reported(event, others, params or {}),
         rows,
     )
+
+
+def _also_reported(event: Mapping, others: pd.DataFrame | None, params: Params) -> Markup:
+    """Return "Also reported by" with the other events of the event's cluster, each linked, or nothing."""
+    if others is None or others.empty:
+        return Markup("")
+    items = Markup(", ").join(
+        Markup("{} ({})").format(event_link(o["event_id"], params), o["dataset"])
+        for o in others.to_dict("records")
+    )
+    more = int(plain(event.get("cluster_size")) or 0) - 1 - len(others)
+    if more > 0:
+        items += Markup(" and {:,} more").format(more)
+    return Markup('<p class="bs-meta bs-also">Also reported by {}.</p>').format(items)
 
 
 def excerpt_list_html(events: pd.DataFrame, limit: int, params: Params | None = None) -> Markup:
