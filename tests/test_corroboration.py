@@ -190,6 +190,17 @@ def test_dedupe_keeps_one_event_per_cluster_by_precedence_among_those_that_match
     assert kept(datasets=("GDELT",)) == ["G"]
 
 
+def test_counted_once_within_dates_a_cluster_keeps_its_event_of_those_dates(make_data_dir):
+    # ACLED's event (first by precedence) the day before UCDP's: from UCDP's day on, UCDP's stands.
+    rows = [event("A", "ACLED"), event("U", "UCDP", day=DAY + ONE)]
+    store = open_store(make_data_dir(rows))
+    undated = EventFilter(dedupe=True, datasets=("ACLED", "UCDP"))
+    dated = EventFilter(dedupe=True, datasets=("ACLED", "UCDP"), date_from=DAY + ONE)
+    store.count(undated)  # the undated filter's rows kept first, as the histogram leaves them
+    assert sorted(store.fetch(store.narrowed(dated).select("event_id"))["event_id"]) == ["U"]
+    assert store.count(dated) == 1 and store.count(undated) == 1
+
+
 def test_components_are_those_of_a_search_through_the_graph():
     rng = np.random.default_rng(3)
     for nodes, edges in [(1, 0), (10, 3), (200, 150), (1000, 2000)]:

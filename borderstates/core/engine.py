@@ -259,7 +259,8 @@ class Store:
         if self.backend.name != "duckdb" or f.is_empty():
             return self._select(f)
         undated = replace(f, date_from=None, date_to=None)
-        if undated != f and not undated.is_empty():
+        # Counted once, a cluster keeps its first event within the dates: not one of all dates.
+        if undated != f and not undated.is_empty() and not f.dedupe:
             rows = self._answer(lambda: self._kept.rows(undated, lambda: self._select(undated)))
             if rows is not None:
                 dates = EventFilter(date_from=f.date_from, date_to=f.date_to)
