@@ -468,8 +468,8 @@ PRECISION_KEYS = Markup(
     '<div class="bs-key"><span class="bs-dot bs-ring"></span>region/country</div>'
     '<div class="bs-key" title="dated less precisely than a bar of the histogram">'
     '<span class="bs-dot bs-dashed"></span>vague date</div>'
-    '<div class="bs-key"><span class="bs-dot" style="background:#fff;border:{}px solid {}"></span>'
-    "reported by several datasets</div></div>"
+    '<div class="bs-key" title="an event that several datasets report">'
+    '<span class="bs-dot" style="background:#fff;border:{}px solid {}"></span>several sources</div></div>'
 ).format(CORROBORATED_RING[1], CORROBORATED_RING[0])
 
 

@@ -30,6 +30,7 @@ MAP_CSS = f"""
 .bs-legend h4 {{ margin: 1px 0 3px; font-size: 11px; }}
 .bs-legend .bs-keys {{ display: grid; grid-template-columns: repeat(3, auto); gap: 1px 10px;
   margin-bottom: 4px; }}
+.bs-legend .bs-precision {{ grid-template-columns: repeat(4, auto); }}
 .bs-legend .bs-classes {{ display: flex; flex-wrap: wrap; gap: 1px 10px; max-width: 20em; }}
 .bs-legend .bs-key {{ display: flex; align-items: center; gap: 4px; }}
 .bs-legend .bs-dot {{ width: 10px; height: 10px; border-radius: 50%; border: 1.5px solid #fff;

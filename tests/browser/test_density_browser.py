@@ -38,7 +38,7 @@ PROGRESS_JS = r"""(() => { if (window !== window.top) return;
 def stage_texts() -> list[re.Pattern]:
     """Every text the loading bar may show: the loader's stages, each file name a wildcard."""
     before_first = app_data._Loading.stage[0]
-    texts = [text for text, _ in load._STAGES.values()] + [before_first]
+    texts = [text for text, _ in load._STAGES.values()] + [before_first, app_data._SUMMARISING]
     return [re.compile(".+".join(re.escape(part) for part in re.split(r"\{\w+\}", text))) for text in texts]
 
 

@@ -172,7 +172,11 @@ def test_a_hostile_event_id_opens_its_passage_and_cites_no_bad_link(server, open
     passage = page.locator(".bs-passage")
     expect(passage).to_contain_text(HOSTILE_ID)
     expect(passage.locator("li")).to_have_count(5)  # every article it cites, each without a link
-    assert passage.locator("a").count() == 0
+    assert passage.locator("li a").count() == 0
+    # Its one other link: the event of another dataset that reports it too (`T-1`), on this map.
+    also = passage.locator(".bs-also a")
+    assert passage.locator("a").count() == also.count() == 1
+    assert also.get_attribute("href").startswith("./?event=T-1")
     assert_nothing_ran(page, dialogs)
     map_frame(page)
     assert_nothing_ran(page, dialogs)

@@ -42,7 +42,7 @@ def test_a_record_names_the_other_source_and_its_link_opens_it(server, new_page,
     frame.wait_for_function("(n) => Object.keys((" + RINGS_JS + ")()).length === n", arg=3, timeout=WAIT)
     dark, white = list(CORROBORATED_RING), list(RING)
     assert frame.evaluate(RINGS_JS) == {"ACLED:1": dark, "UCDP:1": dark, "GDELT:1": white}
-    expect(frame.locator(".bs-legend")).to_contain_text("reported by several datasets")
+    expect(frame.locator(".bs-legend")).to_contain_text("several sources")
     passage.get_by_role("link", name="ACLED:1").click()
     expect(page).to_have_url(re.compile(re.escape("event=ACLED%3A1") + "|" + re.escape("event=ACLED:1")))
     settle(page)
