@@ -51,10 +51,10 @@ def fixture_rows() -> list[dict[str, str]]:
 def make_data_dir(tmp_path):
     """Return a function that writes events (and the fixture articles) into a fresh data dir."""
 
-    def make(rows, articles=None, name="data") -> Path:
+    def make(rows, articles=None, name="data", columns=contract.EVENT_COLUMNS) -> Path:
         directory = tmp_path / name
         directory.mkdir()
-        write_csv_rows(directory / "events.csv", contract.EVENT_COLUMNS, rows)
+        write_csv_rows(directory / "events.csv", columns, rows)
         if articles is None:
             shutil.copy(FIXTURES / "articles.csv", directory / "articles.csv")
         else:

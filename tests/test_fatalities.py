@@ -12,25 +12,20 @@ from borderstates.core.filters import EventFilter
 from borderstates.core.load import load_dataset
 from borderstates.importers.run import import_file
 from borderstates.render import markup
-from tests.conftest import FIXTURES, ROOT, read_rows, write_csv_rows
+from tests.conftest import FIXTURES, read_rows, write_csv_rows
 
 COLUMNS = (*contract.EVENT_COLUMNS, *contract.FATALITY_RANGE)
 
 
 @pytest.fixture
-def ranged_dir(tmp_path, fixture_rows):
+def ranged_dir(make_data_dir, fixture_rows):
     t1, t2, t3 = fixture_rows
     rows = [
         dict(t1, fatalities="3", fatalities_low="3", fatalities_high="4"),  # Yerevan: 3 (3–4)
         dict(t2, fatalities="2", fatalities_low="", fatalities_high=""),  # Baku: 2, no range
         dict(t3, fatalities="10", fatalities_low="12", fatalities_high="20"),  # a range that misses 10
     ]
-    directory = tmp_path / "data"
-    directory.mkdir()
-    write_csv_rows(directory / "events.csv", COLUMNS, rows)
-    (directory / "articles.csv").write_bytes((FIXTURES / "articles.csv").read_bytes())
-    (directory / "geo").symlink_to(ROOT / "data" / "geo")
-    return directory
+    return make_data_dir(rows, columns=COLUMNS)
 
 
 def test_a_range_is_typed_checked_and_kept(ranged_dir):

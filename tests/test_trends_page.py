@@ -8,10 +8,8 @@ from streamlit.proto.WidgetStates_pb2 import WidgetState
 
 from borderstates.analysis.trends import build_trends, compare_periods, periods_until
 from borderstates.app.trendform import TrendSettings, format_range, params_from_settings, settings_from_params
-from borderstates.core.contract import EVENT_COLUMNS
 from borderstates.core.engine import open_store
 from borderstates.core.filters import EventFilter
-from tests.conftest import FIXTURES, ROOT, write_csv_rows
 from tests.test_dashboard_app import run_app, warnings
 from tests.test_trends import WEEKS
 
@@ -19,13 +17,8 @@ PAGE = "pages/6_Trends.py"
 
 
 @pytest.fixture
-def weekly_dir(tmp_path):
-    directory = tmp_path / "data"
-    directory.mkdir()
-    write_csv_rows(directory / "events.csv", EVENT_COLUMNS, WEEKS)
-    (directory / "articles.csv").write_bytes((FIXTURES / "articles.csv").read_bytes())
-    (directory / "geo").symlink_to(ROOT / "data" / "geo")
-    return directory
+def weekly_dir(make_data_dir):
+    return make_data_dir(WEEKS)
 
 
 def test_the_page_shows_the_methods_trends_for_the_links_settings(monkeypatch, weekly_dir):
