@@ -38,7 +38,7 @@ test: $(VENV)/.installed-test
 
 # The README's pictures (docs/*.png), taken by the browser tests that draw them.
 screenshots: $(VENV)/.installed-test
-	BORDERSTATES_SCREENSHOTS=1 $(BIN)/pytest tests/browser -k "the_map_draws_offline or brushing_the_histogram"
+	BORDERSTATES_SCREENSHOTS=1 $(BIN)/pytest tests/browser -k "the_map_draws_offline or brushing_the_histogram or regions_fill_the_map"
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .

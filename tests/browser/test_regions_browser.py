@@ -16,12 +16,16 @@ from tests.browser.driver import (
     count_line,
     map_frame,
     map_quiet,
+    screenshot,
     set_view,
     settle,
 )
+from tests.conftest import ROOT
 from tests.oracle import filter_events
 
 pytestmark = pytest.mark.browser
+
+SCREENSHOT = ROOT / "docs" / "regions.png"
 
 # The regions drawn (their features carry ISO 3166-2 ids), and how many states' shapes show a fill.
 REGIONS_JS = """() => { let n = 0; window.map.eachLayer(l => {
@@ -52,6 +56,8 @@ def test_regions_fill_the_map_when_chosen_and_a_click_filters_by_one(server, new
     frame = map_frame(page)
     frame.wait_for_function(f"() => ({REGIONS_JS})() > 100", timeout=WAIT)
     expect(frame.locator(".bs-legend")).to_contain_text("Filtered events per region")
+    settle(page)
+    screenshot(page, SCREENSHOT)  # the README's picture of the regions and the place names
     set_view(frame, 42.0, 43.6, 7)
     settle(page)
     after_rerun(page, lambda: click_map(page, frame, 42.3, 42.4))  # Imereti, western Georgia
