@@ -144,6 +144,11 @@ TABLE: tuple[str | Row, ...] = (
         "labels_script_ms", "ms"),
     Row("  the place names' file, on the wire", "server_curated", "labels_wire_mb", "MB"),
     Row("  the place names' file, as JSON", "server_curated", "labels_json_mb", "MB"),
+    Row("curated data: the Timeline page drawn for a new reader (median of 4)", "server_curated",
+        "timeline_s", "s"),
+    Row("curated data: the Trends page drawn for a new reader (median of 4)", "server_curated",
+        "trends_page_s", "s"),
+    Row("  the Trends page ÷ the Timeline page, same run", "pages", "trends_vs_timeline", "×", _at_most(1)),
     Row("three years: a brush on the histogram to the new layers drawn", "server_time", "brush_s", "s",
         _at_most(1)),
     Row("three years: playback by week, one window per frame: frames/s", "server_time", "playback_fps", "fps",
@@ -219,6 +224,16 @@ TABLE: tuple[str | Row, ...] = (
     Row("locate_events (state, geography check and region), a million", "regions", "locate_s", "s"),
     Row("  of which: the state and the check alone (no regions)", "regions", "countries_s", "s"),
     Row("events placed in a region", "regions", "placed", ""),
+    "per state and region, the large tier server side: one grouped query each",
+    Row("counts per state and per region for a filter change (mapdata.placed)", "units_large", "placed_s",
+        "s", _at_most(0.2)),
+    Row("trends per region, weeks against 4 (actor + relation), analysis.trends", "units_large", "trends_s",
+        "s", _at_most(0.5)),
+    Row("  queries it runs", "units_large", "trends_queries", ""),
+    Row("trends per region of every event", "units_large", "trends_all_s", "s"),
+    Row("the region layer the map fetches once, as a file", "units_large", "regions_file_mb", "MB",
+        _at_most(0.3)),
+    Row("  gzip'd, as the server sends it", "units_large", "regions_gzip_mb", "MB"),
     "import: synthetic GDELT rows streamed into the store (`borderstates import --into`)",
     Row("rows per second", "import", "rows_per_s", "rows/s", Target("≥", 30_000)),
     Row("peak RSS (VmHWM)", "import", "peak_mb", "MB", _at_most(1000)),
@@ -290,6 +305,11 @@ def derive(figures: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
                 "histogram_ratio": (curated, floor, "histogram_s"),
                 "settled_ratio": (curated, floor, "settled_s"),
             }
+        ),
+        "pages": (
+            {"trends_vs_timeline": curated["trends_page_s"] / curated["timeline_s"]}
+            if curated.get("trends_page_s") and curated.get("timeline_s")
+            else {}
         ),
     }
     pandas = figures.get("pandas", {})
@@ -814,6 +834,53 @@ def measure_regions(count: int = 1_000_000) -> dict[str, Any]:
     return figures
 
 
+def measure_units(directory: Path) -> dict[str, Any]:
+    """Time the per-unit questions server side: counts per state and region, trends per region.
+
+    - `placed_s`: `mapdata.placed` (the counts per state and per region, one grouped query) for
+      a filter change, median of `REPEATS` filters not asked before;
+    - `trends_s`, `trends_queries`: `trends.build_trends` by region over weeks (baseline 4, as-of
+      the data's last day) for the same filters without their dates, and the queries it ran;
+    - `trends_all_s`: the same for every event (no filter), once;
+    - `regions_file_mb`, `regions_gzip_mb`: the region layer the map fetches, as a file and gzip'd.
+    """
+    import gzip
+    from dataclasses import replace
+
+    from borderstates.analysis import mapdata, trends
+    from borderstates.core.engine import open_store
+    from borderstates.core.filters import EventFilter
+    from borderstates.core.paths import REGIONS_DRAWING_FILE
+
+    log = QueryLog()
+    log.install()
+    store = open_store(directory)
+    filters = changes(top_actors(store))
+    figures: dict[str, Any] = {"load": _load_average(), "events": store.total}
+    as_of = trends.default_as_of(store, EventFilter())
+    assert as_of is not None
+    periods = trends.periods_until(as_of, "week", trends.DEFAULT_BASELINE)
+    placed, timed, queries = [], [], []
+    for f in filters[:REPEATS]:
+        start = time.perf_counter()
+        mapdata.placed(store, f)
+        placed.append(time.perf_counter() - start)
+        log.take()
+        start = time.perf_counter()
+        trends.build_trends(store, replace(f, date_from=None, date_to=None), periods, "region")
+        timed.append(time.perf_counter() - start)
+        queries.append(len(log.take()))
+    figures["placed_s"], figures["trends_s"] = statistics.median(placed), statistics.median(timed)
+    figures["trends_queries"] = max(queries)
+    start = time.perf_counter()
+    trends.build_trends(store, EventFilter(), periods, "region")
+    figures["trends_all_s"] = time.perf_counter() - start
+    drawing = (ROOT / "data" / "geo" / REGIONS_DRAWING_FILE).read_bytes()
+    figures["regions_file_mb"] = len(drawing) / 1e6
+    figures["regions_gzip_mb"] = len(gzip.compress(drawing)) / 1e6
+    return figures
+
+
 def _interleaved(*actions: Callable[[int], object], repeats: int = REPEATS) -> list[float]:
     """Return the median seconds of each action, run in turn at each step 0 … repeats-1."""
     times: list[list[float]] = [[] for _ in actions]
@@ -978,6 +1045,7 @@ CHILDREN: dict[str, Callable[..., dict[str, Any]]] = {
     "import": lambda source, directory: measure_import(Path(source), Path(directory)),
     "area": lambda directory: measure_area(Path(directory)),
     "regions": lambda count: measure_regions(int(count)),
+    "units": lambda directory: measure_units(Path(directory)),
     "answer": lambda directory: {"seconds": _answer_first_visit(Path(directory))},
     "corroboration": lambda directory, count: measure_corroboration(Path(directory), int(count)),
     "dedupe": lambda directory: measure_dedupe(Path(directory)),
@@ -1208,6 +1276,7 @@ def run(args: argparse.Namespace, events: int, import_rows: int, work: Path, scr
             child("area_small", "area", small)
         if "regions" not in skip:
             _measure(figures, "regions", lambda: _child("regions", str(args.small), cache=cache()))
+            child("units_large", "units", large)
     if "corroboration" not in skip and not args.big:
         child("corroboration", "corroboration", scratch / "sources", SOURCES_ROWS)
         folder = work / f"sources-{events}"

@@ -89,6 +89,15 @@ READY_AT_JS = f"""() => {{
     return !!(document.querySelector("{APP_READY}") && document.querySelector('{MAP_FRAME}'))
         && performance.now();
 }}"""
+# A page other than the map drawn for a new reader: its script done, and what it shows there.
+PAGE_DRAWN_AT_JS = f"""(shown) => {{
+    if (document.querySelector("{EXCEPTION}")) return -1;
+    return !!(document.querySelector("{APP_READY}") && document.querySelector(shown)) && performance.now();
+}}"""
+PAGES_SHOWN = {  # what each page draws last: the Timeline's charts' marks, the Trends' table
+    "timeline_s": ("Timeline", "[data-testid='stVegaLiteChart'] svg .mark-rect path"),
+    "trends_page_s": ("Trends", "[data-testid='stDataFrame'] canvas"),
+}
 # Installed in every page before its own scripts: the browser-clock moments at which the app's
 # script was first seen in each state ("running", "notRunning"…), for the first visit's parts,
 # and at which the histogram below the map first had bars ("histogram": it may be drawn before
@@ -283,6 +292,11 @@ def _visit(
     figures["settled_s"] = statistics.median(settled)
     if labels:
         figures |= _labels(browser, url)
+        for name, (path, shown) in PAGES_SHOWN.items():
+            (drawn,) = _new_readers(
+                browser, url + path, lambda page, shown=shown: _page_drawn_ms(page, shown)
+            )
+            figures[name] = statistics.median(drawn)
     if interact:
         context = _context(browser)
         page = context.new_page()
@@ -385,6 +399,16 @@ def _settled_ms(page: Any, shapes: int) -> float:
         SETTLED_AT_JS, arg=shapes, timeout=TIMEOUT_MS, polling="raf"
     ).json_value()
     return settled
+
+
+def _page_drawn_ms(page: Any, shown: str) -> float:
+    """Return the browser clock's milliseconds from navigation to a page's script done and `shown` there."""
+    drawn: float = page.wait_for_function(
+        PAGE_DRAWN_AT_JS, arg=shown, timeout=TIMEOUT_MS, polling="raf"
+    ).json_value()
+    if drawn < 0:
+        raise RuntimeError("the page raised")
+    return drawn
 
 
 def _drawn_ms(page: Any) -> float:
