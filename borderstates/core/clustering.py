@@ -46,8 +46,8 @@ from borderstates.core.contract import (
 from borderstates.core.csvio import atomic_write
 
 FOLDER = "clusters"  # in a generation of the store
-# DuckDB's memory for finding an import's pairs: at 400 MB, the merge's, the second of three
-# imports of 3.3 million events each ran out; at 1.5 GB all three passed (`make bench`).
+# DuckDB's memory for finding an import's pairs when the merge's is not enough: at 400 MB the
+# second of three imports of 3.3 million events each ran out; at 1.5 GB all three passed.
 MATCH_MEMORY = "1500MB"
 PAIRS_FILE = "pairs.parquet"
 # What the rule reads of an event (`corroboration.pairs`), and the type of each column.
@@ -105,14 +105,20 @@ def recluster(con: duckdb.DuckDBPyConnection, dataset: str, previous: Path | Non
         new = corroboration.pairs(own, unchanged.filter(unchanged.dataset != dataset), among=False)
         found = kept.select(*corroboration.PAIR_COLUMNS).union(new, distinct=False)
         events = own
-    # Finding the pairs joins each event with its candidates: more than the merge's memory holds
-    # at millions of events of several sources (DuckDB cannot spill all of it), so it has its own.
-    limit = con.execute("SELECT current_setting('memory_limit')").fetchone()[0]  # type: ignore[index]
-    con.execute(f"SET memory_limit = '{MATCH_MEMORY}'")
+    create = f"CREATE TABLE cluster_pairs AS {backend.compile(found)}"
     try:
-        con.execute(f"CREATE TABLE cluster_pairs AS {backend.compile(found)}")
-    finally:
-        con.execute(f"SET memory_limit = '{limit}'")
+        con.execute(create)
+    except duckdb.OutOfMemoryException:
+        # Finding the pairs joins each event with its candidates, which DuckDB cannot all spill:
+        # at millions of events of several sources, more than the merge's memory. Then, only
+        # then, it is asked again with more (an import of a few sources stays within the merge's).
+        limit = con.execute("SELECT current_setting('memory_limit')").fetchone()[0]  # type: ignore[index]
+        con.execute("DROP TABLE IF EXISTS cluster_pairs")
+        con.execute(f"SET memory_limit = '{MATCH_MEMORY}'")
+        try:
+            con.execute(create)
+        finally:
+            con.execute(f"SET memory_limit = '{limit}'")
     table = con.sql("SELECT * FROM cluster_pairs").to_arrow_table().to_pandas()
     assigned = pa.Table.from_pandas(
         corroboration.clusters(table), schema=ASSIGNED_SCHEMA, preserve_index=False
