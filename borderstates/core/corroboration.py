@@ -334,11 +334,15 @@ def corroborating_ids(cell: object) -> list[str]:
 def counted_once(events: ir.Table) -> ir.Table:
     """Return events with each cluster counted once: of its members among them, the first by precedence.
 
-    Single sources pass as they are; only the events of clusters of several take the window.
+    Single sources pass as they are, and so does a cluster's representative (its id is the
+    cluster's: it is first by precedence among any of its members). Only the members of
+    clusters whose representative is not among the events take the window.
     """
-    size = events[CLUSTER_SIZE]
-    single = events.filter(size <= 1)
-    several = events.filter(size > 1)
+    size, is_first = events[CLUSTER_SIZE], events["event_id"] == events[CLUSTER_ID]
+    single = events.filter((size <= 1) | is_first)
+    firsts = events.filter((size > 1) & is_first).select(first_of=CLUSTER_ID)
+    others = events.filter((size > 1) & ~is_first)
+    several = others.anti_join(firsts, others[CLUSTER_ID] == firsts["first_of"])
     first = ibis.row_number().over(
         group_by=several[CLUSTER_ID],
         order_by=[precedence(several["dataset"]), several["dataset"], several["event_id"]],
