@@ -12,6 +12,7 @@ import datetime as dt
 import shutil
 from pathlib import Path
 
+import pyarrow.parquet as pq
 import pytest
 
 from borderstates.cli import main
@@ -127,6 +128,26 @@ def test_an_import_of_another_dataset_keeps_the_damage_reported(data_dir):
     (problem,) = [p for p in store.status.errors if "cannot be read" in p.message]
     assert Path(problem.file).name == damaged.name and "dataset=UCDP" in problem.file
     assert counts_by_dataset(store)["UCDP"] == IMPORTED["UCDP"] - 1
+
+
+def test_an_import_repairs_a_store_whose_every_events_file_is_damaged(data_dir, capsys):
+    generation = Path(columnstore.current_generation(store_of(data_dir)))
+    for path in (generation / "events").rglob("*.parquet"):
+        truncate(path)
+    assert main(["import", str(IMPORTS / "ucdp_ged.csv"), "--into", str(data_dir)]) == 0
+    assert "Traceback" not in capsys.readouterr().err
+    assert counts_by_dataset(open_store(data_dir))["UCDP"] == IMPORTED["UCDP"]
+
+
+def test_a_damaged_file_of_pairs_is_matched_again_by_the_next_import(data_dir):
+    generation = Path(columnstore.current_generation(store_of(data_dir)))
+    truncate(generation / "clusters" / "pairs.parquet")
+    truncate(ucdp_file(data_dir, 2014))  # so that the import writes a new generation
+    assert import_file(IMPORTS / "ucdp_ged.csv", into=data_dir).log.errors == 0
+    store = open_store(data_dir)
+    assert store.status.errors == [] and counts_by_dataset(store)["UCDP"] == IMPORTED["UCDP"]
+    pairs = Path(columnstore.current_generation(store_of(data_dir))) / "clusters" / "pairs.parquet"
+    assert pq.read_metadata(pairs).num_columns > 0  # whole again
 
 
 # --- a bad CURRENT -----------------------------------------------------------------------------------

@@ -43,7 +43,8 @@ KEPT = 4  # summary files kept in a folder (other versions of the CSV files besi
 _ANSWERING = (
     "borderstates.analysis.summary", "borderstates.analysis.mapdata", "borderstates.analysis.density",
     "borderstates.analysis.timeline", "borderstates.analysis.fatalities", "borderstates.core.query",
-    "borderstates.core.engine",
+    "borderstates.core.engine", "borderstates.core.kept", "borderstates.core.corroboration",
+    "borderstates.core.clustering",
 )  # fmt: skip
 MISSING = object()  # `Summary.answer` of a question the summary does not hold
 

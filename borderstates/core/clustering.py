@@ -76,11 +76,15 @@ class Reclustered:
 
 
 def pairs_file(generation: Path | str | None) -> Path | None:
-    """Return a generation's file of matching pairs, None where it has none (written before clusters)."""
+    """Return a generation's file of matching pairs, None where it has none or it cannot be read."""
     if generation is None:
         return None
     path = Path(generation) / FOLDER / PAIRS_FILE
-    return path if path.is_file() else None
+    try:
+        pq.read_metadata(path)
+    except (OSError, pa.ArrowException):  # none, or damaged: every event is matched again
+        return None
+    return path
 
 
 def recluster(con: duckdb.DuckDBPyConnection, dataset: str, previous: Path | None) -> Reclustered:
@@ -275,7 +279,9 @@ def _matched(backend: Any, events: ir.Table, csv_events: Path) -> pd.DataFrame:
             "b_year": ends["year"].reindex(rep).to_numpy(),
         }
     )
-    return corroboration.clusters(pd.concat([found, links[links["a"] != links["b"]]], ignore_index=True))
+    # A representative in a file that cannot be read links no member: its cluster is found anew.
+    kept = links[(links["a"] != links["b"]) & links["b"].isin(ends.index)]
+    return corroboration.clusters(pd.concat([found, kept], ignore_index=True))
 
 
 def _fetch(backend: Any, expr: ir.Table) -> pd.DataFrame:

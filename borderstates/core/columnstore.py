@@ -423,7 +423,7 @@ class _Plan:
 
         stored = {**self.stored, "dataset": "VARCHAR"}
         picked = ", ".join(_column_or_empty("", c, stored, matched[c]) for c in matched)
-        has_stored = self.current is not None and events_location(self.current) is not None
+        has_stored = bool(self.served.events)  # the events files that can be read: the `stored` view
         self.con.execute(
             f"CREATE VIEW unchanged AS SELECT {picked}, year FROM stored WHERE {kept() if years else 'true'}"
             if has_stored
