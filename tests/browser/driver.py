@@ -186,6 +186,13 @@ def idle(page) -> None:
     page.wait_for_function(IDLE_JS, timeout=WAIT)
 
 
+def zoom_to_marker(page, frame, event_id: str, lat: float, lng: float, zoom: int = 9) -> None:
+    """Zoom in on an event's point until its own marker is drawn, where it belongs (its cluster split up)."""
+    set_view(frame, lat, lng, zoom)
+    settle(page)
+    frame.wait_for_function(MARKER_SHOWN_JS, arg=event_id, timeout=WAIT)
+
+
 def settle(page) -> None:
     """Wait until the page is at rest: reruns done, the map still and its reports handled."""
     idle(page)

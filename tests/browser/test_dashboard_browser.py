@@ -17,7 +17,6 @@ from tests.browser.conftest import MAP_FRAME
 from tests.browser.driver import (
     BOUNDS_JS,
     FOCUS_JS,
-    MARKER_SHOWN_JS,
     MARKERS_JS,
     VIEW_JS,
     WAIT,
@@ -32,6 +31,7 @@ from tests.browser.driver import (
     screenshot,
     set_view,
     settle,
+    zoom_to_marker,
 )
 from tests.conftest import ROOT
 from tests.oracle import filter_events
@@ -95,9 +95,7 @@ def test_clicking_a_marker_shows_its_excerpt_beside_the_map(server, new_page, ou
     page = new_page(server)
     frame = map_frame(page)
     kyiv = events.set_index("event_id").loc["BS-0008"]
-    set_view(frame, kyiv.latitude, kyiv.longitude, 9)
-    settle(page)  # the clusters have finished splitting up: the marker is where it belongs
-    frame.wait_for_function(MARKER_SHOWN_JS, arg="BS-0008")
+    zoom_to_marker(page, frame, "BS-0008", kyiv.latitude, kyiv.longitude)
     click_map(page, frame, kyiv.latitude, kyiv.longitude)
     passage = page.locator(".bs-passage")
     expect(passage).to_contain_text(kyiv.excerpt[:60], timeout=WAIT)

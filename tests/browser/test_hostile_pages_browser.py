@@ -19,15 +19,14 @@ from streamlit.source_util import page_icon_and_name
 
 from tests.browser.conftest import APP_READY, MAP_FRAME, new_context, streamlit_server
 from tests.browser.driver import (
-    MARKER_SHOWN_JS,
     OPEN_WAIT,
     WAIT,
     after_rerun,
     click_map,
     count_line,
     map_frame,
-    set_view,
     settle,
+    zoom_to_marker,
 )
 from tests.conftest import ROOT
 from tests.hostile_data import BAD_URLS, HOSTILE_ID, PAYLOADS, dataset_name, hostile_text, write_hostile_dir
@@ -156,9 +155,7 @@ def test_the_map_shows_the_passage_tooltip_and_popup_as_text(server, open_hostil
     expect(page.locator(".bs-passage h4")).to_have_text(hostile_text(0))
     expect(page.locator(".bs-passage blockquote").first).to_have_text(hostile_text(0))
     frame = map_frame(page)
-    set_view(frame, 40.1776, 44.5126, 9)  # T-1, Yerevan
-    settle(page)  # the clusters have finished splitting up: the marker is where it belongs
-    frame.wait_for_function(MARKER_SHOWN_JS, arg="T-1", timeout=WAIT)
+    zoom_to_marker(page, frame, "T-1", 40.1776, 44.5126)  # Yerevan
     click_map(page, frame, 40.1776, 44.5126)  # shows the tooltip and opens the popup
     inside = page.frame_locator(MAP_FRAME)
     expect(inside.locator(".leaflet-popup-content")).to_contain_text(hostile_text(0), timeout=WAIT)

@@ -15,7 +15,7 @@ from playwright.sync_api import expect
 
 from borderstates.cli import main as cli
 from tests.browser.conftest import APP_READY, MAP_FRAME, new_context, streamlit_server
-from tests.browser.driver import MARKER_SHOWN_JS, OPEN_WAIT, WAIT, map_frame, set_view, settle
+from tests.browser.driver import OPEN_WAIT, WAIT, map_frame, set_view, settle, zoom_to_marker
 from tests.conftest import FIXTURES
 from tools.synthetic import write_synthetic_dataset
 
@@ -123,9 +123,7 @@ def test_a_click_on_a_marker_under_a_label_opens_its_record(server, new_page, ou
     page = new_page(server)
     frame = map_frame(page)
     kyiv = events.set_index("event_id").loc["BS-0008"]
-    set_view(frame, kyiv.latitude, kyiv.longitude, 9)
-    settle(page)
-    frame.wait_for_function(MARKER_SHOWN_JS, arg="BS-0008")
+    zoom_to_marker(page, frame, "BS-0008", kyiv.latitude, kyiv.longitude)
     drawn_labels(frame)
     label = next(lab["box"] for lab in frame.evaluate(LABEL_BOXES_JS) if lab["text"] == "Kyiv")
     marker = frame.evaluate(MARKER_BOX_JS, "BS-0008")  # both in the frame
